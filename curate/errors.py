@@ -1,0 +1,21 @@
+"""The one error type a user mistake becomes.
+
+The library raises `CurateError` with a message that names the thing (file, row,
+column, option) and the fix; `cli.py` catches it in one place and prints one line.
+A traceback therefore always means a bug in curate, never a mistake by the user.
+"""
+
+from __future__ import annotations
+
+USAGE = 2
+CHECK_FAILED = 1
+
+
+class CurateError(Exception):
+    """A user-facing error: one line of message and the exit code it maps to."""
+
+    def __init__(self, message: str, exit_code: int = USAGE, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.exit_code = exit_code
+        self.hint = hint
