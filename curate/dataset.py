@@ -1,0 +1,534 @@
+"""Open and write datasets: shard discovery, the manifest, atomic writes, resume.
+
+Every step reads batches and writes shards through this module, so no step opens
+Parquet by hand and every step keeps the same promises (DESIGN.md §1):
+
+* shards are written under a temporary name and renamed into place, so a shard
+  that exists is complete;
+* while a step writes, `_curate.pending.json` marks the folder unfinished, and the
+  manifest `_curate.json` is written last, so a crash never leaves a folder that
+  looks complete;
+* rerunning the same step with the same parameters resumes: work units recorded
+  as done in the pending file are skipped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import glob
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from curate import __version__
+from curate.errors import CurateError
+from curate.schema import schema_to_json, union_schemas
+
+MANIFEST = "_curate.json"
+PENDING = "_curate.pending.json"
+FORMAT_VERSION = 1
+ROW_GROUP_ROWS = 20_000
+COMPRESSION = "zstd"
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class Shard:
+    """One Parquet file of a dataset, as listed in the manifest."""
+
+    name: str
+    path: Path
+    rows: int
+    bytes: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "rows": self.rows, "bytes": self.bytes}
+
+
+@dataclass
+class Dataset:
+    """A readable dataset: a curate folder with a manifest, or bare Parquet."""
+
+    location: str
+    shards: list[Shard]
+    schema: pa.Schema
+    manifest: dict[str, Any] | None = None
+
+    @property
+    def is_bare(self) -> bool:
+        """True for Parquet without a manifest: no sources, no lineage to carry."""
+        return self.manifest is None
+
+    @property
+    def rows(self) -> int:
+        return sum(s.rows for s in self.shards)
+
+    @property
+    def bytes(self) -> int:
+        return sum(s.bytes for s in self.shards)
+
+    @property
+    def sources(self) -> dict[str, Any]:
+        return dict((self.manifest or {}).get("sources", {}))
+
+    @property
+    def lineage(self) -> list[dict[str, Any]]:
+        return list((self.manifest or {}).get("lineage", []))
+
+    def iter_batches(
+        self, columns: Sequence[str] | None = None, batch_size: int = 10_000
+    ) -> Iterator[pa.RecordBatch]:
+        """Batches of every shard in dataset order, conformed to the dataset schema."""
+        for shard in self.shards:
+            yield from self.shard_batches(shard, columns=columns, batch_size=batch_size)
+
+    def shard_batches(
+        self, shard: Shard, columns: Sequence[str] | None = None, batch_size: int = 10_000
+    ) -> Iterator[pa.RecordBatch]:
+        """Batches of one shard; columns a shard lacks (an appended source) come as nulls."""
+        schema = (
+            self.schema if columns is None else pa.schema([self.schema.field(c) for c in columns])
+        )
+        try:
+            pf = pq.ParquetFile(shard.path)
+            present = [c for c in schema.names if c in pf.schema_arrow.names]
+            for batch in pf.iter_batches(batch_size=batch_size, columns=present):
+                yield conform_batch(batch, schema)
+        except (OSError, pa.ArrowException) as exc:
+            raise CurateError(
+                f"{shard.path}: shard cannot be read ({_one_line(exc)}); "
+                "restore it or re-run the step that wrote it"
+            ) from exc
+
+    def column_names(self) -> list[str]:
+        return list(self.schema.names)
+
+
+def conform_batch(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
+    """Reorder a batch to `schema`, adding missing columns as nulls and casting types."""
+    if batch.schema.equals(schema):
+        return batch
+    arrays = []
+    for f in schema:
+        idx = batch.schema.get_field_index(f.name)
+        if idx < 0:
+            arrays.append(pa.nulls(batch.num_rows, type=f.type))
+        else:
+            col = batch.column(idx)
+            arrays.append(col if col.type == f.type else col.cast(f.type))
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def open_dataset(spec: str | os.PathLike[str]) -> Dataset:
+    """Open a curate dataset, a bare Parquet file, a folder of Parquet, or a glob."""
+    text = str(spec)
+    path = Path(text)
+    if path.is_dir():
+        if (path / PENDING).exists():
+            raise CurateError(
+                f"{path}: unfinished output of `curate {_pending_step(path)}` "
+                "(it holds _curate.pending.json); re-run that step to resume it"
+            )
+        if (path / MANIFEST).exists():
+            return _open_manifest(path)
+        files = sorted(p for p in path.glob("*.parquet") if not p.name.startswith("."))
+        if not files:
+            raise CurateError(f"{path}: no dataset here (no _curate.json and no .parquet files)")
+        return _open_bare(text, files)
+    if path.is_file():
+        return _open_bare(text, [path])
+    if glob.has_magic(text):
+        files = sorted(Path(p) for p in glob.glob(text) if p.endswith(".parquet"))
+        if not files:
+            raise CurateError(f"{text}: the pattern matches no .parquet files")
+        return _open_bare(text, files)
+    raise CurateError(f"{text}: no such file or folder")
+
+
+def _open_manifest(folder: Path) -> Dataset:
+    manifest_path = folder / MANIFEST
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CurateError(f"{manifest_path}: manifest cannot be read ({_one_line(exc)})") from exc
+    shards = []
+    for entry in manifest.get("shards", []):
+        p = folder / entry["name"]
+        if not p.exists():
+            raise CurateError(
+                f"{p}: shard listed in {MANIFEST} is missing; restore it or re-run the step"
+            )
+        shards.append(Shard(entry["name"], p, int(entry["rows"]), int(entry["bytes"])))
+    schema = schema_from_manifest(manifest, shards, where=str(folder))
+    return Dataset(str(folder), shards, schema, manifest)
+
+
+def _open_bare(location: str, files: list[Path]) -> Dataset:
+    shards = []
+    schema: pa.Schema | None = None
+    for p in files:
+        try:
+            meta = pq.read_metadata(p)
+            file_schema = pq.read_schema(p)
+        except (OSError, pa.ArrowException) as exc:
+            raise CurateError(f"{p}: not a readable Parquet file ({_one_line(exc)})") from exc
+        schema = (
+            file_schema if schema is None else union_schemas(schema, file_schema, context=str(p))
+        )
+        shards.append(Shard(p.name, p, meta.num_rows, p.stat().st_size))
+    assert schema is not None
+    return Dataset(location, shards, _drop_pandas_meta(schema), None)
+
+
+def _drop_pandas_meta(schema: pa.Schema) -> pa.Schema:
+    return schema.remove_metadata()
+
+
+def schema_from_manifest(manifest: dict[str, Any], shards: list[Shard], *, where: str) -> pa.Schema:
+    """The exact Arrow schema, stored as serialized IPC in the manifest."""
+    encoded = manifest.get("arrow_schema")
+    if encoded:
+        try:
+            return pa.ipc.read_schema(pa.py_buffer(bytes.fromhex(encoded)))
+        except (ValueError, pa.ArrowException) as exc:
+            raise CurateError(f"{where}: schema in {MANIFEST} cannot be read") from exc
+    schema: pa.Schema | None = None
+    for s in shards:
+        file_schema = pq.read_schema(s.path)
+        schema = (
+            file_schema if schema is None else union_schemas(schema, file_schema, context=where)
+        )
+    return (schema or pa.schema([])).remove_metadata()
+
+
+def _pending_step(folder: Path) -> str:
+    try:
+        return str(json.loads((folder / PENDING).read_text()).get("step", "?"))
+    except (OSError, ValueError):
+        return "?"
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def fingerprint(step: str, params: dict[str, Any]) -> str:
+    """A stable hash of a step's parameters: equal fingerprints mean "the same run"."""
+    blob = json.dumps({"step": step, "params": params}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+@dataclass
+class WriteState:
+    """What `DatasetWriter.begin` found in the output folder."""
+
+    up_to_date: bool = False
+    resumed: bool = False
+    done: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    info: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+class DatasetWriter:
+    """Writes one step's output dataset with the atomic/resumable protocol.
+
+    Work is recorded in *units* (an ingest task, a map step's input shard): a unit is
+    done when all its shards are renamed into place and the unit is noted in the
+    pending file. A rerun with the same fingerprint skips done units and removes
+    shards of units that did not finish.
+    """
+
+    def __init__(
+        self,
+        output: str | os.PathLike[str],
+        *,
+        step: str,
+        params: dict[str, Any],
+        overwrite: bool = False,
+        append: bool = False,
+    ) -> None:
+        self.folder = Path(output)
+        self.step = step
+        self.params = params
+        self.fingerprint = fingerprint(step, params)
+        self.overwrite = overwrite
+        self.append = append
+        self.base: Dataset | None = None
+        self.started = _now()
+        self._done: dict[str, list[dict[str, Any]]] = {}
+        self._info: dict[str, dict[str, Any]] = {}
+
+    # -- lifecycle
+
+    def begin(self) -> WriteState:
+        """Claim the output folder: fresh, resumed, appended to, or already up to date."""
+        folder = self.folder
+        if folder.exists() and not folder.is_dir():
+            raise CurateError(f"{folder}: exists and is not a folder; choose another -o")
+        pending = folder / PENDING
+        manifest = folder / MANIFEST
+        if self.overwrite and folder.exists():
+            self._clear()
+        elif pending.exists():
+            state = self._resume(pending)
+            if state is not None:
+                return state
+        elif manifest.exists():
+            if self.append:
+                self.base = _open_manifest(folder)
+                if any(s.get("fingerprint") == self.fingerprint for s in self.base.lineage):
+                    return WriteState(up_to_date=True)
+            else:
+                existing = json.loads(manifest.read_text(encoding="utf-8"))
+                last = (existing.get("lineage") or [{}])[-1]
+                if existing.get("fingerprint") == self.fingerprint or (
+                    last.get("fingerprint") == self.fingerprint
+                ):
+                    return WriteState(up_to_date=True)
+                raise CurateError(
+                    f"{folder}: already holds a dataset made with other parameters; "
+                    "pass --overwrite to replace it"
+                    + (" or --append to add to it" if self.step == "ingest" else "")
+                )
+        elif folder.exists() and any(folder.iterdir()):
+            raise CurateError(
+                f"{folder}: folder is not empty and is not a curate output; "
+                "choose an empty folder or pass --overwrite"
+            )
+        elif self.append:
+            pass  # appending to nothing is a plain first ingest
+        folder.mkdir(parents=True, exist_ok=True)
+        self._write_pending()
+        return WriteState()
+
+    def _resume(self, pending: Path) -> WriteState | None:
+        try:
+            state = json.loads(pending.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            state = {}
+        if state.get("fingerprint") != self.fingerprint:
+            raise CurateError(
+                f"{self.folder}: holds an unfinished `curate {state.get('step', '?')}` run with "
+                "other parameters; re-run it with the same options to resume, or pass --overwrite"
+            )
+        self.started = state.get("started", self.started)
+        self._done = {k: list(v) for k, v in state.get("done", {}).items()}
+        self._info = {k: dict(v) for k, v in state.get("info", {}).items()}
+        if (self.folder / MANIFEST).exists():
+            self.base = _open_manifest_ignoring_pending(self.folder, state.get("base_shards"))
+        self._remove_orphans()
+        self._write_pending()
+        return WriteState(resumed=True, done=dict(self._done), info=dict(self._info))
+
+    def _clear(self) -> None:
+        """Empty the folder for --overwrite, but only if curate could have written it."""
+        ours = {MANIFEST, PENDING, "_cache"}
+        for p in self.folder.iterdir():
+            if p.name in ours or p.suffix == ".parquet" or p.name.startswith(".tmp-"):
+                continue
+            raise CurateError(
+                f"{self.folder}: holds files curate did not write (e.g. {p.name}); "
+                "refusing to delete them even with --overwrite: choose another folder"
+            )
+        shutil.rmtree(self.folder)
+
+    def _remove_orphans(self) -> None:
+        """Delete temp files and shards written by units that never finished."""
+        keep = {s["name"] for shards in self._done.values() for s in shards}
+        if self.base is not None:
+            keep |= {s.name for s in self.base.shards}
+        for p in self.folder.iterdir():
+            if p.name.startswith(".tmp-") or (p.suffix == ".parquet" and p.name not in keep):
+                p.unlink()
+
+    def _write_pending(self) -> None:
+        state = {
+            "step": self.step,
+            "fingerprint": self.fingerprint,
+            "params": self.params,
+            "started": self.started,
+            "done": self._done,
+            "info": self._info,
+            "base_shards": [s.name for s in self.base.shards] if self.base else None,
+        }
+        _atomic_write_text(self.folder / PENDING, json.dumps(state, indent=1, default=str))
+
+    # -- shards
+
+    def shard_sink(self, name: str, schema: pa.Schema) -> ShardSink:
+        """A streaming writer for one shard; the file appears only on `commit()`."""
+        if self.base is not None and any(s.name == name for s in self.base.shards):
+            raise CurateError(f"{self.folder / name}: shard name already used in the dataset")
+        return ShardSink(self.folder, name, schema)
+
+    def unit_done(
+        self, unit: str, shards: Iterable[Shard], info: dict[str, Any] | None = None
+    ) -> None:
+        """Record a finished unit so a rerun skips it (called in the parent process).
+
+        `info` is what the step needs to finish without redoing the unit (its counts).
+        """
+        self._done[unit] = [s.to_json() for s in shards]
+        if info is not None:
+            self._info[unit] = info
+        self._write_pending()
+
+    def done_shards(self) -> list[Shard]:
+        shards = []
+        for unit in sorted(self._done):
+            for s in self._done[unit]:
+                shards.append(Shard(s["name"], self.folder / s["name"], s["rows"], s["bytes"]))
+        return shards
+
+    # -- finishing
+
+    def finish(
+        self,
+        *,
+        shards: list[Shard],
+        schema: pa.Schema,
+        sources: dict[str, Any],
+        lineage_step: dict[str, Any],
+        inherited_lineage: list[dict[str, Any]] | None = None,
+        system: dict[str, Any] | None = None,
+    ) -> Dataset:
+        """Write the manifest (last), then drop the pending file."""
+        lineage = list(inherited_lineage or [])
+        all_shards = list(shards)
+        if self.base is not None:
+            lineage = self.base.lineage
+            all_shards = self.base.shards + all_shards
+            sources = {**self.base.sources, **sources}
+            system = system or (self.base.manifest or {}).get("system")
+            schema = union_schemas(self.base.schema, schema, context=str(self.folder))
+        step = {
+            "step": self.step,
+            "tool": "curate",
+            "version": __version__,
+            "fingerprint": self.fingerprint,
+            "params": self.params,
+            "started": self.started,
+            "ended": _now(),
+            "hosts": 1,
+            **lineage_step,
+        }
+        lineage.append(step)
+        manifest = {
+            "format": "curate.dataset",
+            "format_version": FORMAT_VERSION,
+            "created_by": f"curate {__version__}",
+            "fingerprint": self.fingerprint,
+            "rows": sum(s.rows for s in all_shards),
+            "bytes": sum(s.bytes for s in all_shards),
+            "shards": [s.to_json() for s in all_shards],
+            "schema": schema_to_json(schema),
+            "arrow_schema": schema.serialize().to_pybytes().hex(),
+            "sources": sources,
+            "system": system,
+            "lineage": lineage,
+        }
+        _atomic_write_text(self.folder / MANIFEST, json.dumps(manifest, indent=1, default=str))
+        (self.folder / PENDING).unlink(missing_ok=True)
+        return Dataset(str(self.folder), all_shards, schema, manifest)
+
+    def abandon(self) -> None:
+        """Undo this run: remove its shards and the pending file (a base dataset stays)."""
+        keep = {s.name for s in self.base.shards} if self.base is not None else set()
+        if not self.folder.exists():
+            return
+        for p in self.folder.iterdir():
+            if p.name.startswith(".tmp-") or (p.suffix == ".parquet" and p.name not in keep):
+                p.unlink()
+        (self.folder / PENDING).unlink(missing_ok=True)
+        if self.base is None and not any(self.folder.iterdir()):
+            self.folder.rmdir()
+
+
+def _open_manifest_ignoring_pending(folder: Path, base_shards: list[str] | None) -> Dataset:
+    """The dataset an interrupted --append started from (its manifest is still the old one)."""
+    ds = _open_manifest(folder)
+    if base_shards is not None:
+        ds.shards = [s for s in ds.shards if s.name in set(base_shards)]
+    return ds
+
+
+class ShardSink:
+    """Stream record batches into one shard under a temporary name; rename on commit."""
+
+    def __init__(self, folder: Path, name: str, schema: pa.Schema) -> None:
+        self.folder = folder
+        self.name = name
+        self.schema = schema
+        self.rows = 0
+        self._tmp = folder / f".tmp-{os.getpid()}-{name}"
+        self._writer: pq.ParquetWriter | None = None
+
+    def write(self, batch: pa.RecordBatch | pa.Table) -> None:
+        if batch.num_rows == 0:
+            return
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(
+                self._tmp, self.schema, compression=COMPRESSION, write_statistics=True
+            )
+        table = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
+        self._writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
+        self.rows += batch.num_rows
+
+    def commit(self) -> Shard:
+        """Close and rename into place: from here on the shard exists and is complete."""
+        if self._writer is None:  # an empty shard still needs a valid file
+            self._writer = pq.ParquetWriter(self._tmp, self.schema, compression=COMPRESSION)
+        self._writer.close()
+        final = self.folder / self.name
+        os.replace(self._tmp, final)
+        return Shard(self.name, final, self.rows, final.stat().st_size)
+
+    def abort(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        self._tmp.unlink(missing_ok=True)
+
+
+def write_table_dataset(
+    output: str | os.PathLike[str],
+    table: pa.Table,
+    *,
+    step: str,
+    params: dict[str, Any],
+    sources: dict[str, Any] | None = None,
+    lineage_step: dict[str, Any] | None = None,
+    overwrite: bool = False,
+) -> Dataset:
+    """Write a small table as a one-shard dataset (rejected rows, clusters, test data)."""
+    writer = DatasetWriter(output, step=step, params=params, overwrite=overwrite)
+    state = writer.begin()
+    if state.up_to_date:
+        return open_dataset(output)
+    sink = writer.shard_sink("part-00000.parquet", table.schema)
+    sink.write(table)
+    shard = sink.commit()
+    return writer.finish(
+        shards=[shard], schema=table.schema, sources=sources or {}, lineage_step=lineage_step or {}
+    )
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

@@ -1,0 +1,165 @@
+"""Run a function over independent work units in local worker processes.
+
+Steps hand the executor a picklable function and a list of units (an input file
+group, a shard); the executor runs them in parallel, reports progress ticks that
+workers send while they work, retries a unit whose worker process crashed, and
+yields each unit's result as it finishes. A step never sees processes, so a Ray
+backend can be added behind the same `Executor` interface without touching steps.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import queue
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+from curate.errors import CurateError
+
+U = TypeVar("U")
+R = TypeVar("R")
+
+ProgressFn = Callable[[dict[str, int]], None]
+
+_tick_queue: Any = None  # set in worker processes by the pool initializer
+
+
+def report(**counts: int) -> None:
+    """Called from inside a unit's function: add to the progress counters (docs, bytes…)."""
+    if _tick_queue is None:
+        if _local_sink is not None:
+            _local_sink(counts)
+        return
+    _tick_queue.put(counts)
+
+
+_local_sink: ProgressFn | None = None
+
+
+def default_workers() -> int:
+    """All cores this process may use (respects CPU affinity in containers)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class UnitFailed:
+    """A unit whose worker crashed on every attempt: the step decides what that means."""
+
+    unit: Any
+    error: str
+
+
+class Executor(Protocol):
+    def map_unordered(
+        self,
+        fn: Callable[[U], R],
+        units: Sequence[U],
+        *,
+        on_progress: ProgressFn | None = None,
+    ) -> Iterator[tuple[U, R | UnitFailed]]: ...
+
+
+class LocalExecutor:
+    """Worker processes on this machine; `workers=1` runs in-process (no pickling)."""
+
+    def __init__(self, workers: int | None = None, retries: int = 1) -> None:
+        self.workers = workers or default_workers()
+        if self.workers < 1:
+            raise CurateError("--workers must be at least 1")
+        self.retries = retries
+
+    def map_unordered(
+        self,
+        fn: Callable[[U], R],
+        units: Sequence[U],
+        *,
+        on_progress: ProgressFn | None = None,
+    ) -> Iterator[tuple[U, R | UnitFailed]]:
+        if not units:
+            return
+        if self.workers == 1 or len(units) == 1:
+            yield from self._in_process(fn, units, on_progress)
+        else:
+            yield from self._in_pool(fn, units, on_progress)
+
+    def _in_process(
+        self, fn: Callable[[U], R], units: Sequence[U], on_progress: ProgressFn | None
+    ) -> Iterator[tuple[U, R | UnitFailed]]:
+        global _local_sink
+        previous, _local_sink = _local_sink, on_progress
+        try:
+            for unit in units:
+                yield unit, fn(unit)
+        finally:
+            _local_sink = previous
+
+    def _in_pool(
+        self, fn: Callable[[U], R], units: Sequence[U], on_progress: ProgressFn | None
+    ) -> Iterator[tuple[U, R | UnitFailed]]:
+        ctx = mp.get_context("spawn")
+        ticks = ctx.Queue()
+        stop = threading.Event()
+        drainer = threading.Thread(target=_drain, args=(ticks, on_progress, stop), daemon=True)
+        drainer.start()
+        attempts: dict[int, int] = {}
+        todo = list(range(len(units)))
+        try:
+            while todo:
+                with ProcessPoolExecutor(
+                    max_workers=min(self.workers, len(todo)),
+                    mp_context=ctx,
+                    initializer=_init_worker,
+                    initargs=(ticks,),
+                ) as pool:
+                    futures: dict[Future[R], int] = {pool.submit(fn, units[i]): i for i in todo}
+                    todo = []
+                    pending = set(futures)
+                    while pending:
+                        done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                        for fut in done:
+                            i = futures[fut]
+                            try:
+                                result = fut.result()
+                            except BrokenProcessPool as exc:
+                                attempts[i] = attempts.get(i, 0) + 1
+                                if attempts[i] > self.retries:
+                                    yield units[i], UnitFailed(units[i], f"worker crashed: {exc}")
+                                else:
+                                    todo.append(i)
+                                continue
+                            yield units[i], result
+        finally:
+            stop.set()
+            drainer.join(timeout=2)
+
+
+def _init_worker(ticks: Any) -> None:
+    global _tick_queue
+    _tick_queue = ticks
+
+
+def _drain(ticks: Any, on_progress: ProgressFn | None, stop: threading.Event) -> None:
+    while not stop.is_set() or not ticks.empty():
+        try:
+            counts = ticks.get(timeout=0.1)
+        except queue.Empty:
+            continue
+        except (EOFError, OSError):
+            return
+        if on_progress is not None:
+            on_progress(counts)
+
+
+def make_executor(workers: int | None = None, backend: str = "local") -> Executor:
+    """The executor a `--workers N` (and later `--executor`) option asks for."""
+    if backend != "local":
+        raise CurateError(f"unknown executor `{backend}`; choose one of: local")
+    return LocalExecutor(workers)

@@ -1,0 +1,494 @@
+"""`curate ingest`: many input files → one dataset, in parallel, resumably.
+
+Inputs are sorted and cut into *tasks* (a run of consecutive files, or one large
+file); each task is a unit of the executor and writes its own shards
+`part-TTTTT-CCCC.parquet`. Shard names and contents depend only on the inputs and
+options, never on the worker count, so a rerun resumes exactly where a crash left
+off and two machines produce the same dataset.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+from rich.console import Console
+
+from curate.dataset import Dataset, DatasetWriter, Shard, open_dataset
+from curate.errors import CurateError
+from curate.executor import UnitFailed, make_executor
+from curate.ingest import files, tabular, warc
+from curate.ingest.collect import Collector, id_hash
+from curate.ingest.detect import InputFile, expand_inputs
+from curate.ingest.options import ReadOptions
+from curate.progress import StepProgress, human_bytes, summary_table, warn
+from curate.provenance.manifest import declaration_for, load_sources
+from curate.schema import (
+    CORE_FIELDS,
+    INGEST_REJECTED_SCHEMA,
+    METADATA_FIELD,
+    PATH_FIELD,
+    WEB_FIELDS,
+)
+
+TASK_BYTES = 256 << 20  # input bytes per task: big enough to amortise, small to balance
+TASK_FILES = 2_000
+DEFAULT_SHARD_ROWS = 100_000
+FILE_LEVEL_REASONS = frozenset({"empty_file", "unreadable_file", "corrupt_file"})
+
+Reader = Callable[[InputFile, ReadOptions, Collector], None]
+READERS: dict[str, Reader] = {
+    "warc": warc.read_warc,
+    "wet": warc.read_wet,
+    "arc": warc.read_arc,
+    "jsonl": tabular.read_jsonl,
+    "csv": tabular.read_csv,
+    "parquet": tabular.read_parquet,
+    "text": files.read_text,
+    "html": files.read_html,
+}
+_EXTRA_FIELDS: dict[str, tuple[pa.Field, ...]] = {
+    "warc": (*WEB_FIELDS, METADATA_FIELD),
+    "wet": (*WEB_FIELDS, METADATA_FIELD),
+    "arc": (*WEB_FIELDS, METADATA_FIELD),
+    "jsonl": (METADATA_FIELD,),
+    "csv": (METADATA_FIELD,),
+    "parquet": (METADATA_FIELD,),
+    "text": (PATH_FIELD,),
+    "html": (PATH_FIELD, WEB_FIELDS[2], WEB_FIELDS[3]),
+}
+
+
+def schema_for(formats: Sequence[str]) -> pa.Schema:
+    """Core columns, then the columns the given input formats add (in a stable order)."""
+    fields: dict[str, pa.Field] = {f.name: f for f in CORE_FIELDS}
+    for fmt in sorted(set(formats)):
+        for f in _EXTRA_FIELDS[fmt]:
+            fields.setdefault(f.name, f)
+    order = [*[f.name for f in CORE_FIELDS], "path", "content_type", "http_status", "html_lang"]
+    order += ["license", "metadata"]
+    return pa.schema([fields[n] for n in order if n in fields])
+
+
+@dataclass(frozen=True)
+class Task:
+    """One executor unit: consecutive input files written to shards of one task number."""
+
+    number: int
+    files: tuple[InputFile, ...]
+    options: ReadOptions
+    output: Path
+    rejected: Path | None
+    shard_rows: int
+
+    @property
+    def key(self) -> str:
+        return f"task-{self.number:05d}"
+
+
+@dataclass
+class TaskResult:
+    number: int
+    shards: list[Shard]
+    rejected_shards: list[Shard]
+    written: int
+    skipped: dict[str, int]
+    notes: dict[str, int]
+    bytes_in: int
+    hashes: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64))
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "written": self.written,
+            "skipped": self.skipped,
+            "notes": self.notes,
+            "bytes_in": self.bytes_in,
+        }
+
+
+def run_task(task: Task) -> TaskResult:
+    """Read a task's files into its shards (runs in a worker process)."""
+    schema = schema_for([f.format for f in task.files])
+    out = Collector(
+        folder=task.output,
+        task=task.number,
+        schema=schema,
+        shard_rows=task.shard_rows,
+        source=task.options.source,
+        rejected_folder=task.rejected,
+    )
+    try:
+        for f in task.files:
+            try:
+                READERS[f.format](f, task.options, out)
+            except PermissionError as exc:
+                out.skip("unreadable_file", f.display, None, str(exc).encode())
+            except IsADirectoryError as exc:  # pragma: no cover - filtered by expand_inputs
+                out.skip("unreadable_file", f.display, None, str(exc).encode())
+        out.close()
+    except BaseException:
+        out.abort()
+        raise
+    hashes = np.concatenate(out.hashes) if out.hashes else np.empty(0, dtype=np.uint64)
+    return TaskResult(
+        number=task.number,
+        shards=out.shards,
+        rejected_shards=out.rejected_shards,
+        written=sum(s.rows for s in out.shards),
+        skipped=dict(out.skipped),
+        notes=dict(out.notes),
+        bytes_in=sum(f.size for f in task.files),
+        hashes=hashes,
+    )
+
+
+def plan_tasks(
+    inputs: Sequence[InputFile],
+    *,
+    first_number: int,
+    workers: int,
+    make: Callable[[int, tuple[InputFile, ...]], Task],
+) -> list[Task]:
+    """Group sorted files into tasks of about TASK_BYTES, at least one per worker if possible.
+
+    The plan must not depend on `workers` (resume and reproducibility need the same
+    shard names on every run), so the size target is derived from the inputs alone.
+    """
+    del workers  # see docstring: deliberately unused
+    total = sum(f.size for f in inputs)
+    target = max(1 << 20, min(TASK_BYTES, total // 16 + 1))
+    tasks: list[Task] = []
+    group: list[InputFile] = []
+    size = 0
+    for f in inputs:
+        if group and (size + f.size > target or len(group) >= TASK_FILES):
+            tasks.append(make(first_number + len(tasks), tuple(group)))
+            group, size = [], 0
+        group.append(f)
+        size += f.size
+    if group:
+        tasks.append(make(first_number + len(tasks), tuple(group)))
+    return tasks
+
+
+@dataclass
+class IngestResult:
+    dataset: Dataset | None
+    written: int
+    skipped: dict[str, int]
+    notes: dict[str, int]
+    bytes_in: int
+    bytes_out: int
+    seconds: float
+    files: int
+    up_to_date: bool = False
+
+
+def ingest(
+    paths: Sequence[str],
+    output: str | Path,
+    *,
+    source: str,
+    fmt: str = "auto",
+    options: ReadOptions | None = None,
+    sources_toml: str | Path | None = None,
+    rejected: str | Path | None = None,
+    append: bool = False,
+    overwrite: bool = False,
+    shard_rows: int = DEFAULT_SHARD_ROWS,
+    workers: int | None = None,
+    console: Console | None = None,
+) -> IngestResult:
+    """Read `paths` into the dataset at `output` (library form of `curate ingest`)."""
+    t0 = time.monotonic()
+    console = console or Console(stderr=True, quiet=True)
+    if not source or not re.fullmatch(r"[\w.\-]+", source):
+        raise CurateError(
+            f"--source {source!r}: use letters, digits, '.', '_' or '-' (e.g. commoncrawl-2024-10)"
+        )
+    if shard_rows < 1:
+        raise CurateError("--shard-rows must be at least 1")
+    if append and overwrite:
+        raise CurateError("--append and --overwrite cannot be used together")
+    opts = options or ReadOptions(source=source)
+    if opts.source != source:
+        opts = ReadOptions(**{**opts.__dict__, "source": source})
+    inputs = expand_inputs(paths, fmt)
+    if any(f.format in ("warc", "arc", "html") for f in inputs):
+        _check_extractor(opts.extractor)
+    declared: dict[str, Any] = {}
+    system = None
+    if sources_toml is not None:
+        manifest = load_sources(sources_toml)
+        declared = declaration_for(manifest, source, path=str(sources_toml))
+        system = manifest.get("system")
+
+    params = {
+        "source": source,
+        "format": fmt,
+        "options": {k: v for k, v in opts.__dict__.items() if k != "source"},
+        "shard_rows": shard_rows,
+        "inputs": [[f.display, f.size, f.format] for f in inputs],
+        "sources": declared,
+        "rejected": str(rejected) if rejected else None,
+    }
+    writer = DatasetWriter(output, step="ingest", params=params, overwrite=overwrite, append=append)
+    state = writer.begin()
+    if state.up_to_date:
+        ds = open_dataset(output)
+        return IngestResult(ds, 0, {}, {}, 0, 0, time.monotonic() - t0, len(inputs), True)
+    rejected_writer = None
+    if rejected is not None:
+        rejected_writer = DatasetWriter(
+            rejected, step="ingest", params=params, overwrite=overwrite, append=append
+        )
+        rejected_writer.begin()
+
+    first = _next_task_number(writer.base)
+    workers = workers or None
+    executor = make_executor(workers)
+
+    def make(number: int, group: tuple[InputFile, ...]) -> Task:
+        return Task(
+            number,
+            group,
+            opts,
+            Path(output),
+            Path(rejected) if rejected is not None else None,
+            shard_rows,
+        )
+
+    tasks = plan_tasks(inputs, first_number=first, workers=0, make=make)
+    results: dict[int, TaskResult] = {}
+    for task in tasks:
+        if task.key in state.done:
+            results[task.number] = _result_from_state(task, state, writer)
+    todo = [t for t in tasks if t.number not in results]
+
+    total_bytes = sum(f.size for f in inputs)
+    progress = StepProgress(
+        console, label="ingest", units=len(tasks), unit_name="tasks", total_bytes=total_bytes
+    )
+    failed: list[UnitFailed] = []
+    with progress:
+        for _ in results:
+            progress.unit_done()
+        for task, res in executor.map_unordered(run_task, todo, on_progress=progress.tick):
+            if isinstance(res, UnitFailed):
+                failed.append(res)
+                continue
+            results[task.number] = res
+            writer.unit_done(task.key, res.shards, res.info())
+            if rejected_writer is not None:
+                rejected_writer.unit_done(task.key, res.rejected_shards)
+            progress.unit_done()
+    if failed:
+        raise CurateError(
+            f"{len(failed)} task(s) crashed twice ({failed[0].error}); the output is unfinished: "
+            "re-run the same command to resume"
+        )
+
+    ordered = [results[t.number] for t in tasks]
+    skipped: Counter[str] = Counter()
+    notes: Counter[str] = Counter()
+    for r in ordered:
+        skipped.update(r.skipped)
+        notes.update(r.notes)
+    records = sum(r.written for r in ordered) + sum(
+        n for k, n in skipped.items() if k not in FILE_LEVEL_REASONS
+    )
+    if records == 0:
+        writer.abandon()
+        if rejected_writer is not None:
+            rejected_writer.abandon()
+        reasons = ", ".join(f"{k}: {v}" for k, v in sorted(skipped.items())) or "nothing to read"
+        raise CurateError(f"no record could be read from {len(inputs)} input file(s) ({reasons})")
+
+    try:
+        shards, dup_skips = _drop_repeated_ids(writer, ordered)
+    except CurateError:
+        writer.abandon()
+        if rejected_writer is not None:
+            rejected_writer.abandon()
+        raise
+    if dup_skips:
+        skipped["duplicate_id"] += dup_skips
+    written = sum(s.rows for s in shards)
+    schema = schema_for([f.format for f in inputs])
+    lineage_step = {
+        "source": source,
+        "input": [f.display for f in inputs],
+        "rows_in": records,
+        "rows_out": written,
+        "removed": dict(sorted(skipped.items())),
+        "notes": dict(sorted(notes.items())),
+        "bytes_in": total_bytes,
+    }
+    ds = writer.finish(
+        shards=shards,
+        schema=schema,
+        sources={source: declared},
+        lineage_step=lineage_step,
+        system=system,
+    )
+    if rejected_writer is not None:
+        rej_shards = rejected_writer.done_shards()
+        rejected_writer.finish(
+            shards=rej_shards,
+            schema=INGEST_REJECTED_SCHEMA,
+            sources={},
+            lineage_step={"rejected_of": str(output), "rows_out": sum(s.rows for s in rej_shards)},
+        )
+    if written == 0:
+        warn(console, f"{records} records were read but none written; see the reasons below")
+    return IngestResult(
+        dataset=ds,
+        written=written,
+        skipped=dict(skipped),
+        notes=dict(notes),
+        bytes_in=total_bytes,
+        bytes_out=sum(s.bytes for s in shards),
+        seconds=time.monotonic() - t0,
+        files=len(inputs),
+    )
+
+
+def _check_extractor(name: str) -> None:
+    """Fail before any work when the HTML extractor is unknown (imports the HTML stack)."""
+    from curate.ingest.extract import EXTRACTORS
+
+    if name not in EXTRACTORS:
+        raise CurateError(f"unknown --extractor `{name}`; choose one of: {', '.join(EXTRACTORS)}")
+
+
+_TASK_NAME = re.compile(r"part-(\d+)-\d+\.parquet$")
+
+
+def _next_task_number(base: Dataset | None) -> int:
+    """Appended tasks continue the numbering, so shard names never clash."""
+    if base is None:
+        return 0
+    numbers = [int(m.group(1)) for s in base.shards if (m := _TASK_NAME.match(s.name))]
+    return max(numbers, default=len(base.shards) - 1) + 1
+
+
+def _result_from_state(task: Task, state: Any, writer: DatasetWriter) -> TaskResult:
+    """A task finished by an earlier (interrupted) run: its shards and counts, not redone."""
+    shards = [
+        Shard(s["name"], writer.folder / s["name"], s["rows"], s["bytes"])
+        for s in state.done[task.key]
+    ]
+    info = state.info.get(task.key, {})
+    ids: list[str] = []
+    for s in shards:
+        ids.extend(pq.read_table(s.path, columns=["id"]).column("id").to_pylist())
+    return TaskResult(
+        number=task.number,
+        shards=shards,
+        rejected_shards=[],
+        written=info.get("written", sum(s.rows for s in shards)),
+        skipped=info.get("skipped", {}),
+        notes=info.get("notes", {}),
+        bytes_in=info.get("bytes_in", 0),
+        hashes=id_hash(ids),
+    )
+
+
+def _drop_repeated_ids(writer: DatasetWriter, ordered: list[TaskResult]) -> tuple[list[Shard], int]:
+    """Find ids repeated across tasks (or already in an appended-to dataset).
+
+    Each task drops its own repeats while reading; across tasks the parent compares
+    64-bit id hashes (8 bytes per document: the one place ingest's memory grows with
+    the corpus) and rewrites the rare shards that hold a later copy. An id that is
+    already in the dataset being appended to is a user error (CLI.md): exit 2.
+    """
+    shards = [s for r in ordered for s in r.shards]
+    new = np.concatenate([r.hashes for r in ordered]) if ordered else np.empty(0, np.uint64)
+    if writer.base is not None and writer.base.rows:
+        old = _dataset_hashes(writer.base)
+        clash = np.intersect1d(old, new)
+        if clash.size:
+            first = _find_id_with_hash(shards, int(clash[0]))
+            raise CurateError(
+                f"{writer.folder}: id {first!r} is already in the dataset "
+                f"({clash.size} ids clash); give this source distinct ids (--id-field) or "
+                "ingest it into another dataset"
+            )
+    if new.size < 2:
+        return shards, 0
+    uniq, counts = np.unique(new, return_counts=True)
+    repeated = set(uniq[counts > 1].tolist())
+    if not repeated:
+        return shards, 0
+    seen: set[str] = set()
+    dropped = 0
+    out: list[Shard] = []
+    for shard in shards:
+        table = pq.read_table(shard.path)
+        ids = table.column("id").to_pylist()
+        hashes = id_hash(ids)
+        keep = np.ones(len(ids), dtype=bool)
+        for i, (h, doc_id) in enumerate(zip(hashes.tolist(), ids, strict=True)):
+            if h in repeated:
+                if doc_id in seen:
+                    keep[i] = False
+                else:
+                    seen.add(doc_id)
+        if keep.all():
+            out.append(shard)
+            continue
+        dropped += int((~keep).sum())
+        sink = writer.shard_sink(shard.name, table.schema)
+        sink.write(table.filter(pa.array(keep)))
+        out.append(sink.commit())
+    return out, dropped
+
+
+def _dataset_hashes(ds: Dataset) -> np.ndarray:
+    parts = [id_hash(b.column(0).to_pylist()) for b in ds.iter_batches(columns=["id"])]
+    return np.concatenate(parts) if parts else np.empty(0, dtype=np.uint64)
+
+
+def _find_id_with_hash(shards: list[Shard], h: int) -> str:
+    for s in shards:
+        ids = pq.read_table(s.path, columns=["id"]).column("id").to_pylist()
+        for doc_id, hh in zip(ids, id_hash(ids).tolist(), strict=True):
+            if hh == h:
+                return doc_id
+    return "?"
+
+
+def summary_rows(result: IngestResult) -> list[tuple[str, str]]:
+    """The rows of the summary table printed at the end of `curate ingest`."""
+    rows = [
+        ("input files", f"{result.files:,}"),
+        ("documents written", f"{result.written:,}"),
+    ]
+    for reason, n in sorted(result.skipped.items(), key=lambda kv: (-kv[1], kv[0])):
+        rows.append((f"skipped: {reason}", f"{n:,}"))
+    for what, n in sorted(result.notes.items()):
+        if what.startswith("record_type:"):
+            rows.append((f"  of which {what.split(':', 1)[1]}", f"{n:,}"))
+        else:
+            rows.append((f"kept, {what}", f"{n:,}"))
+    rows += [
+        ("bytes in", human_bytes(result.bytes_in)),
+        ("bytes out", human_bytes(result.bytes_out)),
+        ("time", f"{result.seconds:.1f} s"),
+    ]
+    return rows
+
+
+def print_summary(console: Console, result: IngestResult, output: str) -> None:
+    if result.up_to_date:
+        console.print(f"{output}: up to date (same inputs and options); nothing to do")
+        return
+    console.print(summary_table(f"curate ingest → {output}", summary_rows(result)))

@@ -1,0 +1,83 @@
+"""`curate stats`: what a dataset holds, in numbers a curator checks first.
+
+Reads the dataset batch by batch (memory bounded by the batch, plus 4 bytes per
+document for exact length percentiles).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+from curate.dataset import Dataset, open_dataset
+
+PERCENTILES = (0, 1, 5, 25, 50, 75, 95, 99, 100)
+TOP = 20
+
+
+def compute_stats(spec: str) -> dict[str, Any]:
+    """The stats of one dataset as a JSON-ready dict (`curate stats --json` prints it)."""
+    ds = open_dataset(spec)
+    return dataset_stats(ds)
+
+
+def dataset_stats(ds: Dataset) -> dict[str, Any]:
+    names = ds.column_names()
+    group_cols = [c for c in ("source", "lang", "license") if c in names]
+    read_cols = [c for c in ("text", *group_cols) if c in names]
+    counters: dict[str, Counter[str]] = {c: Counter() for c in group_cols}
+    lengths: list[np.ndarray] = []
+    chars = words = nulls = 0
+    for batch in ds.iter_batches(columns=read_cols):
+        df = pl.from_arrow(pa.Table.from_batches([batch]))
+        assert isinstance(df, pl.DataFrame)
+        if "text" in df.columns:
+            text = df.get_column("text")
+            n_chars = text.str.len_chars()
+            nulls += int(text.null_count())
+            chars += int(n_chars.sum() or 0)
+            words += int(text.str.count_matches(r"\S+").sum() or 0)
+            lengths.append(n_chars.fill_null(0).to_numpy().astype(np.int32))
+        for c in group_cols:
+            col = df.get_column(c)
+            if col.dtype == pl.List:
+                col = col.explode()
+            counts = col.cast(pl.String).fill_null("(none)").value_counts()
+            for value, n in counts.iter_rows():
+                counters[c][value] += int(n)
+    docs = ds.rows
+    all_lengths = np.concatenate(lengths) if lengths else np.empty(0, np.int32)
+    pct = (
+        {f"p{p}": int(np.percentile(all_lengths, p, method="nearest")) for p in PERCENTILES}
+        if all_lengths.size
+        else {}
+    )
+    out: dict[str, Any] = {
+        "dataset": ds.location,
+        "bare_parquet": ds.is_bare,
+        "shards": len(ds.shards),
+        "documents": docs,
+        "bytes": ds.bytes,
+        "characters": chars,
+        "words": words,
+        "null_text": nulls,
+        "length_chars": pct,
+        "columns": [{"name": f.name, "type": str(f.type)} for f in ds.schema],
+        "sources": dict(counters.get("source", Counter()).most_common()),
+        "lineage": [_lineage_row(step) for step in ds.lineage],
+    }
+    if "lang" in counters:
+        out["languages"] = dict(counters["lang"].most_common(TOP))
+    if "license" in counters:
+        out["licenses"] = dict(counters["license"].most_common(TOP))
+    out["declared_sources"] = sorted(ds.sources)
+    return out
+
+
+def _lineage_row(step: dict[str, Any]) -> dict[str, Any]:
+    keep = ("step", "version", "source", "started", "ended", "rows_in", "rows_out", "removed")
+    return {k: step[k] for k in keep if k in step}
