@@ -14,14 +14,38 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from typer.core import TyperGroup
 from rich.table import Table
 
 from curate import __version__
 from curate.errors import CurateError
 from curate.progress import human_bytes, stderr_console
 
+class CurateGroup(TyperGroup):
+    """Turns a `CurateError` from any command into one `error:` line and its exit code.
+
+    Done at the group level (not in `main`) so that tests driving the app through
+    typer's CliRunner see exactly what a user sees.
+    """
+
+    def invoke(self, ctx: typer.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except CurateError as exc:
+            err = Console(stderr=True, highlight=False, soft_wrap=True)
+            err.print(f"[red]error:[/red] {escape(exc.message)}")
+            if exc.hint:
+                err.print(f"hint: {escape(exc.hint)}")
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            sys.stderr.write("interrupted; re-run the same command to resume\n")
+            ctx.exit(130)
+
+
 app = typer.Typer(
     name="curate",
+    cls=CurateGroup,
     help="Curate LLM training data: ingest → filter → dedup → score → tag → report.",
     no_args_is_help=True,
     add_completion=False,
@@ -209,29 +233,8 @@ def _render_stats(console: Console, s: dict) -> None:
 
 
 def main() -> None:
-    """Entry point: one `error:` line and exit 2 for user mistakes, never a traceback."""
-    try:
-        app(standalone_mode=False)
-    except CurateError as exc:
-        err = Console(stderr=True, highlight=False, soft_wrap=True)
-        err.print(f"[red]error:[/red] {exc.message}", markup=True)
-        if exc.hint:
-            err.print(f"hint: {exc.hint}")
-        sys.exit(exc.exit_code)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        sys.exit(130)
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted; re-run the same command to resume\n")
-        sys.exit(130)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(2)
-        raise
+    """Entry point of the `curate` console script."""
+    app(prog_name="curate")
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ from curate.schema import (
 
 TASK_BYTES = 256 << 20  # input bytes per task: big enough to amortise, small to balance
 TASK_FILES = 2_000
+MIN_TASK_BYTES = 1 << 20
 DEFAULT_SHARD_ROWS = 100_000
 FILE_LEVEL_REASONS = frozenset({"empty_file", "unreadable_file", "corrupt_file"})
 
@@ -164,7 +165,7 @@ def plan_tasks(
     """
     del workers  # see docstring: deliberately unused
     total = sum(f.size for f in inputs)
-    target = max(1 << 20, min(TASK_BYTES, total // 16 + 1))
+    target = max(MIN_TASK_BYTES, min(TASK_BYTES, total // 16 + 1))
     tasks: list[Task] = []
     group: list[InputFile] = []
     size = 0

@@ -1,0 +1,136 @@
+"""Shared test helpers: run the real CLI, and build small inputs in tmp_path."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from curate.cli import app
+
+
+class Run:
+    """What a user sees from one command: exit code, stdout, stderr."""
+
+    def __init__(self, exit_code: int, stdout: str, stderr: str) -> None:
+        self.exit_code = exit_code
+        self.stdout = stdout
+        self.stderr = stderr
+
+    def __repr__(self) -> str:
+        return f"Run(exit={self.exit_code}, stdout={self.stdout!r}, stderr={self.stderr!r})"
+
+
+def run(*args: Any) -> Run:
+    """Invoke `curate ARGS...` in-process, as a user would from a shell."""
+    result = CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
+    return Run(result.exit_code, result.stdout, result.stderr)
+
+
+@pytest.fixture
+def cli():
+    return run
+
+
+def write_jsonl(path: Path, rows: Iterable[dict[str, Any] | str], *, gz: bool = False) -> Path:
+    lines = "".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows)
+    data = lines.encode()
+    if gz:
+        data = gzip.compress(data, mtime=0)
+    path.write_bytes(data)
+    return path
+
+
+def read_rows(folder: Path, columns: list[str] | None = None) -> list[dict[str, Any]]:
+    """All rows of a dataset folder, in manifest order."""
+    manifest = json.loads((folder / "_curate.json").read_text())
+    rows: list[dict[str, Any]] = []
+    for shard in manifest["shards"]:
+        rows.extend(pq.read_table(folder / shard["name"], columns=columns).to_pylist())
+    return rows
+
+
+def manifest(folder: Path) -> dict[str, Any]:
+    return json.loads((folder / "_curate.json").read_text())
+
+
+HTML_PAGE = """<!doctype html><html lang="{lang}"><head><title>{title}</title>
+<link rel="canonical" href="{url}"></head><body>
+<nav><a href="/">Home</a> | <a href="/about">About</a> | <a href="/contact">Contact</a></nav>
+<article><h1>{title}</h1>
+<p>{body}</p>
+<p>{body2}</p>
+</article>
+<footer>Content licensed <a rel="license" href="https://creativecommons.org/licenses/by-sa/4.0/">CC BY-SA 4.0</a></footer>
+</body></html>"""
+
+
+def html_page(
+    title: str = "A page",
+    body: str = "The river ran quietly past the old mill, where the miller kept his accounts.",
+    *,
+    lang: str = "en",
+    url: str = "https://example.org/page",
+) -> str:
+    body2 = (
+        "Every morning he counted the sacks of flour, wrote the numbers in a ledger, and "
+        "walked to the village to sell bread to the baker and the inn."
+    )
+    return HTML_PAGE.format(lang=lang, title=title, url=url, body=body, body2=body2)
+
+
+def http_response(body: bytes, *, status: str = "200 OK", content_type: str = "text/html") -> bytes:
+    head = f"HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n"
+    return head.encode() + body
+
+
+def write_warc(
+    path: Path, records: list[dict[str, Any]], *, gz: bool = True, warcinfo: bool = True
+) -> Path:
+    """A WARC of the given records, built with warcio (one gzip member per record).
+
+    Each record: {"uri", "payload" (bytes, HTTP message for responses), "type"
+    (default "response"), "date", "id"}.
+    """
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    buf = io.BytesIO()
+    writer = WARCWriter(buf, gzip=gz)
+    if warcinfo:
+        writer.write_record(writer.create_warcinfo_record("test.warc", {"software": "tests"}))
+    for i, r in enumerate(records):
+        rtype = r.get("type", "response")
+        headers = {
+            "WARC-Date": r.get("date", "2024-03-0%dT12:00:00Z" % (i % 9 + 1)),
+            "WARC-Record-ID": r.get("id", f"<urn:uuid:00000000-0000-4000-8000-{i:012d}>"),
+        }
+        payload = r["payload"]
+        if rtype in ("response", "request"):
+            rec = writer.create_warc_record(
+                r["uri"],
+                rtype,
+                payload=io.BytesIO(payload),
+                warc_headers_dict=headers,
+                length=len(payload),
+            )
+        else:
+            rec = writer.create_warc_record(
+                r["uri"],
+                rtype,
+                payload=io.BytesIO(payload),
+                warc_headers_dict=headers,
+                warc_content_type=r.get("content_type", "text/plain"),
+                length=len(payload),
+            )
+        writer.write_record(rec)
+    path.write_bytes(buf.getvalue())
+    _ = StatusAndHeaders
+    return path

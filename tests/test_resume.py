@@ -1,0 +1,107 @@
+"""A crash never leaves a complete-looking output; the rerun finishes the job."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import manifest, read_rows, run, write_jsonl
+
+import curate.ingest.run as ingest_run
+from curate.dataset import PENDING, open_dataset
+from curate.errors import CurateError
+from curate.executor import LocalExecutor, UnitFailed
+
+
+def _inputs(tmp_path, files=6, rows=50):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for f in range(files):
+        write_jsonl(folder / f"f{f}.jsonl",
+                    [{"id": f"{f}-{i}", "text": f"document {f} {i} " * 20} for i in range(rows)])
+    return folder
+
+
+def test_interrupted_ingest_resumes_without_redoing_finished_tasks(tmp_path, monkeypatch):
+    monkeypatch.setattr(ingest_run, "MIN_TASK_BYTES", 1)
+    monkeypatch.setattr(ingest_run, "TASK_FILES", 1)  # one task per file
+    folder = _inputs(tmp_path)
+    out = tmp_path / "out"
+    real = ingest_run.run_task
+    calls: list[int] = []
+
+    def crash_on_fourth(task):
+        calls.append(task.number)
+        if len(calls) == 4:
+            raise KeyboardInterrupt  # the process is killed mid-run
+        return real(task)
+
+    monkeypatch.setattr(ingest_run, "run_task", crash_on_fourth)
+    r = run("ingest", folder, "-o", out, "--source", "s", "--workers", "1", "-q")
+    assert r.exit_code == 130
+    assert (out / PENDING).exists() and not (out / "_curate.json").exists()
+    with pytest.raises(CurateError, match="unfinished output"):
+        open_dataset(out)
+    r = run("stats", out)
+    assert r.exit_code == 2 and "re-run that step to resume" in r.stderr
+
+    calls.clear()
+    monkeypatch.setattr(ingest_run, "run_task", lambda t: (calls.append(t.number), real(t))[1])
+    r = run("ingest", folder, "-o", out, "--source", "s", "--workers", "1", "-q")
+    assert r.exit_code == 0, r
+    assert calls == [3, 4, 5]  # tasks 0-2 were complete and are not redone
+    rows = read_rows(out)
+    assert len(rows) == 300 and len({x["id"] for x in rows}) == 300
+    assert manifest(out)["lineage"][0]["rows_out"] == 300
+    assert not (out / PENDING).exists()
+
+
+def test_killed_process_leaves_unfinished_output_that_resumes(tmp_path):
+    folder = _inputs(tmp_path, files=40, rows=400)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "curate", "ingest", str(folder), "-o", str(out),
+           "--source", "s", "--workers", "1", "--quiet"]
+    env = {**os.environ, "CURATE_TEST": "1"}
+    proc = subprocess.Popen(cmd, env=env)
+    deadline = time.time() + 30
+    while not (out / PENDING).exists() and time.time() < deadline:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    if (out / "_curate.json").exists() and not (out / PENDING).exists():
+        pytest.skip("the run finished before it could be killed")
+    assert not (out / "_curate.json").exists()
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    rows = read_rows(out)
+    assert len(rows) == 16_000 and len({x["id"] for x in rows}) == 16_000
+
+
+def _crash_once(marker: str, _unit: int) -> int:
+    if not os.path.exists(marker):
+        open(marker, "w").close()
+        os._exit(1)  # a worker dying hard (OOM kill, segfault)
+    return 42
+
+
+def test_executor_retries_a_crashed_worker(tmp_path):
+    from functools import partial
+
+    ex = LocalExecutor(workers=2, retries=1)
+    fn = partial(_crash_once, str(tmp_path / "crashed"))
+    results = [r for _, r in ex.map_unordered(fn, [1, 2])]
+    assert results == [42, 42]
+
+
+def _always_crash(_: int) -> int:
+    os._exit(1)
+
+
+def test_executor_reports_a_unit_that_keeps_crashing():
+    ex = LocalExecutor(workers=2, retries=1)
+    results = [r for _, r in ex.map_unordered(_always_crash, [1, 2])]
+    assert all(isinstance(r, UnitFailed) for r in results)
