@@ -22,6 +22,7 @@ from curate import __version__
 from curate.errors import CurateError
 from curate.progress import human_bytes, stderr_console
 
+
 class CurateGroup(TyperGroup):
     """Turns a `CurateError` from any command into one `error:` line and its exit code.
 

@@ -76,7 +76,11 @@ def test_other_parameters_refused_without_overwrite(tmp_path):
     with pytest.raises(CurateError, match="other parameters; pass --overwrite"):
         w.begin()
     assert DatasetWriter(tmp_path / "ds", step="s", params={"a": 1}).begin().up_to_date
-    assert not DatasetWriter(tmp_path / "ds", step="s", params={"a": 2}, overwrite=True).begin().up_to_date
+    assert (
+        not DatasetWriter(tmp_path / "ds", step="s", params={"a": 2}, overwrite=True)
+        .begin()
+        .up_to_date
+    )
 
 
 def test_refuses_foreign_non_empty_folder_even_with_overwrite(tmp_path):

@@ -15,8 +15,14 @@ import zstandard
 from conftest import manifest, read_rows, run, write_jsonl
 
 DOCS = [
-    {"id": "a", "text": "First post.\r\nSecond line.", "url": "https://f.example/1",
-     "created": "2024-02-01T10:00:00Z", "author": "ann", "score": 3},
+    {
+        "id": "a",
+        "text": "First post.\r\nSecond line.",
+        "url": "https://f.example/1",
+        "created": "2024-02-01T10:00:00Z",
+        "author": "ann",
+        "score": 3,
+    },
     {"id": "b", "text": "Another post", "created": 1706781600},
     {"id": "c", "text": "Third", "created": "not a date"},
 ]
@@ -64,8 +70,10 @@ def test_compressed_jsonl(tmp_path, suffix, compress):
 def test_field_mapping_and_generated_ids(tmp_path):
     src = write_jsonl(
         tmp_path / "d.jsonl",
-        [{"body": "hello there", "link": "https://x.example", "when": "2023-05-01"},
-         {"body": "second", "meta": {"lang": "de"}}],
+        [
+            {"body": "hello there", "link": "https://x.example", "when": "2023-05-01"},
+            {"body": "second", "meta": {"lang": "de"}},
+        ],
     )
     args = ["--text-field", "body", "--url-field", "link", "--created-field", "when"]
     r = run("ingest", src, "-o", tmp_path / "o1", "--source", "s", "-q", *args)
@@ -82,8 +90,15 @@ def test_field_mapping_and_generated_ids(tmp_path):
 def test_bad_jsonl_lines_are_skipped_counted_and_rejected(tmp_path):
     src = write_jsonl(
         tmp_path / "bad.jsonl",
-        [DOCS[0], "{not json", "[1, 2]", {"id": "nt", "body": "x"}, {"id": "n", "text": 5},
-         {"id": "e", "text": "   "}, {"id": "a", "text": "same id again"}],
+        [
+            DOCS[0],
+            "{not json",
+            "[1, 2]",
+            {"id": "nt", "body": "x"},
+            {"id": "n", "text": 5},
+            {"id": "e", "text": "   "},
+            {"id": "a", "text": "same id again"},
+        ],
     )
     with open(src, "ab") as f:
         f.write(b'{"id": "u", "text": "caf\xe9"}\n')
@@ -91,12 +106,25 @@ def test_bad_jsonl_lines_are_skipped_counted_and_rejected(tmp_path):
     assert r.exit_code == 0, r
     assert len(read_rows(tmp_path / "out")) == 1
     removed = manifest(tmp_path / "out")["lineage"][0]["removed"]
-    assert removed == {"invalid_json": 2, "missing_text": 1, "bad_text": 1, "empty_text": 1,
-                       "duplicate_id": 1, "undecodable": 1}
+    assert removed == {
+        "invalid_json": 2,
+        "missing_text": 1,
+        "bad_text": 1,
+        "empty_text": 1,
+        "duplicate_id": 1,
+        "undecodable": 1,
+    }
     rej = read_rows(tmp_path / "rej")
     assert sorted(x["reason"] for x in rej) == sorted(
-        ["invalid_json", "invalid_json", "missing_text", "bad_text", "empty_text",
-         "duplicate_id", "undecodable"]
+        [
+            "invalid_json",
+            "invalid_json",
+            "missing_text",
+            "bad_text",
+            "empty_text",
+            "duplicate_id",
+            "undecodable",
+        ]
     )
     bad = next(x for x in rej if x["offset"] == 2)
     assert bad["path"] == str(src) and bad["raw"] == b"{not json\n"
@@ -104,8 +132,9 @@ def test_bad_jsonl_lines_are_skipped_counted_and_rejected(tmp_path):
 
 
 def test_truncated_gzip_keeps_what_was_read(tmp_path):
-    data = gzip.compress("".join(json.dumps({"id": str(i), "text": "x" * 50}) + "\n"
-                                 for i in range(200)).encode())
+    data = gzip.compress(
+        "".join(json.dumps({"id": str(i), "text": "x" * 50}) + "\n" for i in range(200)).encode()
+    )
     src = tmp_path / "cut.jsonl.gz"
     src.write_bytes(data[: len(data) // 2])
     r = run("ingest", src, "-o", tmp_path / "out", "--source", "s", "-q")
@@ -133,11 +162,16 @@ def test_read_but_none_written_exits_0_with_warning(tmp_path):
 
 def test_user_mistakes_are_one_line_exit_2(tmp_path):
     r = run("ingest", tmp_path / "missing.jsonl", "-o", tmp_path / "o", "--source", "s")
-    assert r.exit_code == 2 and r.stderr.strip() == f"error: {tmp_path / 'missing.jsonl'}: no such file or folder"
+    assert (
+        r.exit_code == 2
+        and r.stderr.strip() == f"error: {tmp_path / 'missing.jsonl'}: no such file or folder"
+    )
     (tmp_path / "blob.bin").write_bytes(b"\x00\x01\x02")
     r = run("ingest", tmp_path / "blob.bin", "-o", tmp_path / "o", "--source", "s")
     assert r.exit_code == 2 and "cannot tell the format" in r.stderr and "--format" in r.stderr
-    r = run("ingest", tmp_path / "blob.bin", "-o", tmp_path / "o", "--source", "s", "--format", "pdf")
+    r = run(
+        "ingest", tmp_path / "blob.bin", "-o", tmp_path / "o", "--source", "s", "--format", "pdf"
+    )
     assert r.exit_code == 2 and "unknown --format `pdf`" in r.stderr
     r = run("ingest", tmp_path / "blob.bin", "-o", tmp_path / "o", "--source", "has space")
     assert r.exit_code == 2 and "--source" in r.stderr
@@ -147,8 +181,19 @@ def test_user_mistakes_are_one_line_exit_2(tmp_path):
 def test_csv_with_mapping(tmp_path):
     src = tmp_path / "posts.csv"
     src.write_text('post_id,body,topic\n1,"Hello, world",news\n2,"Multi\nline",misc\n3,,empty\n')
-    r = run("ingest", src, "-o", tmp_path / "out", "--source", "s", "-q",
-            "--text-field", "body", "--id-field", "post_id")
+    r = run(
+        "ingest",
+        src,
+        "-o",
+        tmp_path / "out",
+        "--source",
+        "s",
+        "-q",
+        "--text-field",
+        "body",
+        "--id-field",
+        "post_id",
+    )
     assert r.exit_code == 0, r
     rows = read_rows(tmp_path / "out")
     assert [(x["id"], x["text"]) for x in rows] == [("1", "Hello, world"), ("2", "Multi\nline")]
@@ -170,13 +215,26 @@ def test_text_files_per_file_and_per_line(tmp_path):
     assert manifest(tmp_path / "o1")["lineage"][0]["removed"] == {"empty_file": 1}
     r = run("ingest", folder, "-o", tmp_path / "o2", "--source", "s", "-q", "--per-line")
     assert [x["text"] for x in read_rows(tmp_path / "o2")] == [
-        "alpha document", "second line", "beta", "gamma"]
+        "alpha document",
+        "second line",
+        "beta",
+        "gamma",
+    ]
 
 
 def test_parquet_input_with_mapping(tmp_path):
     pq.write_table(pa.table({"doc": ["one", "two", None], "n": [1, 2, 3]}), tmp_path / "in.parquet")
-    r = run("ingest", tmp_path / "in.parquet", "-o", tmp_path / "out", "--source", "s", "-q",
-            "--text-field", "doc")
+    r = run(
+        "ingest",
+        tmp_path / "in.parquet",
+        "-o",
+        tmp_path / "out",
+        "--source",
+        "s",
+        "-q",
+        "--text-field",
+        "doc",
+    )
     assert r.exit_code == 0, r
     rows = read_rows(tmp_path / "out")
     assert [x["text"] for x in rows] == ["one", "two"]
@@ -194,8 +252,18 @@ def test_shard_rows_and_rerun_is_up_to_date(tmp_path):
     assert r.exit_code == 0 and "up to date" in r.stderr
     r = run("ingest", src, "-o", tmp_path / "out", "--source", "s", "--shard-rows", "7")
     assert r.exit_code == 2 and "--overwrite" in r.stderr
-    r = run("ingest", src, "-o", tmp_path / "out", "--source", "s", "-q", "--shard-rows", "7",
-            "--overwrite")
+    r = run(
+        "ingest",
+        src,
+        "-o",
+        tmp_path / "out",
+        "--source",
+        "s",
+        "-q",
+        "--shard-rows",
+        "7",
+        "--overwrite",
+    )
     assert r.exit_code == 0 and len(manifest(tmp_path / "out")["shards"]) == 4
 
 
@@ -213,7 +281,9 @@ def test_append_second_source_unions_schema_and_refuses_clashes(tmp_path):
     assert [s["step"] for s in m["lineage"]] == ["ingest", "ingest"]
     rows = read_rows(out)
     assert [(x["source"], x.get("path")) for x in rows] == [
-        ("forum", None), ("books", str(folder / "b.txt"))]
+        ("forum", None),
+        ("books", str(folder / "b.txt")),
+    ]
     # appending the same command again is a no-op; an id already present is refused
     assert "up to date" in run("ingest", folder, "-o", out, "--source", "books", "--append").stderr
     clash = write_jsonl(tmp_path / "c.jsonl", [{"id": "a1", "text": "other text"}])
@@ -240,8 +310,17 @@ personal_information = "present"
 def test_sources_declaration_is_stored(tmp_path):
     (tmp_path / "sources.toml").write_text(SOURCES_TOML)
     src = write_jsonl(tmp_path / "d.jsonl", DOCS)
-    r = run("ingest", src, "-o", tmp_path / "out", "--source", "forum", "-q",
-            "--sources", tmp_path / "sources.toml")
+    r = run(
+        "ingest",
+        src,
+        "-o",
+        tmp_path / "out",
+        "--source",
+        "forum",
+        "-q",
+        "--sources",
+        tmp_path / "sources.toml",
+    )
     assert r.exit_code == 0, r
     m = manifest(tmp_path / "out")
     assert m["sources"]["forum"]["owner"] == "Forum Inc."
@@ -256,5 +335,7 @@ def test_sources_errors_name_source_and_field(tmp_path):
     r = run("ingest", src, "-o", tmp_path / "o", "--source", "forum", "--sources", bad)
     assert r.exit_code == 2 and "sources.forum.collection_start: expected a date" in r.stderr
     (tmp_path / "ok.toml").write_text(SOURCES_TOML)
-    r = run("ingest", src, "-o", tmp_path / "o", "--source", "web", "--sources", tmp_path / "ok.toml")
+    r = run(
+        "ingest", src, "-o", tmp_path / "o", "--source", "web", "--sources", tmp_path / "ok.toml"
+    )
     assert r.exit_code == 2 and "no [sources.web] table (declared: forum)" in r.stderr

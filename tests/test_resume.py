@@ -21,8 +21,10 @@ def _inputs(tmp_path, files=6, rows=50):
     folder = tmp_path / "in"
     folder.mkdir()
     for f in range(files):
-        write_jsonl(folder / f"f{f}.jsonl",
-                    [{"id": f"{f}-{i}", "text": f"document {f} {i} " * 20} for i in range(rows)])
+        write_jsonl(
+            folder / f"f{f}.jsonl",
+            [{"id": f"{f}-{i}", "text": f"document {f} {i} " * 20} for i in range(rows)],
+        )
     return folder
 
 
@@ -63,8 +65,20 @@ def test_interrupted_ingest_resumes_without_redoing_finished_tasks(tmp_path, mon
 def test_killed_process_leaves_unfinished_output_that_resumes(tmp_path):
     folder = _inputs(tmp_path, files=40, rows=400)
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "curate", "ingest", str(folder), "-o", str(out),
-           "--source", "s", "--workers", "1", "--quiet"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "curate",
+        "ingest",
+        str(folder),
+        "-o",
+        str(out),
+        "--source",
+        "s",
+        "--workers",
+        "1",
+        "--quiet",
+    ]
     env = {**os.environ, "CURATE_TEST": "1"}
     proc = subprocess.Popen(cmd, env=env)
     deadline = time.time() + 30

@@ -10,11 +10,14 @@ from conftest import run, write_jsonl
 
 
 def _dataset(tmp_path):
-    a = write_jsonl(tmp_path / "a.jsonl", [
-        {"id": "1", "text": "one two three"},
-        {"id": "2", "text": "four five"},
-        "{broken",
-    ])
+    a = write_jsonl(
+        tmp_path / "a.jsonl",
+        [
+            {"id": "1", "text": "one two three"},
+            {"id": "2", "text": "four five"},
+            "{broken",
+        ],
+    )
     b = write_jsonl(tmp_path / "b.jsonl", [{"id": "3", "text": "six"}])
     out = tmp_path / "ds"
     assert run("ingest", a, "-o", out, "--source", "forum", "-q").exit_code == 0
@@ -45,13 +48,15 @@ def test_stats_tables_show_sources_and_lineage(tmp_path):
 
 def test_stats_on_bare_parquet_with_languages_and_licences(tmp_path):
     pq.write_table(
-        pa.table({
-            "id": ["a", "b", "c"],
-            "text": ["x y", "z", "w"],
-            "source": ["s", "s", "s"],
-            "lang": ["en", "en", "de"],
-            "license": [["CC-BY-4.0"], [], ["CC-BY-4.0", "CC0-1.0"]],
-        }),
+        pa.table(
+            {
+                "id": ["a", "b", "c"],
+                "text": ["x y", "z", "w"],
+                "source": ["s", "s", "s"],
+                "lang": ["en", "en", "de"],
+                "license": [["CC-BY-4.0"], [], ["CC-BY-4.0", "CC0-1.0"]],
+            }
+        ),
         tmp_path / "x.parquet",
     )
     s = json.loads(run("stats", tmp_path / "x.parquet", "--json").stdout)

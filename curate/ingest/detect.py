@@ -13,6 +13,7 @@ import gzip
 import io
 import lzma
 import os
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,7 +91,7 @@ def sniff_format(path: Path) -> str | None:
             return "parquet"
         with open_decompressed(path) as fh:
             head = fh.read(65536)
-    except (OSError, EOFError, lzma.LZMAError, zstandard.ZstdError):
+    except (OSError, EOFError, zlib.error, lzma.LZMAError, zstandard.ZstdError):
         head = b""  # an unreadable file gets its format from the name, then fails in its reader
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped.startswith(b"WARC/"):
@@ -117,12 +118,15 @@ def sniff_format(path: Path) -> str | None:
     return None
 
 
-def expand_inputs(paths: Iterable[str], fmt: str = "auto") -> list[InputFile]:
+def expand_inputs(paths: Iterable[str], fmt: str = "auto") -> tuple[list[InputFile], list[str]]:
     """Files, folders (recursively) and globs, sorted, with their formats.
 
-    A path that does not exist, or a file of unknown format under `--format auto`,
-    is a usage error (exit 2): a typo must not turn into "0 documents written".
+    A path that does not exist, or a named file of unknown format under `--format
+    auto`, is a usage error (exit 2): a typo must not turn into "0 documents
+    written". Files of unknown format found inside a folder (READMEs, checksums) are
+    returned separately, so the run can count them instead of dropping them silently.
     """
+    paths = list(paths)
     if fmt not in FORMATS:
         raise CurateError(f"unknown --format `{fmt}`; choose one of: {', '.join(FORMATS)}")
     found: list[tuple[Path, str, bool]] = []  # (path, display, given explicitly)
@@ -144,6 +148,7 @@ def expand_inputs(paths: Iterable[str], fmt: str = "auto") -> list[InputFile]:
         else:
             raise CurateError(f"{spec}: no such file or folder")
     files: list[InputFile] = []
+    ignored: list[str] = []
     seen: set[Path] = set()
     for path, display, explicit in sorted(found, key=lambda t: t[1]):
         real = path.resolve()
@@ -153,12 +158,17 @@ def expand_inputs(paths: Iterable[str], fmt: str = "auto") -> list[InputFile]:
         kind = fmt if fmt != "auto" else sniff_format(path)
         if kind is None:
             if not explicit:
-                continue  # stray files in a folder (READMEs, checksums) are not inputs
+                ignored.append(display)
+                continue
             raise CurateError(
                 f"{display}: cannot tell the format of this file; pass --format "
                 f"({', '.join(FORMATS[1:])})"
             )
         files.append(InputFile(path, display, kind, path.stat().st_size))
     if not files:
-        raise CurateError("no input files found in " + ", ".join(paths))
-    return files
+        raise CurateError(
+            "no input files found in "
+            + ", ".join(paths)
+            + (f" ({len(ignored)} files of unknown format; pass --format)" if ignored else "")
+        )
+    return files, ignored

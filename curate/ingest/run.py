@@ -222,7 +222,13 @@ def ingest(
     opts = options or ReadOptions(source=source)
     if opts.source != source:
         opts = ReadOptions(**{**opts.__dict__, "source": source})
-    inputs = expand_inputs(paths, fmt)
+    inputs, ignored = expand_inputs(paths, fmt)
+    if ignored:
+        warn(
+            console,
+            f"{len(ignored)} file(s) of unknown format are not read (first: {ignored[0]}); "
+            "pass --format to read them",
+        )
     if any(f.format in ("warc", "arc", "html") for f in inputs):
         _check_extractor(opts.extractor)
     declared: dict[str, Any] = {}
@@ -322,6 +328,8 @@ def ingest(
         raise
     if dup_skips:
         skipped["duplicate_id"] += dup_skips
+    if ignored:
+        skipped["unknown_format"] += len(ignored)
     written = sum(s.rows for s in shards)
     schema = schema_for([f.format for f in inputs])
     lineage_step = {
@@ -332,6 +340,7 @@ def ingest(
         "removed": dict(sorted(skipped.items())),
         "notes": dict(sorted(notes.items())),
         "bytes_in": total_bytes,
+        "unknown_format_files": ignored[:100],
     }
     ds = writer.finish(
         shards=shards,

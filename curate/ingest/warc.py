@@ -9,6 +9,7 @@ record, so one bad byte in a 1 GB crawl file costs one record, not the file.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterator
 from typing import Any, BinaryIO
@@ -238,22 +239,26 @@ def read_arc(file: InputFile, opts: ReadOptions, out: Collector) -> None:
 
     from curate.ingest.extract import extract
 
+    logging.getLogger("warcio").setLevel(logging.ERROR)  # its URI repairs are not our news
     index = 0
     with open(file.path, "rb") as fh:
         iterator = WarcioIterator(fh, arc2warc=True)
         try:
             for rec in iterator:
                 index += 1
-                offset = iterator.get_record_offset()
-                if rec.rec_type != "response" or rec.http_headers is None:
-                    out.skip("record_type", file.display, offset, None)
+                if rec.rec_type != "response":
+                    out.skip("record_type", file.display, iterator.get_record_offset(), None)
                     out.note(f"record_type:{rec.rec_type}")
+                    continue
+                if rec.http_headers is None:  # dns: and other non-HTTP captures
+                    out.skip("not_http", file.display, iterator.get_record_offset(), None)
                     continue
                 try:
                     body = rec.content_stream().read()
                 except Exception as exc:  # warcio raises many types on damaged payloads
-                    out.skip("corrupt_record", file.display, offset, str(exc).encode())
+                    out.skip("corrupt_record", file.display, None, str(exc).encode())
                     continue
+                offset = iterator.get_record_offset()  # (asking first would consume the payload)
                 out.input_bytes(len(body))
                 status_text = rec.http_headers.get_statuscode() or ""
                 status = int(status_text) if status_text.isdigit() else None
