@@ -15,8 +15,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from typer.core import TyperGroup
 from rich.table import Table
+from typer.core import TyperGroup
 
 from curate import __version__
 from curate.errors import CurateError

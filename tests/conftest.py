@@ -68,7 +68,8 @@ HTML_PAGE = """<!doctype html><html lang="{lang}"><head><title>{title}</title>
 <p>{body}</p>
 <p>{body2}</p>
 </article>
-<footer>Content licensed <a rel="license" href="https://creativecommons.org/licenses/by-sa/4.0/">CC BY-SA 4.0</a></footer>
+<footer>Content licensed <a rel="license"
+ href="https://creativecommons.org/licenses/by-sa/4.0/">CC BY-SA 4.0</a></footer>
 </body></html>"""
 
 
@@ -111,7 +112,7 @@ def write_warc(
     for i, r in enumerate(records):
         rtype = r.get("type", "response")
         headers = {
-            "WARC-Date": r.get("date", "2024-03-0%dT12:00:00Z" % (i % 9 + 1)),
+            "WARC-Date": r.get("date", f"2024-03-0{i % 9 + 1}T12:00:00Z"),
             "WARC-Record-ID": r.get("id", f"<urn:uuid:00000000-0000-4000-8000-{i:012d}>"),
         }
         payload = r["payload"]

@@ -131,7 +131,7 @@ def test_wet_conversion_records(tmp_path):
             {
                 "uri": "https://w.example/",
                 "type": "conversion",
-                "payload": "Plain text\r\nof a page".encode(),
+                "payload": b"Plain text\r\nof a page",
             },
             {"uri": "https://w.example/e", "type": "conversion", "payload": b"  "},
         ],
