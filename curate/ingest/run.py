@@ -281,9 +281,7 @@ def ingest(
     todo = [t for t in tasks if t.number not in results]
 
     total_bytes = sum(f.size for f in inputs)
-    progress = StepProgress(
-        console, label="ingest", units=len(tasks), unit_name="tasks", total_bytes=total_bytes
-    )
+    progress = StepProgress(console, label="ingest", units=len(tasks), unit_name="tasks")
     failed: list[UnitFailed] = []
     with progress:
         for _ in results:

@@ -1,0 +1,82 @@
+"""The Typer app, the error handling and the options every command shares.
+
+Every command's behaviour lives in a library function a notebook can call with the
+same result; this module only maps options to keyword arguments, renders
+summaries, and turns `CurateError` into one `error:` line and an exit code.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from typer.core import TyperGroup
+
+from curate import __version__
+from curate.errors import CurateError
+
+
+class CurateGroup(TyperGroup):
+    """Turns a `CurateError` from any command into one `error:` line and its exit code.
+
+    Done at the group level (not in `main`) so that tests driving the app through
+    typer's CliRunner see exactly what a user sees.
+    """
+
+    def invoke(self, ctx: typer.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except CurateError as exc:
+            err = Console(stderr=True, highlight=False, soft_wrap=True)
+            err.print(f"[red]error:[/red] {escape(exc.message)}")
+            if exc.hint:
+                err.print(f"hint: {escape(exc.hint)}")
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            sys.stderr.write("interrupted; re-run the same command to resume\n")
+            ctx.exit(130)
+
+
+app = typer.Typer(
+    name="curate",
+    cls=CurateGroup,
+    help="Curate LLM training data: ingest → filter → dedup → score → tag → report.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
+)
+
+# Options shared by many commands, spelled once.
+Output = Annotated[Path, typer.Option("-o", "--output", help="Output dataset folder.")]
+Overwrite = Annotated[
+    bool, typer.Option("--overwrite", help="Replace an existing output instead of refusing.")
+]
+Workers = Annotated[
+    int | None,
+    typer.Option("--workers", min=1, help="Worker processes (default: all cores)."),
+]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress and no summary.")]
+Rejected = Annotated[
+    Path | None,
+    typer.Option("--rejected", help="Write skipped records (with the reason) to this dataset."),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"curate {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
+    ] = False,
+) -> None:
+    """Curate LLM training data: ingest → filter → dedup → score → tag → report."""

@@ -1,0 +1,90 @@
+"""`curate ingest`: options → `curate.ingest.run.ingest`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from curate.cli.app import Output, Overwrite, Quiet, Rejected, Workers, app
+from curate.progress import stderr_console
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[str], typer.Argument(help="Input files, folders or globs.")],
+    output: Output,
+    source: Annotated[
+        str, typer.Option("--source", help="Name of the source every document gets.")
+    ],
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="auto|warc|arc|wet|jsonl|csv|parquet|text|html (auto: by content and name).",
+        ),
+    ] = "auto",
+    text_field: Annotated[str, typer.Option(help="Field holding the text (JSONL/CSV/Parquet).")] = (
+        "text"
+    ),
+    id_field: Annotated[str, typer.Option(help="Field holding the document id.")] = "id",
+    url_field: Annotated[str, typer.Option(help="Field holding the URL.")] = "url",
+    created_field: Annotated[
+        str, typer.Option(help="Field holding the creation time (ISO 8601 or epoch).")
+    ] = "created",
+    per_line: Annotated[
+        bool, typer.Option("--per-line", help="Text input: one document per line.")
+    ] = False,
+    sources: Annotated[
+        Path | None, typer.Option("--sources", help="sources.toml declaring provenance.")
+    ] = None,
+    rejected: Rejected = None,
+    extractor: Annotated[
+        str, typer.Option(help="HTML extractor: curate (default), resiliparse, trafilatura.")
+    ] = "curate",
+    append: Annotated[
+        bool, typer.Option("--append", help="Add this source to an existing dataset.")
+    ] = False,
+    shard_rows: Annotated[int, typer.Option(help="Rows per output shard at most.")] = 100_000,
+    workers: Workers = None,
+    overwrite: Overwrite = False,
+    quiet: Quiet = False,
+) -> None:
+    """Read crawls and dumps (WARC, WET, ARC, JSONL, CSV, Parquet, text, HTML) into a dataset.
+
+    Example:
+
+        curate ingest CC-MAIN-*.warc.gz --source commoncrawl-2024-10 -o raw/
+
+        curate ingest dumps/*.jsonl.zst --source forum --text-field body -o raw/ --append
+    """
+    from curate.ingest.options import ReadOptions
+    from curate.ingest.run import ingest as run_ingest
+    from curate.ingest.run import print_summary
+
+    console = stderr_console(quiet)
+    opts = ReadOptions(
+        source=source,
+        text_field=text_field,
+        id_field=id_field,
+        url_field=url_field,
+        created_field=created_field,
+        per_line=per_line,
+        extractor=extractor,
+    )
+    result = run_ingest(
+        paths,
+        output,
+        source=source,
+        fmt=fmt,
+        options=opts,
+        sources_toml=sources,
+        rejected=rejected,
+        append=append,
+        overwrite=overwrite,
+        shard_rows=shard_rows,
+        workers=workers,
+        console=console,
+    )
+    print_summary(console, result, str(output))
