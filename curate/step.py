@@ -1,0 +1,281 @@
+"""Run a *map step* (filter, score, tag, pii…) over a dataset, shard by shard.
+
+A map step is a small object that turns one batch of rows into the rows to keep,
+the rows it removed (with their reason columns) and counts. This module does the
+rest once, for every such step: reading input shards in batches, writing output
+shard k from input shard k under the same name, the optional `--rejected`
+dataset, resume, lineage (rows in/out, removed by reason, step totals), carrying
+the sources and lineage of the input, progress and the summary.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyarrow as pa
+
+from curate.dataset import Dataset, DatasetWriter, Shard, ShardSink, conform_batch, open_dataset
+from curate.errors import CurateError
+from curate.executor import UnitFailed, make_executor, report
+from curate.progress import StepProgress, human_bytes, summary_table, warn
+from curate.schema import check_core
+
+BATCH_ROWS = 10_000
+
+
+@dataclass
+class BatchOutput:
+    """What a step makes of one batch."""
+
+    kept: pa.Table
+    rejected: pa.Table | None = None
+    removed: dict[str, int] = field(default_factory=dict)  # reason -> rows removed
+    totals: dict[str, float] = field(default_factory=dict)  # step facts summed over batches
+
+
+class MapStep(Protocol):
+    """The contract a step implements; everything else is the runner's job."""
+
+    name: str
+
+    def params(self) -> dict[str, Any]:
+        """Everything that changes the output (fingerprint and lineage)."""
+        ...
+
+    def output_schema(self, schema: pa.Schema) -> pa.Schema: ...
+
+    def rejected_schema(self, schema: pa.Schema) -> pa.Schema | None: ...
+
+    def process(self, table: pa.Table) -> BatchOutput: ...
+
+
+@dataclass(frozen=True)
+class ShardJob:
+    step: Any
+    shard: Shard
+    schema: pa.Schema
+    output: Path
+    rejected: Path | None
+    batch_rows: int
+
+
+@dataclass
+class ShardResult:
+    shard: Shard
+    rejected: Shard | None
+    rows_in: int
+    removed: dict[str, int]
+    totals: dict[str, float]
+
+    def info(self) -> dict[str, Any]:
+        return {"rows_in": self.rows_in, "removed": self.removed, "totals": self.totals}
+
+
+def map_shard(job: ShardJob) -> ShardResult:
+    """Apply the step to one shard (runs in a worker process)."""
+    step = job.step
+    ds = Dataset(str(job.shard.path.parent), [job.shard], job.schema)
+    out_schema = step.output_schema(job.schema)
+    sink = ShardSink(job.output, job.shard.name, out_schema)
+    rej_schema = step.rejected_schema(job.schema) if job.rejected is not None else None
+    rej_sink = (
+        ShardSink(job.rejected, job.shard.name, rej_schema)
+        if job.rejected is not None and rej_schema is not None
+        else None
+    )
+    removed: Counter[str] = Counter()
+    totals: Counter[str] = Counter()
+    rows_in = 0
+    try:
+        for batch in ds.shard_batches(job.shard, batch_size=job.batch_rows):
+            rows_in += batch.num_rows
+            result = step.process(pa.Table.from_batches([batch]))
+            sink.write(_conform(result.kept, out_schema))
+            if rej_sink is not None and result.rejected is not None:
+                sink_schema = rej_sink.schema
+                rej_sink.write(_conform(result.rejected, sink_schema))
+            removed.update(result.removed)
+            totals.update(result.totals)
+            report(docs=batch.num_rows)
+        shard = sink.commit()
+        rej = rej_sink.commit() if rej_sink is not None else None
+    except BaseException:
+        sink.abort()
+        if rej_sink is not None:
+            rej_sink.abort()
+        raise
+    return ShardResult(shard, rej, rows_in, dict(removed), dict(totals))
+
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    batches = [conform_batch(b, schema) for b in table.to_batches()]
+    return pa.Table.from_batches(batches, schema=schema)
+
+
+@dataclass
+class MapResult:
+    dataset: Dataset | None
+    rows_in: int
+    rows_out: int
+    removed: dict[str, int]
+    totals: dict[str, float]
+    seconds: float
+    up_to_date: bool = False
+
+    def summary_rows(self) -> list[tuple[str, str]]:
+        rows = [("documents in", f"{self.rows_in:,}"), ("documents out", f"{self.rows_out:,}")]
+        for reason, n in sorted(self.removed.items(), key=lambda kv: (-kv[1], kv[0])):
+            rows.append((f"removed: {reason}", f"{n:,}"))
+        for k, v in sorted(self.totals.items()):
+            rows.append((k, f"{v:,.0f}" if float(v).is_integer() else f"{v:,.3f}"))
+        if self.dataset is not None:
+            rows.append(("bytes out", human_bytes(self.dataset.bytes)))
+        rows.append(("time", f"{self.seconds:.1f} s"))
+        return rows
+
+
+def run_map(
+    step: MapStep,
+    source: str | Path,
+    output: str | Path,
+    *,
+    rejected: str | Path | None = None,
+    workers: int | None = None,
+    overwrite: bool = False,
+    console: Any = None,
+    batch_rows: int = BATCH_ROWS,
+    extra_lineage: dict[str, Any] | None = None,
+) -> MapResult:
+    """Run `step` over every shard of the dataset at `source`, writing `output`."""
+    t0 = time.monotonic()
+    ds = open_dataset(source)
+    check_core(ds.schema, where=ds.location)
+    if Path(output).resolve() == Path(ds.location).resolve():
+        raise CurateError(f"{output}: output is the input dataset; choose another -o")
+    if ds.is_bare and console is not None:
+        warn(console, f"{ds.location} has no _curate.json: sources and lineage start here")
+    params = {
+        **step.params(),
+        "input": _input_identity(ds),
+        "rejected": str(rejected) if rejected else None,
+    }
+    writer = DatasetWriter(output, step=step.name, params=params, overwrite=overwrite)
+    state = writer.begin()
+    if state.up_to_date:
+        return MapResult(open_dataset(output), 0, 0, {}, {}, time.monotonic() - t0, True)
+    rej_writer = None
+    if rejected is not None and step.rejected_schema(ds.schema) is not None:
+        rej_writer = DatasetWriter(
+            rejected, step=f"{step.name}-rejected", params=params, overwrite=overwrite
+        )
+        rej_writer.begin()
+    jobs = [
+        ShardJob(
+            step,
+            s,
+            ds.schema,
+            Path(output),
+            Path(rejected) if rej_writer is not None else None,
+            batch_rows,
+        )
+        for s in ds.shards
+        if s.name not in state.done
+    ]
+    results: dict[str, ShardResult] = {}
+    for name, shards in state.done.items():
+        info = state.info.get(name, {})
+        out_shard = Shard(
+            shards[0]["name"], Path(output) / name, shards[0]["rows"], shards[0]["bytes"]
+        )
+        results[name] = ShardResult(
+            out_shard, None, info.get("rows_in", 0), info.get("removed", {}), info.get("totals", {})
+        )
+    executor = make_executor(workers)
+    progress = StepProgress(
+        console or _quiet(), label=step.name, units=len(ds.shards), unit_name="shards"
+    )
+    failed: list[UnitFailed] = []
+    with progress:
+        for _ in results:
+            progress.unit_done()
+        for job, res in executor.map_unordered(map_shard, jobs, on_progress=progress.tick):
+            if isinstance(res, UnitFailed):
+                failed.append(res)
+                continue
+            results[job.shard.name] = res
+            writer.unit_done(job.shard.name, [res.shard], res.info())
+            if rej_writer is not None and res.rejected is not None:
+                rej_writer.unit_done(job.shard.name, [res.rejected])
+            progress.unit_done()
+    if failed:
+        raise CurateError(
+            f"{len(failed)} shard(s) crashed twice ({failed[0].error}); the output is "
+            "unfinished: re-run the same command to resume"
+        )
+    ordered = [results[s.name] for s in ds.shards]
+    removed: Counter[str] = Counter()
+    totals: Counter[str] = Counter()
+    for r in ordered:
+        removed.update(r.removed)
+        totals.update(r.totals)
+    rows_in = sum(r.rows_in for r in ordered)
+    rows_out = sum(r.shard.rows for r in ordered)
+    out_schema = step.output_schema(ds.schema)
+    lineage_step = {
+        "input": ds.location,
+        "rows_in": rows_in,
+        "rows_out": rows_out,
+        "removed": dict(sorted(removed.items())),
+        "totals": dict(sorted(totals.items())),
+        **(extra_lineage or {}),
+    }
+    result_ds = writer.finish(
+        shards=[r.shard for r in ordered],
+        schema=out_schema,
+        sources=ds.sources,
+        lineage_step=lineage_step,
+        inherited_lineage=ds.lineage,
+        system=(ds.manifest or {}).get("system"),
+    )
+    if rej_writer is not None:
+        rej_shards = rej_writer.done_shards()
+        rej_schema = step.rejected_schema(ds.schema)
+        assert rej_schema is not None
+        rej_writer.finish(
+            shards=rej_shards,
+            schema=rej_schema,
+            sources=ds.sources,
+            lineage_step={"rejected_by": step.name, "rows_out": sum(s.rows for s in rej_shards)},
+            inherited_lineage=ds.lineage,
+        )
+    return MapResult(
+        result_ds, rows_in, rows_out, dict(removed), dict(totals), time.monotonic() - t0
+    )
+
+
+def _input_identity(ds: Dataset) -> dict[str, Any]:
+    """What identifies the input for "same run?": its manifest fingerprint or its files."""
+    fp = (ds.manifest or {}).get("fingerprint")
+    last = ((ds.manifest or {}).get("lineage") or [{}])[-1].get("fingerprint")
+    return {
+        "location": ds.location,
+        "fingerprint": last or fp,
+        "shards": [[s.name, s.rows, s.bytes] for s in ds.shards],
+    }
+
+
+def _quiet() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True, quiet=True)
+
+
+def print_map_summary(console: Any, result: MapResult, step: str, output: str) -> None:
+    if result.up_to_date:
+        console.print(f"{output}: up to date (same input and options); nothing to do")
+        return
+    console.print(summary_table(f"curate {step} → {output}", result.summary_rows()))
