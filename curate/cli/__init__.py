@@ -1,14 +1,34 @@
 """The `curate` command line: thin commands that parse options and call the library.
 
 Every command's behaviour lives in a library function a notebook can call with the
-same result. Each command has a module of its own here (so commands can be added
-without touching each other); importing this package registers them all on `app`.
+same result. Each command has a module of its own in this package, so a command is
+added without touching the others: every module here except `app` is imported and
+registers its commands on `app` (in pipeline order, then any others by name).
 """
 
 from __future__ import annotations
 
-from curate.cli import ingest, stats  # noqa: F401  (registers the commands)
+import importlib
+import pkgutil
+
 from curate.cli.app import app
+
+PIPELINE_ORDER = (
+    "ingest",
+    "filter",
+    "dedup",
+    "score",
+    "train_classifier",
+    "tag_synthetic",
+    "pii",
+    "report",
+    "check",
+    "stats",
+)
+
+_found = {m.name for m in pkgutil.iter_modules(__path__) if m.name != "app"}
+for _name in [*[n for n in PIPELINE_ORDER if n in _found], *sorted(_found - set(PIPELINE_ORDER))]:
+    importlib.import_module(f"curate.cli.{_name}")
 
 __all__ = ["app", "main"]
 
