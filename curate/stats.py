@@ -45,7 +45,8 @@ def dataset_stats(ds: Dataset) -> dict[str, Any]:
         for c in group_cols:
             col = df.get_column(c)
             if col.dtype == pl.List:
-                col = col.explode()
+                # a document without a licence marker counts under "(none)", like a null
+                col = col.explode(empty_as_null=True)
             counts = col.cast(pl.String).fill_null("(none)").value_counts()
             for value, n in counts.iter_rows():
                 counters[c][value] += int(n)

@@ -62,7 +62,7 @@ def test_stats_on_bare_parquet_with_languages_and_licences(tmp_path):
     s = json.loads(run("stats", tmp_path / "x.parquet", "--json").stdout)
     assert s["bare_parquet"] is True and s["lineage"] == []
     assert s["languages"] == {"en": 2, "de": 1}
-    assert s["licenses"] == {"CC-BY-4.0": 2, "CC0-1.0": 1}
+    assert s["licenses"] == {"CC-BY-4.0": 2, "CC0-1.0": 1, "(none)": 1}
 
 
 def test_stats_of_a_missing_dataset_is_one_line(tmp_path):

@@ -56,27 +56,31 @@ READERS: dict[str, Reader] = {
     "text": files.read_text,
     "html": files.read_html,
 }
-_EXTRA_FIELDS: dict[str, tuple[pa.Field, ...]] = {
-    "warc": (*WEB_FIELDS, METADATA_FIELD),
-    "wet": (*WEB_FIELDS, METADATA_FIELD),
-    "arc": (*WEB_FIELDS, METADATA_FIELD),
-    "jsonl": (METADATA_FIELD,),
-    "csv": (METADATA_FIELD,),
-    "parquet": (METADATA_FIELD,),
-    "text": (PATH_FIELD,),
-    "html": (PATH_FIELD, WEB_FIELDS[2], WEB_FIELDS[3]),
-}
 
 
 def schema_for(formats: Sequence[str]) -> pa.Schema:
-    """Core columns, then the columns the given input formats add (in a stable order)."""
-    fields: dict[str, pa.Field] = {f.name: f for f in CORE_FIELDS}
-    for fmt in sorted(set(formats)):
-        for f in _EXTRA_FIELDS[fmt]:
-            fields.setdefault(f.name, f)
-    order = [*[f.name for f in CORE_FIELDS], "path", "content_type", "http_status", "html_lang"]
-    order += ["license", "metadata"]
-    return pa.schema([fields[n] for n in order if n in fields])
+    """The one schema every ingest shard has, whatever its input format.
+
+    Columns a format does not fill (`http_status` for JSONL, `path` for WARC) are
+    null rather than absent, so that every shard of a dataset — including shards
+    appended later from another kind of source — has the same columns, and a plain
+    `polars.scan_parquet("ds/*.parquet")` works without schema options.
+    """
+    del formats  # kept in the signature: the schema is deliberately format-independent
+    return INGEST_SCHEMA
+
+
+INGEST_SCHEMA = pa.schema(
+    [
+        *CORE_FIELDS,
+        PATH_FIELD,
+        WEB_FIELDS[0],
+        WEB_FIELDS[1],
+        WEB_FIELDS[2],
+        WEB_FIELDS[3],
+        METADATA_FIELD,
+    ]
+)
 
 
 @dataclass(frozen=True)
