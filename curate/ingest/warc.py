@@ -86,8 +86,6 @@ def _next_record_start(fh: BinaryIO, pos: int, gzipped: bool) -> int | None:
 
 def read_warc(file: InputFile, opts: ReadOptions, out: Collector) -> None:
     """HTML pages from `response` (and HTML `resource`) records; others counted by reason."""
-    from curate.ingest.extract import extract
-
     index = 0
     with open(file.path, "rb") as fh:
         for offset, rec in _records(fh, file, out):
@@ -114,39 +112,69 @@ def read_warc(file: InputFile, opts: ReadOptions, out: Collector) -> None:
             except OSError as exc:
                 out.skip("corrupt_record", file.display, offset, str(exc).encode())
                 continue
-            out.input_bytes(len(body))
-            if status is not None and status != 200:
-                out.skip("http_status", file.display, offset, body[:512])
-                continue
-            if not is_html(content_type, body):
-                out.skip("not_html", file.display, offset, (content_type or "").encode())
-                continue
-            if _truncated(rec, body):
+            if _truncated(rec, body) and status in (None, 200) and is_html(content_type, body):
+                out.input_bytes(len(body))
                 out.skip("truncated_record", file.display, offset, body)
                 continue
-            page = extract(body, extractor=opts.extractor, content_type=content_type)
-            text = normalize_text(page.text)
-            if not text.strip():
-                out.skip("empty_text", file.display, offset, body)
-                continue
-            url = _target_uri(headers.get("WARC-Target-URI"))
-            created = _created(headers.get("WARC-Date"), out)
-            out.add(
-                {
-                    "id": warc_id(headers.get("WARC-Record-ID"))
-                    or record_id(opts.source, file.display, index),
-                    "text": text,
-                    "url": url,
-                    "created": created,
-                    "content_type": content_type,
-                    "http_status": status,
-                    "html_lang": page.html_lang,
-                    "license": page.licenses,
-                    "metadata": _metadata(headers),
-                    "path": file.display,
-                    "_offset": offset,
-                }
+            _add_page(
+                out,
+                file,
+                opts,
+                offset=offset,
+                body=body,
+                status=status,
+                content_type=content_type,
+                doc_id=warc_id(headers.get("WARC-Record-ID"))
+                or record_id(opts.source, file.display, index),
+                url=_target_uri(headers.get("WARC-Target-URI")),
+                date=headers.get("WARC-Date"),
+                metadata=_metadata(headers),
             )
+
+
+def _add_page(
+    out: Collector,
+    file: InputFile,
+    opts: ReadOptions,
+    *,
+    offset: int | None,
+    body: bytes,
+    status: int | None,
+    content_type: str | None,
+    doc_id: str,
+    url: str | None,
+    date: str | None,
+    metadata: str | None,
+) -> None:
+    """One HTTP payload of a WARC or ARC: counted by reason, or extracted into a document."""
+    from curate.ingest.extract import extract
+
+    out.input_bytes(len(body))
+    if status is not None and status != 200:
+        out.skip("http_status", file.display, offset, body[:512])
+        return
+    if not is_html(content_type, body):
+        out.skip("not_html", file.display, offset, (content_type or "").encode())
+        return
+    page = extract(body, extractor=opts.extractor, content_type=content_type)
+    text = normalize_text(page.text)
+    if not text.strip():
+        out.skip("empty_text", file.display, offset, body)
+        return
+    out.add(
+        {
+            "id": doc_id,
+            "text": text,
+            "url": url,
+            "created": _created(date, out),
+            "content_type": content_type,
+            "http_status": status,
+            "html_lang": page.html_lang,
+            "license": page.licenses,
+            "metadata": metadata,
+            "_offset": offset,
+        }
+    )
 
 
 def _truncated(rec: Any, body: bytes) -> bool:
@@ -237,8 +265,6 @@ def read_arc(file: InputFile, opts: ReadOptions, out: Collector) -> None:
     from warcio.archiveiterator import ArchiveIterator as WarcioIterator
     from warcio.exceptions import ArchiveLoadFailed
 
-    from curate.ingest.extract import extract
-
     logging.getLogger("warcio").setLevel(logging.ERROR)  # its URI repairs are not our news
     index = 0
     with open(file.path, "rb") as fh:
@@ -259,36 +285,21 @@ def read_arc(file: InputFile, opts: ReadOptions, out: Collector) -> None:
                     out.skip("corrupt_record", file.display, None, str(exc).encode())
                     continue
                 offset = iterator.get_record_offset()  # (asking first would consume the payload)
-                out.input_bytes(len(body))
                 status_text = rec.http_headers.get_statuscode() or ""
-                status = int(status_text) if status_text.isdigit() else None
-                content_type = rec.http_headers.get_header("Content-Type")
-                if status != 200:
-                    out.skip("http_status", file.display, offset, body[:512])
-                    continue
-                if not is_html(content_type, body):
-                    out.skip("not_html", file.display, offset, (content_type or "").encode())
-                    continue
-                page = extract(body, extractor=opts.extractor, content_type=content_type)
-                text = normalize_text(page.text)
-                if not text.strip():
-                    out.skip("empty_text", file.display, offset, body)
-                    continue
                 h = rec.rec_headers
-                out.add(
-                    {
-                        # ARC has no record ids (warcio invents random ones): derive one.
-                        "id": record_id(opts.source, file.display, index),
-                        "text": text,
-                        "url": _target_uri(h.get_header("WARC-Target-URI")),
-                        "created": _created(h.get_header("WARC-Date"), out),
-                        "content_type": content_type,
-                        "http_status": status,
-                        "html_lang": page.html_lang,
-                        "license": page.licenses,
-                        "metadata": None,
-                        "_offset": offset,
-                    }
+                _add_page(
+                    out,
+                    file,
+                    opts,
+                    offset=offset,
+                    body=body,
+                    status=int(status_text) if status_text.isdigit() else -1,
+                    content_type=rec.http_headers.get_header("Content-Type"),
+                    # ARC has no record ids (warcio invents random ones): derive one.
+                    doc_id=record_id(opts.source, file.display, index),
+                    url=_target_uri(h.get_header("WARC-Target-URI")),
+                    date=h.get_header("WARC-Date"),
+                    metadata=None,
                 )
         except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
             out.skip("corrupt_record", file.display, None, str(exc).encode())
