@@ -1,0 +1,411 @@
+"""Synthetic-data tagging for AB 2013 item 12: declared sources first, then a detector.
+
+A source's declaration (`synthetic = true` in sources.toml, with its `generator`) is a
+fact a person stated, so its documents are tagged `synthetic_by="declared"` whatever
+their text looks like. Every other document is scored for signs of machine
+generation. Without a model download there is no perplexity to measure, so the
+default detector is stylometric: a fixed linear combination of signals that the
+literature on LLM-written text reports (stock vocabulary such as "delve" and
+"testament to", a participle tacked on after a comma, uniform sentence lengths,
+fewer quotes, numbers, acronyms and proper nouns, lower lexical diversity), plus
+assistant boilerplate ("As an AI language model") that is near-certain evidence.
+Every feature is computed with Polars over the whole batch. The weights and centres
+are round numbers set by hand, not fitted to any labelled set (see docs/tag-synthetic.md
+for how well that works, and where it does not). A fastText detector trained by the
+user (`--model`) replaces the heuristic score when given.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+from curate.errors import CurateError
+from curate.step import BatchOutput
+
+COLUMNS = ("synthetic", "synthetic_by", "synthetic_score")
+DEFAULT_THRESHOLD = 0.5
+DEFAULT_MODEL_LABEL = "__label__machine"
+
+# Words whose frequency rose sharply in writing after ChatGPT (the "excess vocabulary" of
+# studies of scientific abstracts and essays, 2023-2024) and that models overuse in prose.
+STOCK_WORDS = (
+    "delve delves delving delved testament tapestry crucial crucially ensure ensuring "
+    "furthermore moreover additionally highlighting highlights emphasizing emphasize "
+    "emphasized emphasises emphasising underscore underscores underscoring showcasing "
+    "showcase showcased foster fosters fostering enhance enhances enhancing vital "
+    "innovative commitment remarkable prestigious navigate navigating landscape realm "
+    "embark embarking unwavering invaluable pivotal comprehensive notably intricate "
+    "intricacies vibrant profound seamless seamlessly multifaceted paramount leverage "
+    "leveraging meticulous meticulously holistic bustling evolving dedication strive "
+    "striving empower empowering insights valuable essential garnered garner commendable "
+    "noteworthy heartfelt cherish cherished poised ultimately resonate resonates "
+    "captivating enigmatic transformative exemplary nuanced elevate unparalleled "
+    "groundbreaking myriad plethora realm endeavor endeavors endeavour camaraderie "
+    "bolster bolstering spearheaded streamline unlock unleash harness harnessing"
+).split()
+
+# Generic, hedging or filler wording typical of assistant answers.
+GENERIC = (
+    r"various|factors such as|such as|typically|specific|individuals|including|can help|"
+    r"may help|helps? to|further research(?: is needed)?|more research(?: is needed)?|"
+    r"further studies|is still being studied|no definitive|limited evidence|"
+    r"studies have shown|has been shown|it is important|it is essential|it is crucial|"
+    r"depends on|a variety of|overall|in some cases|certain|effectively|particularly|"
+    r"significantly|potential|potentially|provide|providing|improve|improving|approach|"
+    r"aspects?|role in|impact on|contribute|contributes|significant"
+)
+
+# Multi-word stock phrases (per sentence).
+PHRASES = (
+    r"a testament to|plays? a (?:crucial|vital|key|significant|pivotal) role|"
+    r"it is (?:important|crucial|essential|worth noting) (?:to|that)|in today's|"
+    r"a wide range of|the importance of|not only\b.{0,60}?\bbut also|a sense of|"
+    r"a reminder that|serves as a|paving the way|sheds? light on|in the face of|"
+    r"commitment to|dedicated to|aims to|look forward to|the potential to|"
+    r"a variety of|a range of|contribute to|the power of|it's important to|"
+    r"is essential for|is crucial for|for years to come|stands as|a beacon of|"
+    r"navigate the|the world of|a deep(?:er)? understanding|in conclusion|in summary|"
+    r"overall,|ever-changing|ever-evolving|rich history|fast-paced|game-changer|"
+    r"at the heart of|embark on|a journey of|the realm of|a myriad of"
+)
+
+# Assistant boilerplate: a chat model talking about itself or to its user. One hit is
+# strong evidence on its own, so each adds a large fixed amount to the logit.
+BOILERPLATE = (
+    r"as an ai(?: language)? model|as a language model|i am an ai\b|i'm an ai\b|"
+    r"as of my (?:last )?(?:knowledge|training) (?:update|cutoff|cut-off)|"
+    r"my knowledge cutoff|i (?:cannot|can't|am unable to) (?:browse|access real-time)|"
+    r"i'm sorry, but i (?:cannot|can't)|i apologi[sz]e for (?:the|any) confusion|"
+    r"i hope this helps|let me know if you (?:have|need|would like)|"
+    r"feel free to (?:ask|reach out|let me know)|is there anything else i can help|"
+    r"(?:certainly|sure|absolutely)! here(?:'s| is| are)|great question!|"
+    r"here(?:'s| is) (?:a|an|the) (?:revised|rewritten|updated|improved) version|"
+    r"regenerate response|i don't have personal (?:opinions|experiences|feelings)|"
+    r"i do not have personal (?:opinions|experiences|feelings)"
+)
+
+_PUNCT = list("!?;:()[]\"'-/&*%$#@…—–“”‘’")
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One stylometric signal: its name, a direction and the centre and spread we expect.
+
+    `direction` +1 means more of it looks machine-written. Centre and scale are round
+    figures for English prose (between typical human and typical model values), not
+    fitted to a labelled set: a z-score against them, clipped to ±3, is the signal's vote.
+    """
+
+    name: str
+    direction: int
+    centre: float
+    scale: float
+
+
+SIGNALS: tuple[Signal, ...] = (
+    Signal("stock_words", +1, 0.005, 0.006),  # per word
+    Signal("generic", +1, 0.015, 0.012),  # per word
+    Signal("stock_phrases", +1, 0.10, 0.15),  # per sentence
+    Signal("comma_participle", +1, 0.10, 0.15),  # ", highlighting ..." per sentence
+    Signal("commas", +1, 0.06, 0.03),  # per word
+    Signal("sentence_length_cv", -1, 0.45, 0.2),  # burstiness
+    Signal("punct_variety", -1, 5.0, 3.0),  # distinct punctuation marks
+    Signal("quotes", -1, 0.01, 0.02),  # per word
+    Signal("type_token_50", -1, 0.78, 0.06),  # distinct / words in the first 50 words
+    Signal("acronyms", -1, 0.01, 0.02),  # per word
+    Signal("numbers", -1, 0.02, 0.03),  # per word
+    Signal("pronouns", -1, 0.05, 0.04),  # I/me/my/you/we/he/she per word
+    Signal("capitalised", -1, 0.12, 0.06),  # capitalised words per word
+)
+BOILERPLATE_LOGIT = 4.0
+GAIN = 0.8  # logit = GAIN * mean(votes) * sqrt(n): keeps scores spread over (0, 1)
+
+
+def _rate(num: pl.Expr, den: pl.Expr) -> pl.Expr:
+    return (num.cast(pl.Float64) / pl.max_horizontal(den, pl.lit(1))).fill_null(0.0)
+
+
+def signal_frame(texts: pl.Series) -> pl.DataFrame:
+    """The raw value of every signal for each text (null texts give nulls).
+
+    Whitespace is collapsed first: line breaks say more about the pipeline that
+    produced a text than about who wrote it.
+    """
+    stock = r"\b(?:" + "|".join(sorted(set(STOCK_WORDS))) + r")\b"
+    t = pl.col("t").str.replace_all(r"\s+", " ").str.strip_chars()
+    low = pl.col("c").str.to_lowercase()
+    words = pl.col("c").str.count_matches(r"\S+")
+    sents = pl.col("c").str.extract_all(r"[^.!?]+[.!?]*")
+    sent_words = sents.list.eval(pl.element().str.count_matches(r"\S+")).list.eval(
+        pl.element().filter(pl.element() > 0)
+    )
+    n_sents = pl.max_horizontal(sent_words.list.len(), pl.lit(1))
+    first50 = low.str.slice(0, 600).str.extract_all(r"[a-z']+").list.head(50)
+    df = pl.DataFrame({"t": texts.cast(pl.String)}).with_columns(c=t)
+    return df.select(
+        stock_words=_rate(low.str.count_matches(stock), words),
+        generic=_rate(low.str.count_matches(r"\b(?:" + GENERIC + r")\b"), words),
+        stock_phrases=_rate(low.str.count_matches(r"\b(?:" + PHRASES + r")"), n_sents),
+        comma_participle=_rate(pl.col("c").str.count_matches(r", (?:\w+ly )?\w+ing\b"), n_sents),
+        commas=_rate(pl.col("c").str.count_matches(","), words),
+        sentence_length_cv=(
+            sent_words.list.std(ddof=0) / pl.max_horizontal(sent_words.list.mean(), pl.lit(1.0))
+        ).fill_null(0.0),
+        punct_variety=pl.sum_horizontal(
+            [pl.col("c").str.contains(p, literal=True).cast(pl.Int32) for p in _PUNCT]
+        ).cast(pl.Float64),
+        quotes=_rate(pl.col("c").str.count_matches(r"[\"“”]"), words),
+        type_token_50=_rate(first50.list.n_unique(), first50.list.len()),
+        acronyms=_rate(pl.col("c").str.count_matches(r"\b[A-Z]{2,}[a-z]?\b"), words),
+        numbers=_rate(pl.col("c").str.count_matches(r"\b\d[\d,.]*\b"), words),
+        pronouns=_rate(low.str.count_matches(r"\b(?:i|me|my|you|we|he|she)\b"), words),
+        capitalised=_rate(pl.col("c").str.count_matches(r"(?:^|\s)[A-Z]"), words),
+        boilerplate=low.str.count_matches(BOILERPLATE).cast(pl.Float64).fill_null(0.0),
+        is_null=pl.col("t").is_null(),
+    )
+
+
+def heuristic_scores(texts: pl.Series) -> np.ndarray:
+    """`synthetic_score` from the stylometric signals: a float in (0, 1), NaN for null text."""
+    f = signal_frame(texts)
+    votes = np.zeros(len(f))
+    for s in SIGNALS:
+        z = (f[s.name].to_numpy() - s.centre) / s.scale
+        votes += s.direction * np.clip(z, -3.0, 3.0)
+    logit = GAIN * votes / math.sqrt(len(SIGNALS))
+    logit += BOILERPLATE_LOGIT * np.minimum(f["boilerplate"].to_numpy(), 2.0)
+    score = 1.0 / (1.0 + np.exp(-logit))
+    score[f["is_null"].to_numpy()] = np.nan
+    return score
+
+
+# --------------------------------------------------------------------------- fastText
+
+
+@dataclass
+class FastTextDetector:
+    """A user's supervised fastText model; the probability of `label` is the score.
+
+    Loaded lazily, once per worker process (the step object is pickled to workers).
+    Uses fastText's low-level `f.predict`: the wrapper's `predict` is broken under
+    NumPy 2 (it gives every label the top label's probability).
+    """
+
+    path: str
+    label: str
+    _model: Any = field(default=None, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"path": self.path, "label": self.label, "_model": None}
+
+    def model(self) -> Any:
+        if self._model is None:
+            self._model = load_fasttext(self.path)
+        return self._model
+
+    def scores(self, texts: pl.Series) -> np.ndarray:
+        f = self.model().f
+        n_labels = len(self.model().get_labels())
+        out = np.full(len(texts), np.nan)
+        for i, t in enumerate(texts.to_list()):
+            if t is None:
+                continue
+            line = " ".join(t.split()) + "\n"
+            for prob, lab in f.predict(line, n_labels, 0.0, "strict"):
+                if lab == self.label:
+                    out[i] = min(max(float(prob), 0.0), 1.0)
+                    break
+            else:
+                out[i] = 0.0
+        return out
+
+
+def load_fasttext(path: str | Path) -> Any:
+    """Open a fastText `.bin`, or a one-line error naming the file."""
+    p = Path(path)
+    if not p.is_file():
+        raise CurateError(f"{p}: no such model file; pass a fastText .bin to --model")
+    import fasttext
+
+    fasttext.FastText.eprint = lambda *a, **k: None  # silence the load warning
+    try:
+        return fasttext.load_model(str(p))
+    except ValueError as exc:
+        raise CurateError(f"{p}: not a fastText model ({exc}); pass a fastText .bin") from exc
+
+
+def resolve_label(path: str | Path, label: str | None) -> str:
+    """The model label whose probability is the score, checked against the model.
+
+    Without `label`: the `positive_label` of `MODEL.json` beside the model (written by
+    `curate train-classifier`), else `__label__machine`.
+    """
+    if label is None:
+        card = Path(path).with_suffix(".json")
+        if card.is_file():
+            try:
+                label = json.loads(card.read_text()).get("positive_label")
+            except (OSError, ValueError):
+                label = None
+        label = label or DEFAULT_MODEL_LABEL
+    if not label.startswith("__label__"):
+        label = "__label__" + label
+    labels = load_fasttext(path).get_labels()
+    if label not in labels:
+        raise CurateError(
+            f"{path}: the model has no label {label!r} (labels: {', '.join(labels)}); "
+            "pass the machine-written label with --label"
+        )
+    return label
+
+
+# --------------------------------------------------------------------------- declarations
+
+
+def declared_synthetic(sources: dict[str, Any]) -> dict[str, str]:
+    """Declared synthetic sources → generator ("" when not declared)."""
+    out: dict[str, str] = {}
+    for name, decl in (sources or {}).items():
+        if isinstance(decl, dict) and (decl.get("synthetic") is True):
+            out[name] = str(decl.get("generator") or "")
+    return out
+
+
+# --------------------------------------------------------------------------- the step
+
+
+@dataclass(frozen=True)
+class TagSynthetic:
+    """The `tag-synthetic` map step: declared sources, then the detector, then the threshold."""
+
+    declared: tuple[tuple[str, str], ...] = ()  # (source, generator)
+    threshold: float = DEFAULT_THRESHOLD
+    model: FastTextDetector | None = None
+    model_id: str | None = None  # path, size and mtime: a changed model is another run
+    name: str = "tag-synthetic"
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "declared": {s: g for s, g in self.declared},
+            "threshold": self.threshold,
+            "model": self.model_id,
+            "label": self.model.label if self.model else None,
+            "detector": "fasttext" if self.model else "heuristic-v1",
+        }
+
+    def output_schema(self, schema: pa.Schema) -> pa.Schema:
+        for c in COLUMNS:
+            if c in schema.names:
+                schema = schema.remove(schema.get_field_index(c))
+        return (
+            schema.append(pa.field("synthetic", pa.bool_()))
+            .append(pa.field("synthetic_by", pa.string()))
+            .append(pa.field("synthetic_score", pa.float64()))
+        )
+
+    def rejected_schema(self, schema: pa.Schema) -> pa.Schema | None:
+        return None
+
+    def process(self, table: pa.Table) -> BatchOutput:
+        texts = pl.from_arrow(table["text"]).cast(pl.String)
+        assert isinstance(texts, pl.Series)
+        n = len(texts)
+        if "source" in table.column_names and self.declared:
+            src = pl.from_arrow(table["source"]).cast(pl.String)
+            assert isinstance(src, pl.Series)
+            declared = src.is_in([s for s, _ in self.declared]).fill_null(False).to_numpy()
+        else:
+            declared = np.zeros(n, dtype=bool)
+        score = self.model.scores(texts) if self.model else heuristic_scores(texts)
+        null = np.isnan(score)
+        detected = ~declared & ~null & (score > self.threshold)
+        score = np.where(declared, 1.0, score)
+        by = np.where(declared, "declared", np.where(detected, "detected", None))
+        synthetic = declared | detected
+        null_text = null & ~declared
+        kept = table
+        for c in COLUMNS:
+            if c in kept.column_names:
+                kept = kept.drop_columns([c])
+        kept = kept.append_column(
+            "synthetic", pa.array(synthetic, pa.bool_(), mask=null_text)
+        ).append_column("synthetic_by", pa.array(by.tolist(), pa.string()))
+        kept = kept.append_column(
+            "synthetic_score", pa.array(score, pa.float64(), mask=np.isnan(score))
+        )
+        return BatchOutput(
+            kept,
+            totals={
+                "synthetic_declared": int(declared.sum()),
+                "synthetic_detected": int(detected.sum()),
+                "null_text": int(null_text.sum()),
+            },
+        )
+
+
+def make_step(
+    sources: dict[str, Any],
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    model: str | Path | None = None,
+    label: str | None = None,
+) -> TagSynthetic:
+    """Build the step from declarations (sources.toml or the manifest) and options."""
+    if not (0.0 <= threshold <= 1.0) or math.isnan(threshold):
+        raise CurateError(f"--threshold {threshold}: expected a number between 0 and 1")
+    detector = None
+    model_id = None
+    if model is not None:
+        lab = resolve_label(model, label)
+        p = Path(model)
+        st = p.stat()
+        detector = FastTextDetector(str(p.resolve()), lab)
+        model_id = f"{p.resolve()}:{st.st_size}:{int(st.st_mtime)}"
+    decl = tuple(sorted(declared_synthetic(sources).items()))
+    return TagSynthetic(decl, threshold, detector, model_id)
+
+
+def tag_synthetic(
+    source: str | Path,
+    output: str | Path,
+    *,
+    sources_toml: str | Path | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+    model: str | Path | None = None,
+    label: str | None = None,
+    workers: int | None = None,
+    overwrite: bool = False,
+    console: Any = None,
+) -> Any:
+    """Tag a dataset: declared sources get `declared`, others the detector's verdict.
+
+    Without `sources_toml` the declarations carried in the dataset's manifest are used.
+    """
+    from curate.dataset import open_dataset
+    from curate.step import run_map
+
+    if sources_toml is not None:
+        from curate.provenance.manifest import load_sources
+
+        sources = load_sources(sources_toml).get("sources", {})
+    else:
+        sources = open_dataset(source).sources
+    step = make_step(sources, threshold=threshold, model=model, label=label)
+    declared = {s: g for s, g in step.declared}
+    return run_map(
+        step,
+        source,
+        output,
+        workers=workers,
+        overwrite=overwrite,
+        console=console,
+        extra_lineage={"declared_synthetic": declared},
+    )

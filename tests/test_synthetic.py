@@ -1,0 +1,149 @@
+"""`curate tag-synthetic`: declared sources, the heuristic detector, a fastText detector."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from conftest import manifest, read_rows, run, write_jsonl
+
+from curate.synthetic import heuristic_scores
+
+HUMAN = (
+    'The council met on Tuesday. "We\'ve had 43 complaints since May," said Jo Briggs, '
+    "who chairs the parks committee. Residents in Hove say the bins (all 12 of them) "
+    "overflow by noon! Nobody knows why. The BBC asked the council; it didn't reply."
+)
+MACHINE = (
+    "The initiative is a testament to the community's unwavering commitment to fostering "
+    "innovation, highlighting the crucial role of collaboration. Furthermore, it plays a "
+    "vital role in ensuring that various stakeholders can navigate the evolving landscape, "
+    "ultimately paving the way for a more sustainable future. Overall, this comprehensive "
+    "approach underscores the importance of resilience, showcasing a profound dedication."
+)
+ASSISTANT = "As an AI language model, I don't have personal opinions. I hope this helps!"
+
+W = ("--workers", 1)
+
+SOURCES = """schema = "curate.sources/1"
+[sources.web]
+synthetic = false
+[sources.gen]
+synthetic = true
+generator = "gpt-4o"
+"""
+
+
+def _dataset(tmp_path, sources_toml=True):
+    toml = tmp_path / "sources.toml"
+    toml.write_text(SOURCES)
+    web = write_jsonl(
+        tmp_path / "web.jsonl",
+        [
+            {"id": "h", "text": HUMAN},
+            {"id": "m", "text": MACHINE},
+            {"id": "a", "text": ASSISTANT},
+        ],
+    )
+    gen = write_jsonl(tmp_path / "gen.jsonl", [{"id": "g", "text": HUMAN}])
+    raw = tmp_path / "raw"
+    extra = ["--sources", toml] if sources_toml else []
+    assert run("ingest", web, "-o", raw, "--source", "web", "-q", *extra, *W).exit_code == 0
+    r = run("ingest", gen, "-o", raw, "--source", "gen", "--append", "-q", *extra, *W)
+    assert r.exit_code == 0, r
+    return raw, toml
+
+
+def test_declared_from_manifest_and_detected_by_heuristics(tmp_path):
+    raw, _ = _dataset(tmp_path)
+    r = run("tag-synthetic", raw, "-o", tmp_path / "out", "-q", *W)
+    assert r.exit_code == 0, r
+    rows = {x["id"]: x for x in read_rows(tmp_path / "out")}
+    assert len(rows) == 4
+    assert rows["g"]["synthetic"] is True and rows["g"]["synthetic_by"] == "declared"
+    assert rows["g"]["synthetic_score"] == 1.0
+    assert rows["h"]["synthetic"] is False and rows["h"]["synthetic_by"] is None
+    assert rows["m"]["synthetic"] is True and rows["m"]["synthetic_by"] == "detected"
+    assert rows["a"]["synthetic_by"] == "detected" and rows["a"]["synthetic_score"] > 0.9
+    assert rows["h"]["synthetic_score"] < 0.5 < rows["m"]["synthetic_score"]
+    step = manifest(tmp_path / "out")["lineage"][-1]
+    assert step["step"] == "tag-synthetic" and step["rows_out"] == 4
+    assert step["totals"]["synthetic_declared"] == 1
+    assert step["totals"]["synthetic_detected"] == 2
+    assert step["declared_synthetic"] == {"gen": "gpt-4o"}
+
+
+def test_sources_option_overrides_a_manifest_without_declarations(tmp_path):
+    raw, toml = _dataset(tmp_path, sources_toml=False)
+    r = run("tag-synthetic", raw, "-o", tmp_path / "a", "-q", *W)
+    assert r.exit_code == 0
+    assert {x["synthetic_by"] for x in read_rows(tmp_path / "a")} == {None, "detected"}
+    r = run("tag-synthetic", raw, "-o", tmp_path / "b", "--sources", toml, "--threshold", 0.99, *W)
+    assert r.exit_code == 0, r
+    rows = {x["id"]: x for x in read_rows(tmp_path / "b")}
+    assert rows["g"]["synthetic_by"] == "declared"
+    assert rows["m"]["synthetic_by"] is None  # below the raised threshold
+    assert "synthetic_declared" in r.stderr
+
+
+def test_null_text_gets_nulls_and_is_counted(tmp_path):
+    t = pa.table({"id": ["1", "2"], "text": pa.array([None, HUMAN], pa.large_string())})
+    pq.write_table(t, tmp_path / "x.parquet")
+    r = run("tag-synthetic", tmp_path / "x.parquet", "-o", tmp_path / "out", "-q", *W)
+    assert r.exit_code == 0, r
+    rows = read_rows(tmp_path / "out")
+    assert rows[0]["synthetic"] is None and rows[0]["synthetic_score"] is None
+    assert rows[1]["synthetic"] is False
+    assert manifest(tmp_path / "out")["lineage"][-1]["totals"]["null_text"] == 1
+
+
+def test_scores_are_probabilities_and_whitespace_does_not_matter():
+    import polars as pl
+
+    s = heuristic_scores(pl.Series([HUMAN, MACHINE, "", None, MACHINE.replace(" ", "\n")]))
+    assert all(0.0 <= v <= 1.0 for v in s[:3])
+    assert s[3] != s[3]  # NaN for null text
+    assert s[1] == pytest.approx(s[4])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--threshold", "1.5"], "--threshold 1.5: expected a number between 0 and 1"),
+        (["--model", "nope.bin"], "nope.bin: no such model file"),
+    ],
+)
+def test_bad_options_exit_2(tmp_path, args, message):
+    raw, _ = _dataset(tmp_path)
+    r = run("tag-synthetic", raw, "-o", tmp_path / "out", *args, *W)
+    assert r.exit_code == 2 and message in r.stderr
+
+
+def _train(tmp_path):
+    import fasttext
+
+    lines = []
+    for i in range(60):
+        lines.append(f"__label__machine {MACHINE} {i % 7}")
+        lines.append(f"__label__human {HUMAN} {i % 5}")
+    data = tmp_path / "train.txt"
+    data.write_text("\n".join(lines) + "\n")
+    model = fasttext.train_supervised(str(data), epoch=5, lr=0.5, dim=8, verbose=0)
+    path = tmp_path / "detector.bin"
+    model.save_model(str(path))
+    return path, model
+
+
+def test_fasttext_detector_scores_and_two_label_probabilities_sum_to_one(tmp_path):
+    path, model = _train(tmp_path)
+    pairs = model.f.predict(HUMAN + "\n", 2, 0.0, "strict")
+    assert sum(p for p, _ in pairs) == pytest.approx(1.0, abs=1e-3)
+    raw, _ = _dataset(tmp_path)
+    r = run("tag-synthetic", raw, "-o", tmp_path / "out", "--model", path, "-q", *W)
+    assert r.exit_code == 0, r
+    rows = {x["id"]: x for x in read_rows(tmp_path / "out")}
+    assert rows["m"]["synthetic_by"] == "detected" and rows["h"]["synthetic_by"] is None
+    assert rows["m"]["synthetic_score"] > 0.5 > rows["h"]["synthetic_score"]
+    r = run("tag-synthetic", raw, "-o", tmp_path / "o2", "--model", path, "--label", "robot", *W)
+    assert r.exit_code == 2
+    assert "has no label '__label__robot' (labels: __label__" in r.stderr
