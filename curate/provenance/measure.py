@@ -1,0 +1,348 @@
+"""What the data itself shows, per source, in one pass over the dataset.
+
+The report needs facts a person cannot be trusted to remember (how many documents,
+which dates, how many e-mail addresses) and must get them cheaply on a big corpus:
+one read of the columns it needs, batch by batch. Everything kept across batches is
+bounded: counters keyed by a small domain (source, language, licence, month, host) and
+a uniform random sample of at most `SAMPLE_ROWS` rows per source (bottom-k of random
+keys) for length and quality percentiles and, when no `pii_*` columns exist, a sampled
+PII scan. Anything computed from the sample says so, with its size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+from curate.dataset import Dataset
+from curate.provenance.manifest import parse_date
+
+PII_KINDS = ("email", "phone", "ip", "credit_card", "us_ssn", "iban")
+SAMPLE_ROWS = 20_000  # rows per source for length/quality percentiles
+SCAN_ROWS = 2_000  # rows per source for the sampled PII scan
+SCAN_CHARS = 20_000  # characters of each sampled text the scan reads
+NO_SOURCE = "(no source column)"
+LABEL_COLUMN = re.compile(r"^(label|labels|category|class|target)$|_label$")
+
+# The sampled scan is deliberately simple and says so: it exists to catch an obviously
+# wrong "none" declaration on a dataset that never ran `curate pii`, not to replace it.
+SCAN_PATTERNS = {
+    "email": re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"),
+    "phone": re.compile(
+        r"(?<![\w.])(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?)?"
+        r"\d{3}[ .-]\d{3,4}(?:[ .-]\d{2,4})?(?![\w.])"
+    ),
+}
+_HOST = r"^[A-Za-z][A-Za-z0-9+.\-]*://(?:[^/?#@]*@)?(\[[^\]]+\]|[^/?#:]+)"
+_TWO_LEVEL = {"co", "com", "org", "net", "ac", "gov", "edu", "ne", "or", "go", "gob", "nic"}
+
+
+@dataclass
+class Sample:
+    """A uniform sample of rows (bottom-k of random keys), bounded by `k`."""
+
+    k: int
+    keys: np.ndarray = field(default_factory=lambda: np.empty(0))
+    cols: dict[str, list[Any]] = field(default_factory=dict)
+
+    def offer(self, keys: np.ndarray, cols: dict[str, list[Any]]) -> None:
+        if len(self.keys) >= self.k:
+            cut = self.keys.max()
+            take = np.flatnonzero(keys < cut)
+            if take.size == 0:
+                return
+            keys = keys[take]
+            cols = {c: [v[i] for i in take] for c, v in cols.items()}
+        all_keys = np.concatenate([self.keys, keys])
+        merged = {c: self.cols.get(c, []) + list(v) for c, v in cols.items()}
+        if len(all_keys) > self.k:
+            keep = np.argpartition(all_keys, self.k - 1)[: self.k]
+            all_keys = all_keys[keep]
+            merged = {c: [v[i] for i in keep] for c, v in merged.items()}
+        self.keys = all_keys
+        self.cols = merged
+
+    @property
+    def size(self) -> int:
+        return len(self.keys)
+
+
+@dataclass
+class SourceMeasure:
+    """Everything measured about the documents of one source."""
+
+    name: str
+    rows: int = 0
+    text_bytes: int = 0
+    words: int = 0
+    null_text: int = 0
+    empty_text: int = 0
+    langs: Counter[str] = field(default_factory=Counter)
+    licenses: Counter[str] = field(default_factory=Counter)
+    no_license: int = 0
+    created_min: dt.datetime | None = None
+    created_max: dt.datetime | None = None
+    created_null: int = 0
+    months: Counter[str] = field(default_factory=Counter)
+    after_end: int = 0
+    before_start: int = 0
+    pii_docs: Counter[str] = field(default_factory=Counter)
+    pii_hits: Counter[str] = field(default_factory=Counter)
+    pii_any_docs: int = 0
+    pii_redacted: int = 0
+    synthetic_true: int = 0
+    synthetic_known: int = 0
+    synthetic_by: Counter[str] = field(default_factory=Counter)
+    synthetic_score_hist: list[int] = field(default_factory=lambda: [0] * 10)
+    hosts: Counter[str] = field(default_factory=Counter)  # host -> text bytes
+    host_docs: Counter[str] = field(default_factory=Counter)
+    url_null: int = 0
+    sample: Sample = field(default_factory=lambda: Sample(SAMPLE_ROWS))
+    scan: Sample = field(default_factory=lambda: Sample(SCAN_ROWS))
+
+
+@dataclass
+class Measurements:
+    """Per-source measurements plus which columns existed (what could be measured)."""
+
+    per_source: dict[str, SourceMeasure]
+    columns: list[dict[str, str]]
+    present: set[str]
+    pii_columns: list[str]
+    label_columns: list[str]
+    words_from: str  # "q_word_count" | "text"
+
+    def has(self, column: str) -> bool:
+        return column in self.present
+
+
+def measure(
+    ds: Dataset, windows: dict[str, tuple[dt.date | None, dt.date | None]], *, seed: int = 0
+) -> Measurements:
+    """One pass over `ds`: counters and a bounded sample per source.
+
+    `windows` maps a source to its declared (collection_start, collection_end), so the
+    documents dated outside them are counted exactly, not estimated from a histogram.
+    """
+    names = set(ds.column_names())
+    pii_cols = [f"pii_{k}" for k in PII_KINDS if f"pii_{k}" in names]
+    wanted = [
+        "text",
+        "source",
+        "url",
+        "created",
+        "lang",
+        "quality",
+        "license",
+        "synthetic",
+        "synthetic_by",
+        "synthetic_score",
+        "q_word_count",
+        "pii_redacted",
+        *pii_cols,
+    ]
+    read = [c for c in wanted if c in names]
+    rng = np.random.default_rng(seed)
+    per: dict[str, SourceMeasure] = {}
+    scan_text = not pii_cols or "pii_redacted" in names
+    bounds = {s: _bounds(w) for s, w in windows.items()}
+    for batch in ds.iter_batches(columns=read):
+        df = pl.from_arrow(pa.Table.from_batches([batch]))
+        assert isinstance(df, pl.DataFrame)
+        if "source" not in df.columns:
+            df = df.with_columns(pl.lit(NO_SOURCE).alias("source"))
+        df = df.with_columns(pl.col("source").fill_null(NO_SOURCE))
+        for (src,), part in df.partition_by("source", as_dict=True).items():
+            m = per.setdefault(str(src), SourceMeasure(str(src)))
+            _update(m, part, rng, pii_cols, scan_text, bounds.get(str(src), (None, None)))
+    label_cols = sorted(n for n in names if LABEL_COLUMN.search(n))
+    return Measurements(
+        per_source=per,
+        columns=[{"name": f.name, "type": str(f.type)} for f in ds.schema],
+        present=names,
+        pii_columns=pii_cols,
+        label_columns=label_cols,
+        words_from="q_word_count" if "q_word_count" in names else "text",
+    )
+
+
+def _bounds(window: tuple[dt.date | None, dt.date | None]) -> tuple[Any, Any]:
+    start, end = window
+    lo = dt.datetime.combine(start, dt.time(), dt.UTC) if start else None
+    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), dt.UTC) if end else None
+    return lo, hi
+
+
+def _update(
+    m: SourceMeasure,
+    df: pl.DataFrame,
+    rng: np.random.Generator,
+    pii_cols: list[str],
+    scan_text: bool,
+    bounds: tuple[Any, Any],
+) -> None:
+    n = df.height
+    m.rows += n
+    cols = df.columns
+    lengths = np.zeros(n, dtype=np.int64)
+    if "text" in cols:
+        text = df.get_column("text")
+        m.null_text += int(text.null_count())
+        blen = text.str.len_bytes().fill_null(0)
+        m.text_bytes += int(blen.sum() or 0)
+        m.empty_text += int((text.str.strip_chars().str.len_bytes() == 0).sum() or 0)
+        lengths = text.str.len_chars().fill_null(0).to_numpy()
+        if "q_word_count" not in cols:
+            m.words += int(text.str.count_matches(r"\S+").sum() or 0)
+    else:
+        blen = pl.Series([0] * n)
+    if "q_word_count" in cols:
+        m.words += int(df.get_column("q_word_count").fill_null(0).sum() or 0)
+    if "lang" in cols:
+        for value, k in (
+            df.get_column("lang").cast(pl.String).fill_null("(none)").value_counts().iter_rows()
+        ):
+            m.langs[str(value)] += int(k)
+    if "license" in cols:
+        lic = df.get_column("license")
+        if lic.dtype == pl.List:
+            m.no_license += int((lic.list.len().fill_null(0) == 0).sum() or 0)
+            ids = lic.explode().drop_nulls()
+        else:
+            m.no_license += int(lic.is_null().sum() or 0)
+            ids = lic.drop_nulls().cast(pl.String)
+        for value, k in ids.value_counts().iter_rows():
+            m.licenses[str(value)] += int(k)
+    if "created" in cols:
+        _update_created(m, df.get_column("created"), bounds)
+    for c in pii_cols:
+        col = df.get_column(c).fill_null(0)
+        m.pii_hits[c[4:]] += int(col.sum() or 0)
+        m.pii_docs[c[4:]] += int((col > 0).sum() or 0)
+    if pii_cols:
+        anyhit = df.select(pl.any_horizontal([pl.col(c).fill_null(0) > 0 for c in pii_cols]))
+        m.pii_any_docs += int(anyhit.to_series().sum() or 0)
+    if "pii_redacted" in cols:
+        m.pii_redacted += int(df.get_column("pii_redacted").fill_null(0).sum() or 0)
+    if "synthetic" in cols:
+        syn = df.get_column("synthetic")
+        m.synthetic_known += int(syn.is_not_null().sum() or 0)
+        m.synthetic_true += int(syn.fill_null(False).sum() or 0)
+        if "synthetic_by" in cols:
+            by = df.filter(pl.col("synthetic").fill_null(False)).get_column("synthetic_by")
+            for value, k in by.fill_null("(unknown)").value_counts().iter_rows():
+                m.synthetic_by[str(value)] += int(k)
+    if "synthetic_score" in cols:
+        s = df.get_column("synthetic_score").drop_nulls().to_numpy()
+        if s.size:
+            hist, _ = np.histogram(np.clip(s, 0, 1), bins=10, range=(0, 1))
+            m.synthetic_score_hist = [
+                a + int(b) for a, b in zip(m.synthetic_score_hist, hist, strict=True)
+            ]
+    if "url" in cols:
+        _update_hosts(m, df.get_column("url"), blen)
+    keys = rng.random(n)
+    sample_cols: dict[str, list[Any]] = {"length": lengths.tolist()}
+    if "quality" in cols:
+        sample_cols["quality"] = df.get_column("quality").cast(pl.Float64).to_list()
+    m.sample.offer(keys, sample_cols)
+    if scan_text and "text" in cols:
+        texts = df.get_column("text").str.slice(0, SCAN_CHARS).fill_null("").to_list()
+        m.scan.offer(keys, {"text": texts})
+
+
+def _update_created(m: SourceMeasure, created: pl.Series, bounds: tuple[Any, Any]) -> None:
+    m.created_null += int(created.null_count())
+    c = created.drop_nulls()
+    if c.is_empty():
+        return
+    if c.dtype != pl.Datetime("us", "UTC"):
+        try:
+            c = c.cast(pl.Datetime("us", "UTC"))
+        except pl.exceptions.PolarsError:
+            return
+    lo, hi = c.min(), c.max()
+    m.created_min = lo if m.created_min is None else min(m.created_min, lo)
+    m.created_max = hi if m.created_max is None else max(m.created_max, hi)
+    for value, k in c.dt.strftime("%Y-%m").value_counts().iter_rows():
+        m.months[str(value)] += int(k)
+    start, end = bounds
+    if end is not None:
+        m.after_end += int((c >= end).sum() or 0)
+    if start is not None:
+        m.before_start += int((c < start).sum() or 0)
+
+
+def _update_hosts(m: SourceMeasure, url: pl.Series, blen: pl.Series) -> None:
+    m.url_null += int(url.null_count())
+    frame = pl.DataFrame(
+        {"host": url.str.extract(_HOST, 1).str.to_lowercase(), "bytes": blen}
+    ).drop_nulls("host")
+    if frame.is_empty():
+        return
+    grouped = frame.group_by("host").agg(pl.col("bytes").sum(), pl.len().alias("docs"))
+    for host, b, d in grouped.iter_rows():
+        m.hosts[host] += int(b)
+        m.host_docs[host] += int(d)
+
+
+def registrable_domain(host: str) -> str:
+    """`news.example.co.uk` → `example.co.uk` by a short heuristic (no public-suffix list).
+
+    Good enough to rank domains for the EU summary; documented as approximate.
+    """
+    host = host.strip(".").removeprefix("www.")
+    if host.startswith("[") or re.fullmatch(r"[\d.]+", host):
+        return host
+    labels = host.split(".")
+    if len(labels) >= 3 and labels[-2] in _TWO_LEVEL and len(labels[-1]) == 2:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
+def domains(hosts: Counter[str], host_docs: Counter[str]) -> list[tuple[str, int, int]]:
+    """(registrable domain, text bytes, documents), largest first."""
+    by_bytes: Counter[str] = Counter()
+    by_docs: Counter[str] = Counter()
+    for h, b in hosts.items():
+        d = registrable_domain(h)
+        by_bytes[d] += b
+        by_docs[d] += host_docs[h]
+    return [(d, b, by_docs[d]) for d, b in sorted(by_bytes.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def percentiles(values: list[float], ps: tuple[int, ...] = (0, 5, 25, 50, 75, 95, 100)) -> dict:
+    """Nearest-rank percentiles of the non-null values (an empty dict when there are none)."""
+    arr = np.asarray([v for v in values if v is not None and v == v], dtype=float)
+    if arr.size == 0:
+        return {}
+    return {f"p{p}": float(np.percentile(arr, p, method="nearest")) for p in ps}
+
+
+def histogram(values: list[float], bins: int = 20) -> dict[str, list[float]]:
+    arr = np.asarray([v for v in values if v is not None and v == v], dtype=float)
+    if arr.size == 0:
+        return {"edges": [], "counts": []}
+    lo, hi = float(arr.min()), float(arr.max())
+    if 0 <= lo and hi <= 1:
+        lo, hi = 0.0, 1.0
+    if hi == lo:
+        hi = lo + 1
+    counts, edges = np.histogram(arr, bins=bins, range=(lo, hi))
+    return {"edges": [float(e) for e in edges], "counts": [int(c) for c in counts]}
+
+
+def scan_pii(texts: list[str]) -> dict[str, int]:
+    """Documents of the sample in which each simple pattern matches (email, phone)."""
+    return {k: sum(1 for t in texts if p.search(t)) for k, p in SCAN_PATTERNS.items()}
+
+
+def declared_window(decl: dict[str, Any]) -> tuple[dt.date | None, dt.date | None]:
+    return parse_date(decl.get("collection_start")), parse_date(decl.get("collection_end"))
