@@ -1,0 +1,135 @@
+"""The signature cache: one Arrow IPC file per shard under `<output>/_cache/signatures/`.
+
+Signatures depend only on the text and the shingling parameters, not on the
+threshold or bands, so a rerun with another threshold, and a later `--against OUT`,
+reuse them. `meta.json` records what they were made with and from which input; a
+file is used only when both match (otherwise it is recomputed, or for `--against`
+the user is told, see `check_compatible`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from curate.errors import CurateError
+
+CACHE = "_cache"
+SIGNATURES = "signatures"
+META = "meta.json"
+CACHE_VERSION = 1
+
+
+def signature_schema(num_perm: int | None) -> pa.Schema:
+    fields = [
+        pa.field("id", pa.string()),
+        pa.field("null_text", pa.bool_()),
+        pa.field("xh_hi", pa.uint64()),
+        pa.field("xh_lo", pa.uint64()),
+        pa.field("n_chars", pa.int64()),
+        pa.field("n_shingles", pa.int64()),
+    ]
+    if num_perm:
+        fields.append(pa.field("sig", pa.list_(pa.uint32(), num_perm)))
+    return pa.schema(fields)
+
+
+@dataclass(frozen=True)
+class SignatureSpec:
+    """What a cached signature file was computed with."""
+
+    shingling: dict[str, Any]  # shingle, ngram, normalize
+    num_perm: int | None  # None: exact hashes only
+    scheme: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"shingling": self.shingling, "num_perm": self.num_perm, "scheme": self.scheme}
+
+
+def shard_file(folder: Path, shard_name: str) -> Path:
+    return folder / f"{Path(shard_name).stem}.arrow"
+
+
+def write_table(path: Path, table: pa.Table) -> None:
+    """Atomically write an uncompressed IPC file (signatures do not compress)."""
+    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+    with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    os.replace(tmp, path)
+
+
+def read_table(path: Path, columns: list[str] | None = None) -> pa.Table:
+    with pa.memory_map(str(path), "r") as source:
+        table = pa.ipc.open_file(source).read_all()
+    return table.select(columns) if columns else table
+
+
+def sig_matrix(table: pa.Table, rows: np.ndarray | None = None) -> np.ndarray:
+    """The `sig` column as a uint32 [docs, K] matrix (optionally only some rows)."""
+    col = table.column("sig").combine_chunks()
+    k = col.type.list_size
+    values = col.values.to_numpy(zero_copy_only=False).reshape(-1, k)
+    if col.offset:
+        values = values[col.offset : col.offset + len(col)]
+    return values if rows is None else values[rows]
+
+
+def read_meta(folder: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads((folder / META).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def write_meta(folder: Path, meta: dict[str, Any]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".tmp-{os.getpid()}-{META}"
+    tmp.write_text(json.dumps(meta, indent=1, sort_keys=True, default=str), encoding="utf-8")
+    os.replace(tmp, folder / META)
+
+
+def prepare_folder(folder: Path, spec: SignatureSpec, identity: dict[str, Any]) -> set[str]:
+    """Make `folder` hold signatures of `spec` for `identity`; the shard files still valid."""
+    meta = read_meta(folder)
+    want = {"version": CACHE_VERSION, "spec": spec.to_json(), "input": identity}
+    if meta == want:
+        return {p.name for p in folder.glob("*.arrow")}
+    if folder.exists():
+        for p in folder.iterdir():
+            if p.suffix == ".arrow" or p.name.startswith(".tmp-"):
+                p.unlink()
+    write_meta(folder, want)
+    return set()
+
+
+def check_compatible(against: str, meta: dict[str, Any], spec: SignatureSpec) -> bool:
+    """True when `--against`'s cache can be reused; exit 2 when its shingling differs."""
+    theirs = meta.get("spec", {})
+    mine = spec.to_json()
+    if theirs.get("shingling") != mine["shingling"] or (
+        spec.num_perm is not None
+        and theirs.get("num_perm") is not None
+        and theirs.get("num_perm") != spec.num_perm
+    ):
+        t = {**theirs.get("shingling", {}), "num_perm": theirs.get("num_perm")}
+        m = {**mine["shingling"], "num_perm": spec.num_perm}
+        diff = ", ".join(
+            f"{k} {t.get(k)!r} there vs {m.get(k)!r} here"
+            for k in ("shingle", "ngram", "normalize", "num_perm")
+            if t.get(k) != m.get(k) and not (k == "num_perm" and spec.num_perm is None)
+        )
+        raise CurateError(
+            f"--against {against}: it was deduplicated with other shingling parameters "
+            f"({diff}); re-run with the same --shingle/--ngram/--normalize/--num-perm"
+        )
+    if theirs.get("scheme") != mine["scheme"]:
+        return False  # another hash implementation: recompute, do not compare
+    if spec.num_perm is not None and theirs.get("num_perm") is None:
+        return False  # exact-only cache: no signatures to reuse
+    return True

@@ -1,0 +1,973 @@
+"""`curate dedup`: exact and MinHash-LSH near-duplicate removal, staged over files.
+
+Stages (DESIGN.md §3), each a map over files through the executor:
+
+1. **signatures** (per shard): normalised-text hash, shingle count and a K-value
+   MinHash signature per document, vectorised over batches; cached in
+   `<output>/_cache/signatures/` and reused by reruns and by `--against`.
+2. **exact groups** (in the parent, 16 bytes a document): documents with equal
+   normalised-text hashes; only the first of each group is banded.
+3. **bands** (per shard): one hash per band, written band-major to disk.
+4. **candidates** (per band): equal band hashes → candidate pairs.
+5. **verify** (per shard holding candidates): the true Jaccard of the two shingle
+   sets (or the signature estimate), so banding false positives remove nothing.
+6. **components**: union-find over exact and verified near pairs; the keep policy
+   picks one document per cluster.
+7. **filter** (per shard, `curate.step.run_map`): output shard k from input shard k.
+
+Stages 4-6 hold only candidate pairs and candidate documents in memory. Global
+document order (manifest shard order, then row order) decides every tie, so the
+result does not depend on worker count or on which shard finished first.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from curate.dataset import Dataset, DatasetWriter, Shard, open_dataset, write_table_dataset
+from curate.dedup import cache
+from curate.dedup.components import components
+from curate.dedup.minhash import band_hashes, estimate_jaccard, optimal_bands, signatures
+from curate.dedup.shingles import (
+    HASH_SCHEME,
+    ShingleConfig,
+    exact_hashes,
+    prepare,
+    shingle_hashes,
+    shingle_sets,
+)
+from curate.dedup.text import parse_normalize
+from curate.errors import CurateError
+from curate.executor import UnitFailed, make_executor, report
+from curate.progress import StepProgress, human_bytes, summary_table
+from curate.schema import check_core
+from curate.step import BatchOutput, MapResult, _input_identity, run_map
+
+SIG_BATCH = 4096
+WINDOW = 16  # a bucket member is paired with up to this many earlier members
+VERIFY_CHOICES = ("exact", "estimate", "none")
+SHINGLE_CHOICES = ("word", "char")
+# With verification a false positive costs only a Jaccard computation, a false
+# negative costs a duplicate left in: weight the optimiser accordingly.
+WEIGHTS_VERIFIED = (0.05, 0.95)
+WEIGHTS_UNVERIFIED = (0.5, 0.5)
+
+
+# --------------------------------------------------------------------------- options
+
+
+@dataclass(frozen=True)
+class DedupOptions:
+    """Every option of `curate dedup` that changes its output."""
+
+    exact_only: bool = False
+    threshold: float = 0.8
+    shingle: ShingleConfig = field(default_factory=ShingleConfig)
+    num_perm: int = 128
+    bands: int = 16
+    rows: int = 8
+    verify: str = "exact"
+    keep: str = "first"
+
+    def params(self) -> dict[str, Any]:
+        if self.exact_only:
+            return {
+                "exact": True,
+                "normalize": list(self.shingle.normalize),
+                "keep": self.keep,
+            }
+        return {
+            "exact": False,
+            "threshold": self.threshold,
+            **self.shingle.to_json(),
+            "num_perm": self.num_perm,
+            "bands": self.bands,
+            "rows": self.rows,
+            "verify": self.verify,
+            "keep": self.keep,
+            "scheme": HASH_SCHEME,
+        }
+
+    def spec(self) -> cache.SignatureSpec:
+        return cache.SignatureSpec(
+            self.shingle.to_json(), None if self.exact_only else self.num_perm, HASH_SCHEME
+        )
+
+
+def make_options(
+    *,
+    exact: bool = False,
+    threshold: float | None = None,
+    ngram: int | None = None,
+    num_perm: int | None = None,
+    bands: int | None = None,
+    rows: int | None = None,
+    verify: str | None = None,
+    keep: str = "first",
+    normalize: str | None = None,
+    shingle: str | None = None,
+) -> DedupOptions:
+    """Check option combinations (exit 2 with the fix) and fill in the defaults."""
+    steps = parse_normalize(normalize)
+    if exact:
+        given = [
+            name
+            for name, v in (
+                ("--threshold", threshold),
+                ("--ngram", ngram),
+                ("--num-perm", num_perm),
+                ("--bands", bands),
+                ("--rows", rows),
+                ("--verify", verify),
+                ("--shingle", shingle),
+            )
+            if v is not None
+        ]
+        if given:
+            raise CurateError(
+                f"--exact removes exact duplicates only, so {given[0]} has no effect; "
+                f"drop {given[0]}, or drop --exact to remove near duplicates too"
+            )
+        return DedupOptions(exact_only=True, shingle=ShingleConfig(normalize=steps), keep=keep)
+    threshold = 0.8 if threshold is None else threshold
+    if not 0.0 < threshold <= 1.0:
+        raise CurateError(
+            f"--threshold {threshold}: a Jaccard similarity must be in (0, 1]; e.g. 0.8"
+        )
+    shingle = shingle or "word"
+    if shingle not in SHINGLE_CHOICES:
+        raise CurateError(f"--shingle {shingle}: choose one of {', '.join(SHINGLE_CHOICES)}")
+    ngram = 5 if ngram is None else ngram
+    if ngram < 1:
+        raise CurateError(f"--ngram {ngram}: shingles need at least 1 token; e.g. --ngram 5")
+    verify = verify or "exact"
+    if verify not in VERIFY_CHOICES:
+        raise CurateError(f"--verify {verify}: choose one of {', '.join(VERIFY_CHOICES)}")
+    if (bands is None) != (rows is None):
+        raise CurateError(
+            "--bands and --rows go together (b bands of r rows); give both, or neither to "
+            "let curate choose them from --threshold"
+        )
+    if num_perm is None:
+        num_perm = max(128, bands * rows) if bands and rows else 128
+    if not 2 <= num_perm <= 4096:
+        raise CurateError(f"--num-perm {num_perm}: use a value from 2 to 4096 (e.g. 128)")
+    if bands is not None and rows is not None:
+        if bands < 1 or rows < 1:
+            raise CurateError("--bands and --rows must be at least 1")
+        if bands * rows > num_perm:
+            raise CurateError(
+                f"--bands {bands} --rows {rows} need {bands * rows} signature values but "
+                f"--num-perm is {num_perm}; raise --num-perm to at least {bands * rows}"
+            )
+    else:
+        weights = WEIGHTS_UNVERIFIED if verify == "none" else WEIGHTS_VERIFIED
+        bands, rows = optimal_bands(threshold, num_perm, *weights)
+    cfg = ShingleConfig(shingle=shingle, ngram=ngram, normalize=steps)
+    return DedupOptions(
+        exact_only=False,
+        threshold=threshold,
+        shingle=cfg,
+        num_perm=num_perm,
+        bands=bands,
+        rows=rows,
+        verify=verify,
+        keep=keep,
+    )
+
+
+# --------------------------------------------------------------------------- stage 1
+
+
+@dataclass(frozen=True)
+class SigJob:
+    shard: Shard
+    schema: pa.Schema
+    out: Path
+    options: DedupOptions
+
+
+def signature_unit(job: SigJob) -> int:
+    """Exact hashes and signatures of one shard → one cache file (runs in a worker)."""
+    ds = Dataset(str(job.shard.path.parent), [job.shard], job.schema)
+    opts = job.options
+    k = None if opts.exact_only else opts.num_perm
+    schema = cache.signature_schema(k)
+    parts: list[pa.RecordBatch] = []
+    rows = 0
+    for batch in ds.shard_batches(job.shard, columns=["id", "text"], batch_size=SIG_BATCH):
+        texts = batch.column(1)
+        cps, nulls = prepare(texts, opts.shingle.normalize)
+        hi, lo = exact_hashes(cps)
+        n_chars = pc.fill_null(pc.utf8_length(texts), 0).cast(pa.int64())
+        cols: list[pa.Array] = [
+            batch.column(0).cast(pa.string()),
+            pa.array(nulls, pa.bool_()),
+            pa.array(hi, pa.uint64()),
+            pa.array(lo, pa.uint64()),
+            n_chars,
+        ]
+        if k is None:
+            cols.append(pa.array(np.zeros(batch.num_rows, np.int64)))
+        else:
+            hashes, offsets = shingle_hashes(cps, opts.shingle)
+            n_sh = np.diff(offsets)
+            n_sh[nulls] = 0
+            sig = signatures(hashes, offsets, k)
+            cols.append(pa.array(n_sh, pa.int64()))
+            cols.append(pa.FixedSizeListArray.from_arrays(pa.array(sig.ravel(), pa.uint32()), k))
+        parts.append(pa.RecordBatch.from_arrays(cols, schema=schema))
+        rows += batch.num_rows
+        report(docs=batch.num_rows)
+    table = pa.Table.from_batches(parts, schema=schema)
+    cache.write_table(cache.shard_file(job.out, job.shard.name), table)
+    return rows
+
+
+# --------------------------------------------------------------------------- stage 3 and 4
+
+
+@dataclass(frozen=True)
+class BandJob:
+    sig_file: Path
+    out: Path
+    rows_index: np.ndarray  # file rows to band (exact representatives with shingles)
+    gidx: np.ndarray  # their global indices
+    bands: int
+    rows: int
+
+
+def band_unit(job: BandJob) -> int:
+    """Band hashes of one shard's documents, band-major, to `<out>.npy` (+ `.gidx.npy`)."""
+    table = cache.read_table(job.sig_file, ["sig"])
+    sig = cache.sig_matrix(table, job.rows_index)
+    bh = band_hashes(sig, job.bands, job.rows)
+    np.save(job.out.with_suffix(".npy"), np.ascontiguousarray(bh.T))
+    np.save(job.out.with_suffix(".gidx.npy"), job.gidx.astype(np.int64))
+    report(docs=len(job.rows_index))
+    return len(job.rows_index)
+
+
+@dataclass(frozen=True)
+class PairJob:
+    band: int
+    files: tuple[Path, ...]
+
+
+def pair_unit(job: PairJob) -> np.ndarray:
+    """Candidate pairs of one band: documents with equal band hashes (int64 [m, 2])."""
+    hs, gs = [], []
+    for f in job.files:
+        h = np.load(f.with_suffix(".npy"), mmap_mode="r")
+        if h.shape[1] == 0:
+            continue
+        hs.append(np.asarray(h[job.band]))
+        gs.append(np.load(f.with_suffix(".gidx.npy")))
+    if not hs:
+        return np.zeros((0, 2), np.int64)
+    h = np.concatenate(hs)
+    g = np.concatenate(gs)
+    order = np.lexsort((g, h))
+    h, g = h[order], g[order]
+    out = []
+    for d in range(1, WINDOW + 1):
+        if d >= len(h):
+            break
+        same = h[d:] == h[:-d]
+        if not same.any():
+            break
+        out.append(np.stack([g[:-d][same], g[d:][same]], axis=1))
+    report(docs=len(h))
+    return np.concatenate(out) if out else np.zeros((0, 2), np.int64)
+
+
+# --------------------------------------------------------------------------- stage 5
+
+
+@dataclass(frozen=True)
+class SetJob:
+    shard: Shard
+    schema: pa.Schema
+    ids: pa.Array  # candidate ids held by this shard
+    shingle: ShingleConfig
+
+
+def set_unit(job: SetJob) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Shingle sets of the candidate documents of one shard: (ids, hashes, offsets)."""
+    ds = Dataset(str(job.shard.path.parent), [job.shard], job.schema)
+    ids: list[str] = []
+    hs, lens = [], []
+    for batch in ds.shard_batches(job.shard, columns=["id", "text"], batch_size=SIG_BATCH):
+        mask = pc.is_in(batch.column(0).cast(pa.string()), value_set=job.ids)
+        if not pc.any(mask).as_py():
+            continue
+        sel = batch.filter(mask)
+        cps, _ = prepare(sel.column(1), job.shingle.normalize)
+        hashes, offsets = shingle_hashes(cps, job.shingle)
+        sets, set_off = shingle_sets(hashes, offsets)
+        ids.extend(sel.column(0).cast(pa.string()).to_pylist())
+        hs.append(sets)
+        lens.append(np.diff(set_off))
+        report(docs=sel.num_rows)
+    h = np.concatenate(hs) if hs else np.zeros(0, np.uint64)
+    off = np.zeros(len(ids) + 1, np.int64)
+    if lens:
+        np.cumsum(np.concatenate(lens), out=off[1:])
+    return ids, h, off
+
+
+def jaccard_pairs(
+    pairs: np.ndarray, where: dict[int, tuple[int, int]], hashes: np.ndarray
+) -> np.ndarray:
+    """True Jaccard of every pair, from sorted unique shingle sets (slices of `hashes`)."""
+    out = np.empty(len(pairs), dtype=np.float64)
+    for i, (a, b) in enumerate(pairs.tolist()):
+        sa, ea = where[a]
+        sb, eb = where[b]
+        x, y = hashes[sa:ea], hashes[sb:eb]
+        if not len(x) or not len(y):
+            out[i] = 0.0
+            continue
+        inter = len(np.intersect1d(x, y, assume_unique=True))
+        out[i] = inter / (len(x) + len(y) - inter)
+    return out
+
+
+# --------------------------------------------------------------------------- the filter pass
+
+
+@dataclass(frozen=True)
+class DedupFilter:
+    """The map step that drops the documents the global stages chose to remove."""
+
+    options: DedupOptions
+    removed_path: str
+    against: str | None = None
+    name: str = "dedup"
+
+    def params(self) -> dict[str, Any]:
+        return {**self.options.params(), "against": self.against}
+
+    def output_schema(self, schema: pa.Schema) -> pa.Schema:
+        return schema
+
+    def rejected_schema(self, schema: pa.Schema) -> pa.Schema:
+        extra = [f for f in (pa.field("dup_of", pa.string()), pa.field("dup_reason", pa.string()))]
+        base = pa.schema([f for f in schema if f.name not in ("dup_of", "dup_reason")])
+        for f in extra:
+            base = base.append(f)
+        return base
+
+    def _removed(self) -> tuple[pa.Array, dict[str, tuple[str | None, str]]]:
+        cached = getattr(self, "_cache_removed", None)
+        if cached is None:
+            t = pq.read_table(self.removed_path)
+            ids = t.column("id").combine_chunks()
+            info = {
+                i: (d, r)
+                for i, d, r in zip(
+                    ids.to_pylist(),
+                    t.column("dup_of").to_pylist(),
+                    t.column("dup_reason").to_pylist(),
+                    strict=True,
+                )
+            }
+            cached = (ids, info)
+            object.__setattr__(self, "_cache_removed", cached)
+        return cached
+
+    def process(self, table: pa.Table) -> BatchOutput:
+        ids, info = self._removed()
+        if len(ids) == 0:
+            return BatchOutput(table, table.slice(0, 0), {}, {})
+        hit = pc.is_in(table.column("id").cast(pa.string()), value_set=ids)
+        kept = table.filter(pc.invert(hit))
+        rej = table.filter(hit)
+        if "dup_of" in rej.column_names:
+            rej = rej.drop_columns([c for c in ("dup_of", "dup_reason") if c in rej.column_names])
+        got = [info[i] for i in rej.column("id").cast(pa.string()).to_pylist()]
+        rej = rej.append_column("dup_of", pa.array([g[0] for g in got], pa.string()))
+        rej = rej.append_column("dup_reason", pa.array([g[1] for g in got], pa.string()))
+        removed = Counter(g[1] for g in got)
+        return BatchOutput(kept, rej, dict(removed), {})
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_cache_removed", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for k, v in state.items():
+            object.__setattr__(self, k, v)
+
+
+# --------------------------------------------------------------------------- orchestration
+
+
+@dataclass
+class DedupResult:
+    """What `dedup` did, for the summary table and the caller."""
+
+    map: MapResult
+    facts: dict[str, Any]
+    stage_seconds: dict[str, float]
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.map.up_to_date
+
+    def summary_rows(self) -> list[tuple[str, str]]:
+        m = self.map
+        rows = [("documents in", f"{m.rows_in:,}"), ("documents out", f"{m.rows_out:,}")]
+        for reason, n in sorted(m.removed.items(), key=lambda kv: (-kv[1], kv[0])):
+            rows.append((f"removed: {reason}", f"{n:,}"))
+        f = self.facts
+        for key in (
+            "clusters",
+            "documents_in_clusters",
+            "exact_pairs",
+            "candidate_pairs",
+            "verified_pairs",
+            "against_documents",
+        ):
+            if key in f:
+                rows.append((key.replace("_", " "), f"{f[key]:,}"))
+        if "bands" in f:
+            rows.append(("bands x rows", f"{f['bands']} x {f['rows']} of {f['num_perm']}"))
+        if f.get("null_text"):
+            rows.append(("null text (kept)", f"{f['null_text']:,}"))
+        if m.dataset is not None:
+            rows.append(("bytes out", human_bytes(m.dataset.bytes)))
+        for stage, s in self.stage_seconds.items():
+            rows.append((f"time: {stage}", f"{s:.1f} s"))
+        rows.append(("time", f"{m.seconds:.1f} s"))
+        return rows
+
+
+@dataclass
+class _Collection:
+    """The documents of one dataset as the global stages see them."""
+
+    label: str  # "input" or "--against PATH"
+    ds: Dataset
+    sig_dir: Path
+    files: list[Path]  # signature file per unit, in order
+    base: list[int]  # global index of each file's first row
+    select: list[np.ndarray | None]  # rows of each file that belong (None: all)
+    shards_for_text: list[Shard]  # where verification reads text
+    start: int = 0  # global index range [start, end)
+    end: int = 0
+
+
+def _identity(ds: Dataset) -> dict[str, Any]:
+    ident = _input_identity(ds)
+    ident["location"] = str(Path(ds.location).resolve())
+    if ds.is_bare:
+        ident["mtimes"] = [s.path.stat().st_mtime_ns for s in ds.shards]
+    return ident
+
+
+def _progress(console: Any, label: str, units: int, unit_name: str = "shards") -> StepProgress:
+    from rich.console import Console
+
+    con = console or Console(stderr=True, quiet=True)
+    return StepProgress(con, label=label, units=units, unit_name=unit_name)
+
+
+def _run_units(executor: Any, fn: Any, jobs: list[Any], console: Any, label: str) -> list[Any]:
+    """Run jobs through the executor with a progress bar; results in job order."""
+    results: dict[int, Any] = {}
+    index = {id(j): i for i, j in enumerate(jobs)}  # the executor yields our own job objects
+    with _progress(console, label, len(jobs)) as progress:
+        for job, res in executor.map_unordered(fn, jobs, on_progress=progress.tick):
+            if isinstance(res, UnitFailed):
+                raise CurateError(
+                    f"{label}: a worker crashed twice ({res.error}); "
+                    "re-run the same command to resume"
+                )
+            results[index[id(job)]] = res
+            progress.unit_done()
+    return [results[i] for i in range(len(jobs))]
+
+
+def _signatures(
+    coll_ds: Dataset, sig_dir: Path, options: DedupOptions, executor: Any, console: Any, label: str
+) -> list[Path]:
+    valid = cache.prepare_folder(sig_dir, options.spec(), _identity(coll_ds))
+    jobs = [
+        SigJob(s, coll_ds.schema, sig_dir, options)
+        for s in coll_ds.shards
+        if cache.shard_file(sig_dir, s.name).name not in valid
+    ]
+    if jobs:
+        _run_units(executor, signature_unit, jobs, console, label)
+    return [cache.shard_file(sig_dir, s.name) for s in coll_ds.shards]
+
+
+def _against_collection(
+    against: str,
+    options: DedupOptions,
+    work: Path,
+    executor: Any,
+    console: Any,
+) -> _Collection:
+    ads = open_dataset(against)
+    check_core(ads.schema, where=ads.location)
+    ids = pa.concat_arrays(
+        [
+            b.column(0).cast(pa.string())
+            for b in ads.iter_batches(columns=["id"], batch_size=100_000)
+        ]
+        or [pa.array([], pa.string())]
+    )
+    their = Path(ads.location) / cache.CACHE / cache.SIGNATURES
+    meta = cache.read_meta(their) if Path(ads.location).is_dir() else None
+    if meta is not None and cache.check_compatible(against, meta, options.spec()):
+        files = sorted(their.glob("*.arrow"), key=lambda p: p.name)
+        order = [cache.shard_file(their, n) for n in meta["input"].get("shards_order", [])]
+        files = [f for f in order if f.exists()] or files
+        select: list[np.ndarray | None] = []
+        covered = 0
+        for f in files:
+            fid = cache.read_table(f, ["id"]).column("id")
+            mask = pc.is_in(fid, value_set=ids).to_numpy(zero_copy_only=False)
+            select.append(np.flatnonzero(mask))
+            covered += int(mask.sum())
+        if covered == len(ids):
+            return _Collection(f"--against {against}", ads, their, files, [], select, ads.shards)
+    sig_dir = work / "against"
+    files = _signatures(ads, sig_dir, options, executor, console, "dedup: signatures (against)")
+    return _Collection(
+        f"--against {against}", ads, sig_dir, files, [], [None] * len(files), ads.shards
+    )
+
+
+def dedup(
+    source: str | Path,
+    output: str | Path,
+    *,
+    options: DedupOptions,
+    rejected: str | Path | None = None,
+    clusters: str | Path | None = None,
+    against: str | Path | None = None,
+    workers: int | None = None,
+    overwrite: bool = False,
+    console: Any = None,
+) -> DedupResult:
+    """Remove exact and near duplicates from the dataset at `source`, writing `output`."""
+    t0 = time.monotonic()
+    ds = open_dataset(source)
+    check_core(ds.schema, where=ds.location)
+    out = Path(output)
+    if out.resolve() == Path(ds.location).resolve():
+        raise CurateError(f"{output}: output is the input dataset; choose another -o")
+    if against is not None and Path(against).resolve() == out.resolve():
+        raise CurateError(f"--against {against}: is the output folder; choose another -o")
+    keep_col = _check_keep(options.keep, ds)
+    step = DedupFilter(
+        options,
+        str(out / cache.CACHE / "run" / "removed.parquet"),
+        str(against) if against is not None else None,
+    )
+    params = {
+        **step.params(),
+        "input": _input_identity(ds),
+        "rejected": str(rejected) if rejected else None,
+    }
+    state = _claim_output(out, params, overwrite)
+    if state.up_to_date:
+        res = run_map(step, ds.location, out, rejected=rejected, workers=1, console=console)
+        return DedupResult(res, {}, {})
+    if rejected is not None:
+        DatasetWriter(rejected, step="dedup-rejected", params=params, overwrite=overwrite).begin()
+    executor = make_executor(workers)
+    times: dict[str, float] = {}
+    work = out / cache.CACHE / "run"
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+
+    # 1. signatures of the input (cached) and of --against
+    t = time.monotonic()
+    sig_dir = out / cache.CACHE / cache.SIGNATURES
+    files = _signatures(ds, sig_dir, options, executor, console, "dedup: signatures")
+    meta = cache.read_meta(sig_dir) or {}
+    meta.setdefault("input", {})["shards_order"] = [s.name for s in ds.shards]
+    cache.write_meta(sig_dir, meta)
+    colls: list[_Collection] = []
+    if against is not None:
+        colls.append(_against_collection(str(against), options, work, executor, console))
+    colls.append(_Collection("input", ds, sig_dir, files, [], [None] * len(files), ds.shards))
+    times["signatures"] = time.monotonic() - t
+
+    # global index: --against documents first, so `first` always keeps theirs
+    t = time.monotonic()
+    g = 0
+    hi, lo, nulls, nsh, nchars = [], [], [], [], []
+    for c in colls:
+        c.base = []
+        c.start = g
+        for f, sel in zip(c.files, c.select, strict=True):
+            tab = cache.read_table(f, ["null_text", "xh_hi", "xh_lo", "n_shingles", "n_chars"])
+            if sel is not None:
+                tab = tab.take(pa.array(sel))
+            c.base.append(g)
+            g += tab.num_rows
+            hi.append(tab.column("xh_hi").to_numpy())
+            lo.append(tab.column("xh_lo").to_numpy())
+            nulls.append(tab.column("null_text").to_numpy(zero_copy_only=False))
+            nsh.append(tab.column("n_shingles").to_numpy())
+            nchars.append(tab.column("n_chars").to_numpy())
+        c.end = g
+    total = g
+    n_against = colls[0].end if against is not None else 0
+    hi_a, lo_a = (
+        np.concatenate(hi or [[]]).astype(np.uint64),
+        np.concatenate(lo or [[]]).astype(np.uint64),
+    )
+    null_a = np.concatenate(nulls or [[]]).astype(bool)
+    nsh_a = np.concatenate(nsh or [[]]).astype(np.int64)
+    nchars_a = np.concatenate(nchars or [[]]).astype(np.int64)
+
+    # 2. exact groups: every member → the first of its group
+    gidx = np.arange(total, dtype=np.int64)
+    live = ~null_a
+    df = pl.DataFrame({"g": gidx[live], "hi": hi_a[live], "lo": lo_a[live]})
+    df = df.with_columns(rep=pl.col("g").min().over(["hi", "lo"]))
+    dup = df.filter(pl.col("g") != pl.col("rep"))
+    exact_pairs = np.stack([dup["rep"].to_numpy(), dup["g"].to_numpy()], axis=1).astype(np.int64)
+    exact_pairs = exact_pairs[~(exact_pairs[:, 1] < n_against)]  # both --against
+    is_rep = np.zeros(total, dtype=bool)
+    is_rep[df.filter(pl.col("g") == pl.col("rep"))["g"].to_numpy()] = True
+    times["exact"] = time.monotonic() - t
+
+    facts: dict[str, Any] = {"exact_pairs": int(len(exact_pairs))}
+    near_pairs = np.zeros((0, 2), np.int64)
+    if not options.exact_only:
+        facts.update(bands=options.bands, rows=options.rows, num_perm=options.num_perm)
+        # 3. bands
+        t = time.monotonic()
+        band_dir = work / "bands"
+        band_dir.mkdir()
+        bjobs = []
+        n = 0
+        for c in colls:
+            for f, base, sel in zip(c.files, c.base, c.select, strict=True):
+                rows_n = len(sel) if sel is not None else _ipc_rows(f)
+                local = np.arange(rows_n)
+                ok = is_rep[base : base + rows_n] & (nsh_a[base : base + rows_n] > 0)
+                file_rows = local[ok] if sel is None else sel[ok]
+                bjobs.append(
+                    BandJob(
+                        f,
+                        band_dir / f"{n:06d}",
+                        file_rows,
+                        local[ok] + base,
+                        options.bands,
+                        options.rows,
+                    )
+                )
+                n += 1
+        _run_units(executor, band_unit, bjobs, console, "dedup: bands")
+        times["bands"] = time.monotonic() - t
+
+        # 4. candidate pairs, band by band
+        t = time.monotonic()
+        pjobs = [PairJob(b, tuple(j.out for j in bjobs)) for b in range(options.bands)]
+        got = _run_units(executor, pair_unit, pjobs, console, "dedup: candidates")
+        cand = np.concatenate(got) if got else np.zeros((0, 2), np.int64)
+        if len(cand):
+            cand = np.unique(cand, axis=0)
+        cand = cand[~(cand[:, 1] < n_against)]  # pairs inside --against are not our business
+        facts["candidate_pairs"] = int(len(cand))
+        times["candidates"] = time.monotonic() - t
+
+        # 5. verify
+        t = time.monotonic()
+        near_pairs = _verify(cand, options, colls, executor, console)
+        facts["verified_pairs"] = int(len(near_pairs))
+        times["verify"] = time.monotonic() - t
+
+    # 6. components and the keep policy
+    t = time.monotonic()
+    pairs = np.concatenate([exact_pairs, near_pairs]) if len(near_pairs) else exact_pairs
+    nodes, label = components(pairs)
+    removed_tab, clusters_tab, cfacts = _decide(
+        nodes, label, n_against, options, keep_col, colls, nchars_a, hi_a, lo_a
+    )
+    facts.update(cfacts)
+    facts["null_text"] = int(null_a[n_against:].sum())
+    if against is not None:
+        facts["against_documents"] = int(n_against)
+    pq.write_table(removed_tab, step.removed_path)
+    times["components"] = time.monotonic() - t
+
+    # 7. filter pass
+    t = time.monotonic()
+    extra = {"dedup": facts}
+    res = run_map(
+        step,
+        ds.location,
+        out,
+        rejected=rejected,
+        workers=workers,
+        overwrite=False,
+        console=console,
+        extra_lineage=extra,
+    )
+    times["filter"] = time.monotonic() - t
+    if clusters is not None:
+        write_table_dataset(
+            clusters,
+            clusters_tab,
+            step="dedup-clusters",
+            params=params,
+            sources=ds.sources,
+            lineage_step={"clusters": facts.get("clusters", 0), "rows_out": clusters_tab.num_rows},
+            overwrite=overwrite,
+        )
+    shutil.rmtree(work, ignore_errors=True)
+    res.seconds = time.monotonic() - t0
+    return DedupResult(res, facts, times)
+
+
+def _file_rows(c: _Collection, i: int) -> int:
+    sel = c.select[i]
+    return len(sel) if sel is not None else _ipc_rows(c.files[i])
+
+
+def _ipc_rows(path: Path) -> int:
+    with pa.memory_map(str(path), "r") as source:
+        reader = pa.ipc.open_file(source)
+        return sum(reader.get_batch(i).num_rows for i in range(reader.num_record_batches))
+
+
+def _claim_output(out: Path, params: dict[str, Any], overwrite: bool) -> Any:
+    """Mark the output ours (pending) before the stages write `_cache/` into it.
+
+    With `--overwrite` the signature cache survives: it depends only on the input and
+    the shingling, which the cache's own metadata checks.
+    """
+    saved = None
+    if overwrite and (out / cache.CACHE / cache.SIGNATURES).is_dir():
+        saved = out.parent / f".{out.name}.dedup-cache-{os.getpid()}"
+        shutil.move(str(out / cache.CACHE / cache.SIGNATURES), saved)
+    try:
+        writer = DatasetWriter(out, step="dedup", params=params, overwrite=overwrite)
+        state = writer.begin()
+    finally:
+        if saved is not None:
+            (out / cache.CACHE).mkdir(parents=True, exist_ok=True)
+            shutil.move(str(saved), out / cache.CACHE / cache.SIGNATURES)
+    return state
+
+
+def _check_keep(keep: str, ds: Dataset) -> str | None:
+    if keep in ("first", "longest", "none"):
+        return None
+    if keep not in ds.schema.names:
+        raise CurateError(
+            f"--keep {keep}: no such column in {ds.location}; use first, longest, none or "
+            f"a numeric column ({', '.join(_numeric_columns(ds.schema)) or 'there is none'})"
+        )
+    t = ds.schema.field(keep).type
+    if not (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t)):
+        raise CurateError(
+            f"--keep {keep}: column is {t}, not a number; keep needs a numeric column "
+            "(the highest value survives), e.g. a quality score"
+        )
+    return keep
+
+
+def _numeric_columns(schema: pa.Schema) -> list[str]:
+    return [f.name for f in schema if pa.types.is_integer(f.type) or pa.types.is_floating(f.type)]
+
+
+def _locate(colls: list[_Collection], g: np.ndarray) -> list[tuple[_Collection, int, np.ndarray]]:
+    """Split global indices by (collection, file): [(coll, file index, local positions)]."""
+    out = []
+    for c in colls:
+        for i, base in enumerate(c.base):
+            end = base + _file_rows(c, i)
+            m = (g >= base) & (g < end)
+            if m.any():
+                out.append((c, i, np.flatnonzero(m)))
+    return out
+
+
+def _ids_of(colls: list[_Collection], g: np.ndarray) -> np.ndarray:
+    """The `id` of every global index in g (object array)."""
+    ids = np.empty(len(g), dtype=object)
+    for c, i, pos in _locate(colls, g):
+        local = g[pos] - c.base[i]
+        rows = local if c.select[i] is None else c.select[i][local]
+        col = cache.read_table(c.files[i], ["id"]).column("id")
+        ids[pos] = col.take(pa.array(rows)).to_pylist()
+    return ids
+
+
+def _verify(
+    cand: np.ndarray, options: DedupOptions, colls: list[_Collection], executor: Any, console: Any
+) -> np.ndarray:
+    if not len(cand) or options.verify == "none":
+        return cand
+    if options.verify == "estimate":
+        nodes = np.unique(cand.ravel())
+        sig = np.empty((len(nodes), options.num_perm), dtype=np.uint32)
+        for c, i, pos in _locate(colls, nodes):
+            local = nodes[pos] - c.base[i]
+            rows = local if c.select[i] is None else c.select[i][local]
+            sig[pos] = cache.sig_matrix(cache.read_table(c.files[i], ["sig"]), rows)
+        a = sig[np.searchsorted(nodes, cand[:, 0])]
+        b = sig[np.searchsorted(nodes, cand[:, 1])]
+        return cand[estimate_jaccard(a, b) >= options.threshold]
+    nodes = np.unique(cand.ravel())
+    ids = _ids_of(colls, nodes)
+    id_to_g = dict(zip(ids.tolist(), nodes.tolist(), strict=True))
+    jobs = []
+    for c in colls:
+        in_c = ids[(nodes >= c.start) & (nodes < c.end)]
+        if not len(in_c):
+            continue
+        want = pa.array(in_c.tolist(), pa.string())
+        for s in c.shards_for_text:
+            jobs.append(SetJob(s, c.ds.schema, want, options.shingle))
+    results = _run_units(executor, set_unit, jobs, console, "dedup: verify")
+    where: dict[int, tuple[int, int]] = {}
+    chunks = []
+    pos = 0
+    for got_ids, h, off in results:
+        for j, doc_id in enumerate(got_ids):
+            gi = id_to_g.get(doc_id)
+            if gi is not None and gi not in where:
+                where[gi] = (pos + int(off[j]), pos + int(off[j + 1]))
+        chunks.append(h)
+        pos += len(h)
+    hashes = np.concatenate(chunks) if chunks else np.zeros(0, np.uint64)
+    for gi in nodes.tolist():
+        where.setdefault(gi, (0, 0))
+    jac = jaccard_pairs(cand, where, hashes)
+    return cand[jac >= options.threshold - 1e-12]
+
+
+def _decide(
+    nodes: np.ndarray,
+    label: np.ndarray,
+    n_against: int,
+    options: DedupOptions,
+    keep_col: str | None,
+    colls: list[_Collection],
+    nchars: np.ndarray,
+    hi: np.ndarray,
+    lo: np.ndarray,
+) -> tuple[pa.Table, pa.Table, dict[str, Any]]:
+    """Pick the survivor of every cluster; the removed table and the clusters table."""
+    empty_removed = pa.table(
+        {
+            "id": pa.array([], pa.string()),
+            "dup_of": pa.array([], pa.string()),
+            "dup_reason": pa.array([], pa.string()),
+        }
+    )
+    cl_schema = pa.schema(
+        [
+            pa.field("id", pa.string()),
+            pa.field("cluster", pa.string()),
+            pa.field("kept", pa.bool_()),
+        ]
+    )
+    if not len(nodes):
+        return empty_removed, cl_schema.empty_table(), {"clusters": 0, "documents_in_clusters": 0}
+    ids = _ids_of(colls, nodes)
+    score = np.zeros(len(nodes), dtype=np.float64)
+    if options.keep == "longest":
+        score = nchars[nodes].astype(np.float64)
+    elif keep_col is not None:
+        score = _column_values(colls[-1], nodes, keep_col)
+    # order inside a cluster: --against first, then highest score, then earliest
+    is_against = nodes < n_against
+    order = np.lexsort((nodes, -score, ~is_against, label))
+    lab_sorted = label[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = lab_sorted[1:] != lab_sorted[:-1]
+    keeper_of_label = dict(zip(lab_sorted[first].tolist(), order[first].tolist(), strict=True))
+    keeper_pos = np.array([keeper_of_label[lb] for lb in label.tolist()], dtype=np.int64)
+    kept = np.arange(len(nodes)) == keeper_pos
+    cluster_has_against = np.zeros(len(nodes), dtype=bool)
+    if n_against:
+        ag_labels = set(label[is_against].tolist())
+        cluster_has_against = np.array([lb in ag_labels for lb in label.tolist()])
+    if options.keep == "none":
+        kept = np.zeros(len(nodes), dtype=bool)
+    kept &= ~is_against  # --against documents are not in the output either way
+    # cluster name: the smallest id of the cluster
+    id_df = pl.DataFrame({"label": label, "id": ids.tolist()})
+    cluster_id = id_df.with_columns(c=pl.col("id").min().over("label"))["c"].to_list()
+    dup_of = ids[keeper_pos]
+    if options.keep == "none":
+        dup_of = np.where(cluster_has_against, dup_of, None)
+    same = (hi[nodes] == hi[nodes[keeper_pos]]) & (lo[nodes] == lo[nodes[keeper_pos]])
+    if options.keep == "none":
+        key = pl.DataFrame({"label": label, "hi": hi[nodes], "lo": lo[nodes]})
+        same = key.select(pl.len().over(["label", "hi", "lo"]) > 1).to_series().to_numpy()
+    reason = np.where(same, "exact_duplicate", "near_duplicate")
+    mine = ~is_against
+    removed = mine & ~kept
+    removed_tab = pa.table(
+        {
+            "id": pa.array(ids[removed].tolist(), pa.string()),
+            "dup_of": pa.array(dup_of[removed].tolist(), pa.string()),
+            "dup_reason": pa.array(reason[removed].tolist(), pa.string()),
+        }
+    )
+    clusters_tab = pa.table(
+        {
+            "id": pa.array(ids[mine].tolist(), pa.string()),
+            "cluster": pa.array(np.array(cluster_id, dtype=object)[mine].tolist(), pa.string()),
+            "kept": pa.array(kept[mine].tolist(), pa.bool_()),
+        },
+        schema=cl_schema,
+    )
+    facts = {
+        "clusters": int(len(np.unique(label[mine]))),
+        "documents_in_clusters": int(mine.sum()),
+        "removed": int(removed.sum()),
+    }
+    return removed_tab, clusters_tab, facts
+
+
+def _column_values(c: _Collection, nodes: np.ndarray, col: str) -> np.ndarray:
+    """The keep column for input documents (nulls and NaN lowest); --against rows get 0."""
+    vals = np.full(len(nodes), -np.inf)
+    for cc, i, pos in _locate([c], nodes):
+        local = nodes[pos] - cc.base[i]
+        shard = c.ds.shards[i]
+        arr = (
+            pq.read_table(shard.path, columns=[col]).column(col)
+            if col in pq.read_schema(shard.path).names
+            else pa.chunked_array([pa.nulls(shard.rows)])
+        )
+        taken = arr.take(pa.array(local)).cast(pa.float64())
+        v = taken.to_numpy(zero_copy_only=False).astype(np.float64)
+        v = np.where(np.isnan(v), -np.inf, v)
+        vals[pos] = v
+    return vals
+
+
+def print_summary(console: Any, result: DedupResult, output: str) -> None:
+    if result.up_to_date:
+        console.print(f"{output}: up to date (same input and options); nothing to do")
+        return
+    console.print(summary_table(f"curate dedup → {output}", result.summary_rows()))
