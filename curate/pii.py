@@ -1,0 +1,571 @@
+"""PII detection and redaction: e-mail, phone, IP, payment card, US SSN and IBAN.
+
+Precision comes first: a count in `pii_email` ends up in a legal report (AB 2013
+item 7), and a redaction rewrites training text. So every pattern is narrow and then
+validated — checksums for cards (Luhn) and IBANs (ISO 7064 mod 97, with each country's
+length), value ranges for SSNs and IP octets, the context before a match for the
+shapes other things share (a dotted number after "version" or "section" is not an IP;
+a run of digits after "ISBN" or "order" is not a phone or a card; a national number
+without a `+` is a phone only when a word like "phone" or "tel" stands before it).
+
+Speed: a Polars (Rust regex) prefilter over the whole batch finds the rows that can
+hold each kind at all; the Python regex and the validators then run only on those
+rows. Offsets are Python string indices, i.e. characters (code points).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from curate.errors import CurateError
+from curate.step import BatchOutput
+
+KINDS: tuple[str, ...] = ("email", "phone", "ip", "credit_card", "us_ssn", "iban")
+# When spans overlap, the earlier kind here wins (an IBAN's digits are not a phone).
+PRIORITY: tuple[str, ...] = ("email", "iban", "credit_card", "us_ssn", "ip", "phone")
+
+Span = tuple[str, int, int]  # (kind, start, end) — character offsets
+
+
+def _before(text: str, start: int, n: int = 32) -> str:
+    return text[max(0, start - n) : start].lower()
+
+
+# --------------------------------------------------------------------------- e-mail
+
+_EMAIL = re.compile(
+    r"(?<![\w.%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_%+-])?"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,24})(?![A-Za-z0-9-])"
+)
+# "logo@2x.png" and "icon@3x.webp" are image names in HTML-derived text, not addresses.
+_FILE_TLDS = frozenset(
+    "png jpg jpeg gif svg webp bmp ico tif tiff css js json xml pdf mp4 mp3 webm avif".split()
+)
+
+
+def _email_ok(text: str, m: re.Match[str]) -> bool:
+    local = m.group(0).split("@", 1)[0]
+    return ".." not in local and m.group(1).lower() not in _FILE_TLDS
+
+
+# --------------------------------------------------------------------------- IP
+
+_IPV4 = re.compile(
+    r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+    r"(?![\w]|\.\d)"
+)
+_IPV6 = re.compile(
+    r"(?<![\w:.])(?:[0-9A-Fa-f]{1,4}:|:)(?::|[0-9A-Fa-f]{0,4}:){1,7}"
+    r"(?:[0-9A-Fa-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?(?![\w:])"
+)
+# A word just before a dotted number that says it is something else.
+_NOT_IP_BEFORE = re.compile(
+    r"(?:\b(?:version|versions|ver|release|build|rev|revision|update|patch|firmware|"
+    r"section|sections|sec|clause|clauses|chapter|ch|oid|figure|fig|table|part|article|"
+    r"art|rule|step|paragraph|para|item|standard|rfc|iso|annex|appendix|schedule|"
+    r"no|isbn|v)\.?|§|¶)\s*[:#]?\s*$"
+)
+
+
+def _ipv4_ok(text: str, m: re.Match[str]) -> bool:
+    return not _NOT_IP_BEFORE.search(_before(text, m.start()))
+
+
+def _ipv6_ok(text: str, m: re.Match[str]) -> bool:
+    s = m.group(0)
+    if s.count(":") < 2 or not any(c.isdigit() for c in s) or len(s) < 3:
+        return False
+    # "12:30:45" parses as nothing, but guard times and ratios anyway.
+    if re.fullmatch(r"\d{1,2}(?::\d{2}){1,2}", s):
+        return False
+    try:
+        ipaddress.IPv6Address(s)
+    except ValueError:
+        return False
+    return s != "::"
+
+
+# --------------------------------------------------------------------------- digits
+
+_NOT_NUMBER_BEFORE = re.compile(
+    r"\b(?:isbn(?:-1[03])?|issn|order|tracking|invoice|ref|reference|serial|imei|doi|"
+    r"patent|sku|ean|upc|barcode|case|ticket|item|part|model|receipt|transaction|"
+    r"confirmation|booking)\b[^.\n]{0,12}$"
+)
+
+
+def _digits(s: str) -> str:
+    return "".join(c for c in s if c.isdigit())
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, c in enumerate(reversed(digits)):
+        d = ord(c) - 48
+        if i % 2:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def _card_brand_ok(d: str) -> bool:
+    """Issuer prefixes and lengths of the card networks (ISO/IEC 7812 IINs)."""
+    n = len(d)
+    p2, p4 = int(d[:2]), int(d[:4])
+    if d[0] == "4":  # Visa
+        return n in (13, 16, 19)
+    if 51 <= p2 <= 55 or 2221 <= p4 <= 2720:  # Mastercard
+        return n == 16
+    if p2 in (34, 37):  # American Express
+        return n == 15
+    if d.startswith("6011") or p2 == 65 or 644 <= int(d[:3]) <= 649:  # Discover
+        return 16 <= n <= 19
+    if 3528 <= p4 <= 3589:  # JCB
+        return 16 <= n <= 19
+    if d.startswith(("2131", "1800")):  # old JCB
+        return n == 15
+    if 300 <= int(d[:3]) <= 305 or p2 in (36, 38, 39) or d.startswith("3095"):  # Diners
+        return 14 <= n <= 19
+    if p2 == 62:  # UnionPay
+        return 16 <= n <= 19
+    if p2 == 50 or 56 <= p2 <= 69:  # Maestro
+        return 12 <= n <= 19
+    return False
+
+
+_CARD = re.compile(r"(?<![\w.,-])\d(?:[ -]?\d){11,18}(?![\w-]|[.,]\d)")
+
+
+def _card_ok(text: str, m: re.Match[str]) -> bool:
+    s = m.group(0)
+    d = _digits(s)
+    seps = {c for c in s if not c.isdigit()}
+    if len(seps) > 1 or ("  " in s) or len(set(d)) < 2:
+        return False
+    if seps:
+        groups = [len(g) for g in re.split(r"[ -]", s)]
+        if not (all(g == 4 for g in groups[:-1]) or groups in ([4, 6, 5], [4, 6, 4])):
+            return False
+    if not (_luhn(d) and _card_brand_ok(d)):
+        return False
+    return not _NOT_NUMBER_BEFORE.search(_before(text, m.start()))
+
+
+# US Social Security numbers: dashed (or spaced) 3-2-4; 9 bare digits only after "SSN".
+_SSN = re.compile(r"(?<![\w.-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\w-]|[.,]\d)")
+_SSN_CONTEXT = re.compile(r"\b(?:ssn|ss#|social security(?: number| no\.?)?|ssa)\b[^.\n]{0,15}$")
+_SSN_EXAMPLES = frozenset({"078051120", "219099999", "123456789"})  # published specimens
+
+
+def _ssn_ok(text: str, m: re.Match[str]) -> bool:
+    area, sep, group, serial = m.group(1), m.group(2), m.group(3), m.group(4)
+    a = int(area)
+    if a == 0 or a == 666 or a >= 900 or group == "00" or serial == "0000":
+        return False
+    if area + group + serial in _SSN_EXAMPLES:
+        return False
+    before = _before(text, m.start(), 40)
+    if sep != "-" and not _SSN_CONTEXT.search(before):
+        return False
+    return not _NOT_NUMBER_BEFORE.search(before) and not _PHONE_CONTEXT.search(before)
+
+
+# --------------------------------------------------------------------------- IBAN
+
+# Country → IBAN length (SWIFT IBAN registry).
+IBAN_LENGTHS: dict[str, int] = {
+    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22,
+    "BH": 22, "BI": 27, "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24,
+    "DE": 22, "DJ": 27, "DK": 18, "DO": 28, "EE": 20, "EG": 29, "ES": 24, "FI": 18,
+    "FK": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27,
+    "GT": 28, "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27,
+    "JO": 30, "KW": 30, "KZ": 20, "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20,
+    "LV": 21, "LY": 25, "MC": 27, "MD": 24, "ME": 22, "MK": 19, "MN": 20, "MR": 27,
+    "MT": 31, "MU": 30, "NI": 28, "NL": 18, "NO": 15, "OM": 23, "PK": 24, "PL": 28,
+    "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "RU": 33, "SA": 24, "SC": 31,
+    "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "SO": 23, "ST": 25, "SV": 28,
+    "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
+}  # fmt: skip
+_IBAN_START = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2} ?[A-Za-z0-9]{4}")
+
+
+def _iban_scan(text: str, start: int) -> int | None:
+    """End offset of the IBAN starting at `start` (single spaces allowed), or None."""
+    country = text[start : start + 2].upper()
+    length = IBAN_LENGTHS.get(country)
+    if length is None:
+        return None
+    chars: list[str] = []
+    i = start
+    while i < len(text) and len(chars) < length:
+        c = text[i]
+        if c.isascii() and c.isalnum():
+            chars.append(c.upper())
+        elif not (c == " " and chars and i + 1 < len(text) and text[i + 1] != " "):
+            break
+        i += 1
+    if len(chars) != length or (i < len(text) and text[i].isascii() and text[i].isalnum()):
+        return None
+    iban = "".join(chars)
+    if not iban[2:4].isdigit():
+        return None
+    rearranged = iban[4:] + iban[:4]
+    num = "".join(str(int(c, 36)) for c in rearranged)
+    return i if int(num) % 97 == 1 else None
+
+
+# --------------------------------------------------------------------------- phone
+
+_PHONE_CONTEXT = re.compile(
+    r"(?:\b(?:phone|telephone|tel|tél|mobile|mob|cell|cellphone|fax|call|ring|text|sms|"
+    r"whatsapp|contact|hotline|helpline|ph|telefon|telefone|teléfono|telefono|téléphone|"
+    r"handy|reach (?:me|us|him|her) at)\b|☎|📞)[^.\n]{0,20}$"
+)
+# +CC then groups: "+44 20 7946 0958", "+1 (555) 123-4567", "+49-30-1234567".
+_PHONE_INTL = re.compile(
+    r"(?<![\w+])\+\d{1,3}(?:[ .-]?\(\d{1,4}\))?(?:[ .-]?\d{1,5}){1,6}(?![\w]|[.,-]\d)"
+)
+# North American: "(415) 555-2671", "415-555-2671", "415.555.2671", "1-800-555-0199".
+_PHONE_NANP = re.compile(
+    r"(?<![\w.+-])(?:1[ .-])?(?:\((\d{3})\) ?|(\d{3})([.-]))(\d{3})(?(3)\3|[.-])\d{4}"
+    r"(?![\w-]|[.,]\d)"
+)
+# Any other grouping of 7-13 digits ("020 7946 0958", "0490 75 40 81"): context only.
+_PHONE_LOCAL = re.compile(r"(?<![\w.+-])\(?\d{2,5}\)?(?:[ .-]?\d{2,5}){1,4}(?![\w-]|[.,]\d)")
+_DATE_LIKE = re.compile(
+    r"\d{4}[-./ ]\d{1,2}[-./ ]\d{1,2}|\d{1,2}[-./ ]\d{1,2}[-./ ]\d{2,4}|\d{1,2}:\d{2}"
+)
+
+
+def _phone_common(text: str, m: re.Match[str]) -> bool:
+    before = _before(text, m.start(), 40)
+    if _NOT_NUMBER_BEFORE.search(before) or _NOT_IP_BEFORE.search(before):
+        return False
+    # prices and amounts: "$ 415-555" never, but "€ 1 234 567" would otherwise match
+    return not re.search(r"[$€£¥₹]\s*$|\b(?:usd|eur|gbp)\s*$", before)
+
+
+def _phone_intl_ok(text: str, m: re.Match[str]) -> bool:
+    d = _digits(m.group(0))
+    return 8 <= len(d) <= 15 and d[0] != "0" and _phone_common(text, m)
+
+
+def _phone_nanp_ok(text: str, m: re.Match[str]) -> bool:
+    area = m.group(1) or m.group(2)
+    exchange = m.group(4)
+    if area[0] in "01" or exchange[0] in "01" or area[1:] == "11":
+        return False
+    return _phone_common(text, m)
+
+
+def _phone_local_ok(text: str, m: re.Match[str]) -> bool:
+    s = m.group(0)
+    d = _digits(s)
+    if not (7 <= len(d) <= 13) or not any(c in " .-()" for c in s) or len(set(d)) < 3:
+        return False
+    if _DATE_LIKE.fullmatch(s.strip("()")):
+        return False
+    if not _PHONE_CONTEXT.search(_before(text, m.start(), 40)):
+        return False
+    return _phone_common(text, m)
+
+
+# --------------------------------------------------------------------------- registry
+
+
+@dataclass(frozen=True)
+class Detector:
+    """One kind: a Rust-regex prefilter for the batch, then Python patterns and checks."""
+
+    kind: str
+    prefilter: str  # Polars (Rust) regex; rows not matching it cannot hold this kind
+    patterns: tuple[tuple[re.Pattern[str], Callable[[str, re.Match[str]], bool]], ...]
+
+    def find(self, text: str) -> Iterable[tuple[int, int]]:
+        for pattern, ok in self.patterns:
+            for m in pattern.finditer(text):
+                if ok(text, m):
+                    yield m.start(), m.end()
+
+
+class _IbanDetector(Detector):
+    def find(self, text: str) -> Iterable[tuple[int, int]]:
+        for m in _IBAN_START.finditer(text):
+            end = _iban_scan(text, m.start())
+            if end is not None:
+                yield m.start(), end
+
+
+DETECTORS: dict[str, Detector] = {
+    "email": Detector("email", r"@", ((_EMAIL, _email_ok),)),
+    "phone": Detector(
+        "phone",
+        r"\+\d|\d{3}[.-]\d{3}[.-]\d{4}|\(\d{3}\) ?\d{3}-|\d[ .()-]{1,2}\d{2}",
+        (
+            (_PHONE_INTL, _phone_intl_ok),
+            (_PHONE_NANP, _phone_nanp_ok),
+            (_PHONE_LOCAL, _phone_local_ok),
+        ),
+    ),
+    "ip": Detector(
+        "ip",
+        r"\d\.\d{1,3}\.\d{1,3}\.\d|[0-9A-Fa-f]:[0-9A-Fa-f]{0,4}:|::",
+        ((_IPV4, _ipv4_ok), (_IPV6, _ipv6_ok)),
+    ),
+    "credit_card": Detector("credit_card", r"(?:\d[ -]?){12}\d", ((_CARD, _card_ok),)),
+    "us_ssn": Detector("us_ssn", r"\d{3}[- ]?\d{2}[- ]?\d{4}", ((_SSN, _ssn_ok),)),
+    "iban": _IbanDetector("iban", r"[A-Za-z]{2}\d{2} ?[A-Za-z0-9]{4}", ()),
+}
+
+
+def parse_kinds(
+    value: str | Sequence[str] | None, *, option: str, allow_all: bool = False
+) -> list[str]:
+    """`email,ip` → ["email", "ip"]; an unknown kind → one line listing the known ones."""
+    if value is None:
+        return list(KINDS)
+    items = [v.strip().lower() for v in (value.split(",") if isinstance(value, str) else value)]
+    items = [v for v in items if v]
+    if allow_all and items == ["all"]:
+        return list(KINDS)
+    for v in items:
+        if v not in KINDS:
+            raise CurateError(
+                f"{option} {v}: unknown PII kind; known kinds: {', '.join(KINDS)}"
+                + (" (or all)" if allow_all else "")
+            )
+    if not items:
+        raise CurateError(f"{option}: no kind given; known kinds: {', '.join(KINDS)}")
+    return list(dict.fromkeys(items))
+
+
+def find_pii(text: str, kinds: Sequence[str] = KINDS) -> list[Span]:
+    """Every PII span in `text`, sorted, without overlaps (PRIORITY decides)."""
+    taken: list[Span] = []
+    for kind in PRIORITY:
+        if kind not in kinds:
+            continue
+        for start, end in DETECTORS[kind].find(text):
+            if not any(s < end and start < e for _, s, e in taken):
+                taken.append((kind, start, end))
+    taken.sort(key=lambda t: t[1])
+    return taken
+
+
+def redact(text: str, spans: Sequence[Span], kinds: Iterable[str]) -> tuple[str, int]:
+    """`text` with the spans of `kinds` replaced by `<KIND>`, and how many were replaced."""
+    want = set(kinds)
+    out: list[str] = []
+    pos = 0
+    n = 0
+    for kind, start, end in spans:
+        if kind in want:
+            out.append(text[pos:start])
+            out.append(f"<{kind.upper()}>")
+            pos = end
+            n += 1
+    if not n:
+        return text, 0
+    out.append(text[pos:])
+    return "".join(out), n
+
+
+# --------------------------------------------------------------------------- the step
+
+
+def parse_drop_if(value: str | None) -> tuple[str, int] | None:
+    """`email>0` → ("email", 0); `any>2` counts every kind together."""
+    if value is None:
+        return None
+    m = re.fullmatch(r"\s*([a-z_]+)\s*>\s*(\d+)\s*", value.lower())
+    if not m:
+        raise CurateError(
+            f"--drop-if {value}: expected KIND>N, e.g. email>0 or any>2 "
+            f"(kinds: {', '.join(KINDS)}, any)"
+        )
+    kind = m.group(1)
+    if kind != "any":
+        parse_kinds(kind, option="--drop-if")
+    return kind, int(m.group(2))
+
+
+SPAN_TYPE = pa.list_(pa.struct([("kind", pa.string()), ("start", pa.int64()), ("end", pa.int64())]))
+
+
+@dataclass(frozen=True)
+class PiiStep:
+    """The `pii` map step: count per kind, optionally redact, record spans, drop."""
+
+    kinds: tuple[str, ...] = KINDS
+    redact: tuple[str, ...] = ()
+    spans: bool = False
+    drop_if: tuple[str, int] | None = None
+    name: str = "pii"
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "kinds": list(self.kinds),
+            "redact": list(self.redact),
+            "spans": self.spans,
+            "drop_if": f"{self.drop_if[0]}>{self.drop_if[1]}" if self.drop_if else None,
+            "detector": "curate-pii-1",
+        }
+
+    def _added(self) -> list[pa.Field]:
+        fields = [pa.field(f"pii_{k}", pa.int64()) for k in self.kinds]
+        if self.redact:
+            fields.append(pa.field("pii_redacted", pa.int64()))
+        if self.spans:
+            fields.append(pa.field("pii_spans", SPAN_TYPE))
+        return fields
+
+    def output_schema(self, schema: pa.Schema) -> pa.Schema:
+        for f in self._added():
+            if f.name in schema.names:
+                schema = schema.remove(schema.get_field_index(f.name))
+        for f in self._added():
+            schema = schema.append(f)
+        return schema
+
+    def rejected_schema(self, schema: pa.Schema) -> pa.Schema | None:
+        if self.drop_if is None:
+            return None
+        return self.output_schema(schema).append(pa.field("reason", pa.string()))
+
+    def process(self, table: pa.Table) -> BatchOutput:
+        texts = pl.from_arrow(table["text"]).cast(pl.String)
+        assert isinstance(texts, pl.Series)
+        n = len(texts)
+        cand = pl.DataFrame({"t": texts}).select(
+            [pl.col("t").str.contains(DETECTORS[k].prefilter).alias(k) for k in self.kinds]
+        )
+        maybe = cand.select(pl.any_horizontal(pl.all()).fill_null(False)).to_series().to_numpy()
+        counts = {k: [0] * n for k in self.kinds}
+        redacted = [0] * n
+        spans_col: list[list[dict[str, Any]] | None] = [[] for _ in range(n)]
+        new_text: dict[int, str] = {}
+        values = texts.to_list()
+        null_rows = 0
+        kind_rows = {k: cand[k].fill_null(False).to_numpy() for k in self.kinds}
+        for i in range(n):
+            t = values[i]
+            if t is None:
+                null_rows += 1
+                spans_col[i] = None
+                continue
+            if not maybe[i]:
+                continue
+            kinds = [k for k in self.kinds if kind_rows[k][i]]
+            found = find_pii(t, kinds)
+            if not found:
+                continue
+            for kind, _s, _e in found:
+                counts[kind][i] += 1
+            if self.spans:
+                spans_col[i] = [{"kind": k, "start": s, "end": e} for k, s, e in found]
+            if self.redact:
+                new, r = redact(t, found, self.redact)
+                if r:
+                    new_text[i] = new
+                    redacted[i] = r
+        out = table
+        for f in self._added():
+            if f.name in out.column_names:
+                out = out.drop_columns([f.name])
+        if new_text:
+            col = [new_text.get(i, values[i]) for i in range(n)]
+            idx = out.column_names.index("text")
+            out = out.set_column(idx, "text", pa.array(col, out.schema.field("text").type))
+        for k in self.kinds:
+            out = out.append_column(f"pii_{k}", pa.array(counts[k], pa.int64()))
+        if self.redact:
+            out = out.append_column("pii_redacted", pa.array(redacted, pa.int64()))
+        if self.spans:
+            out = out.append_column("pii_spans", pa.array(spans_col, SPAN_TYPE))
+        totals: dict[str, float] = {f"pii_{k}": float(sum(counts[k])) for k in self.kinds}
+        totals["documents_with_pii"] = float(
+            sum(1 for i in range(n) if any(counts[k][i] for k in self.kinds))
+        )
+        totals["null_text"] = float(null_rows)
+        if self.redact:
+            totals["pii_redacted"] = float(sum(redacted))
+        removed: dict[str, int] = {}
+        rejected = None
+        if self.drop_if is not None:
+            kind, limit = self.drop_if
+            if kind == "any":
+                per_doc = [sum(counts[k][i] for k in self.kinds) for i in range(n)]
+            else:
+                per_doc = counts[kind]
+            drop = pa.array([c > limit for c in per_doc], pa.bool_())
+            reason = f"pii_{kind}>{limit}"
+            rejected = out.filter(drop)
+            rejected = rejected.append_column(
+                "reason", pa.array([reason] * rejected.num_rows, pa.string())
+            )
+            out = out.filter(pc.invert(drop))
+            if rejected.num_rows:
+                removed[reason] = rejected.num_rows
+        return BatchOutput(out, rejected, removed, totals)
+
+
+def make_step(
+    *,
+    kinds: str | Sequence[str] | None = None,
+    redact: str | Sequence[str] | None = None,
+    spans: bool = False,
+    drop_if: str | None = None,
+) -> PiiStep:
+    """Check the options (unknown kinds → exit 2 listing the known ones) and build the step."""
+    k = parse_kinds(kinds, option="--kinds")
+    r = parse_kinds(redact, option="--redact", allow_all=True) if redact is not None else []
+    d = parse_drop_if(drop_if)
+    # Redacting or dropping on a kind means detecting it, whatever --kinds said.
+    extra = [x for x in [*r, *([d[0]] if d and d[0] != "any" else [])] if x not in k]
+    if extra and kinds is not None:
+        raise CurateError(
+            f"--redact/--drop-if name {', '.join(extra)}, which --kinds leaves out; "
+            "add it to --kinds"
+        )
+    return PiiStep(tuple(k), tuple(r), spans, d)
+
+
+def pii(
+    source: str | Path,
+    output: str | Path,
+    *,
+    kinds: str | Sequence[str] | None = None,
+    redact: str | Sequence[str] | None = None,
+    spans: bool = False,
+    drop_if: str | None = None,
+    rejected: str | Path | None = None,
+    workers: int | None = None,
+    overwrite: bool = False,
+    console: Any = None,
+) -> Any:
+    """Count (and optionally redact) PII in every document of a dataset."""
+    from curate.step import run_map
+
+    step = make_step(kinds=kinds, redact=redact, spans=spans, drop_if=drop_if)
+    if rejected is not None and step.drop_if is None:
+        raise CurateError("--rejected needs --drop-if (pii removes no document otherwise)")
+    return run_map(
+        step,
+        source,
+        output,
+        rejected=rejected,
+        workers=workers,
+        overwrite=overwrite,
+        console=console,
+    )
