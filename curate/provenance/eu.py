@@ -284,7 +284,7 @@ def render_eu_markdown(s: dict[str, Any]) -> str:
         out += [
             "",
             f"Most relevant domains ({cr['top_domains_rule']}: {len(cr['top_domains'])} of "
-            f"{cr['domains_total']:,}; full list in `{cr['top_domains_file']}`):",
+            f"{cr['domains_total']:,}; also in `{cr['top_domains_file']}`):",
             "",
             *[
                 f"{i}. {d['domain']} ({d['share']:.1%} of text)"

@@ -1,0 +1,84 @@
+"""`curate check`: options → `curate.check.run_checks` → a table, JSON and/or JUnit XML."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from curate.cli.app import Quiet, app
+from curate.errors import CHECK_FAILED, CurateError
+from curate.progress import stderr_console
+
+
+@app.command()
+def check(
+    dataset: Annotated[str, typer.Argument(help="Dataset folder, Parquet file or glob.")],
+    rules: Annotated[
+        Path, typer.Option("--rules", help="checks.toml: a list of [[check]] tables.")
+    ],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the results as one JSON object on stdout.")
+    ] = False,
+    junit: Annotated[
+        Path | None,
+        typer.Option("--junit", help="Also write JUnit XML (one testcase per check) to FILE."),
+    ] = None,
+    quiet: Quiet = False,
+) -> None:
+    """Run declarative data checks (checks.toml): exit 0 all pass, 1 any fails, 2 bad rules.
+
+    A failing check of severity `warning` is shown (and is `<skipped>` in JUnit) but never
+    fails the run.
+
+    Example:
+
+        curate check clean/ --rules checks.toml
+
+        curate check clean/ --rules checks.toml --junit results.xml --json > checks.json
+    """
+    from curate.check import junit_xml, run_checks
+
+    result = run_checks(dataset, rules)
+    if junit is not None:
+        try:
+            junit.parent.mkdir(parents=True, exist_ok=True)
+            junit.write_text(junit_xml(result), encoding="utf-8")
+        except OSError as exc:
+            raise CurateError(f"--junit {junit}: cannot write ({exc})") from exc
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_json(), indent=2, default=str) + "\n")
+        table_console = stderr_console(quiet)
+    else:
+        table_console = Console(quiet=quiet, highlight=False)
+    _render(table_console, result)
+    if result.failed:
+        raise typer.Exit(CHECK_FAILED)
+
+
+def _render(console: Console, result) -> None:
+    from curate.check import format_actual
+
+    t = Table(title=f"checks: {result.dataset}", title_justify="left")
+    for c in ("check", "expected", "actual", "result"):
+        t.add_column(c)
+    for r in result.results:
+        if r.passed:
+            verdict = "[green]pass[/green]"
+        elif r.severity == "warning":
+            verdict = "[yellow]warn[/yellow]"
+        else:
+            verdict = "[red]FAIL[/red]"
+        t.add_row(escape(r.name), escape(r.expected), escape(format_actual(r.actual)), verdict)
+    console.print(t)
+    passed = sum(r.passed for r in result.results)
+    console.print(
+        f"{passed} passed, {len(result.failed)} failed, {len(result.warned)} warning(s) "
+        f"of {len(result.results)} checks"
+    )
