@@ -99,7 +99,7 @@ def _ipv6_ok(text: str, m: re.Match[str]) -> bool:
 _NOT_NUMBER_BEFORE = re.compile(
     r"\b(?:isbn(?:-1[03])?|issn|order|tracking|invoice|ref|reference|serial|imei|doi|"
     r"patent|sku|ean|upc|barcode|case|ticket|item|part|model|receipt|transaction|"
-    r"confirmation|booking)\b[^.\n]{0,12}$"
+    r"confirmation|booking)\b\.?[^.\n]{0,12}$"
 )
 
 
@@ -230,7 +230,7 @@ def _iban_scan(text: str, start: int) -> int | None:
 _PHONE_CONTEXT = re.compile(
     r"(?:\b(?:phone|telephone|tel|tél|mobile|mob|cell|cellphone|fax|call|ring|text|sms|"
     r"whatsapp|contact|hotline|helpline|ph|telefon|telefone|teléfono|telefono|téléphone|"
-    r"handy|reach (?:me|us|him|her) at)\b|☎|📞)[^.\n]{0,20}$"
+    r"handy|reach (?:me|us|him|her) at)\b\.?|☎|📞)[^.\n]{0,20}$"
 )
 # +CC then groups: "+44 20 7946 0958", "+1 (555) 123-4567", "+49-30-1234567".
 _PHONE_INTL = re.compile(

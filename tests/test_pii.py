@@ -1,0 +1,179 @@
+"""`curate pii`: every kind, the hard negatives, redaction, spans, --drop-if, bad options."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from conftest import manifest, read_rows, run, write_jsonl
+
+from curate.pii import KINDS, find_pii
+
+W = ("--workers", 1)
+
+
+def found(text: str) -> list[tuple[str, str]]:
+    return [(k, text[s:e]) for k, s, e in find_pii(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        (
+            "Write to jane.doe+news@mail.example.co.uk today.",
+            "email",
+            "jane.doe+news@mail.example.co.uk",
+        ),
+        ("Contact: <bob_99@uni-hamburg.de>", "email", "bob_99@uni-hamburg.de"),
+        ("Call (415) 555-2671 now", "phone", "(415) 555-2671"),
+        ("or 415-555-2671.", "phone", "415-555-2671"),
+        ("Toll free 1-800-555-0199", "phone", "1-800-555-0199"),
+        ("London office +44 20 7946 0958.", "phone", "+44 20 7946 0958"),
+        ("Berlin +49 30 1234567", "phone", "+49 30 1234567"),
+        ("Paris +33 1 42 68 53 00", "phone", "+33 1 42 68 53 00"),
+        ("Tel.: 020 7946 0958", "phone", "020 7946 0958"),
+        ("mobile 0490 75 40 81", "phone", "0490 75 40 81"),
+        ("from 203.0.113.45 at night", "ip", "203.0.113.45"),
+        ("router 192.168.1.1.", "ip", "192.168.1.1"),
+        ("host 2001:db8:85a3::8a2e:370:7334 up", "ip", "2001:db8:85a3::8a2e:370:7334"),
+        ("link-local fe80::1ff:fe23:4567:890a", "ip", "fe80::1ff:fe23:4567:890a"),
+        ("card 4111 1111 1111 1111 exp", "credit_card", "4111 1111 1111 1111"),
+        ("amex 3782-822463-10005", "credit_card", "3782-822463-10005"),
+        ("mc 5555555555554444", "credit_card", "5555555555554444"),
+        ("SSN 536-22-8726.", "us_ssn", "536-22-8726"),
+        ("social security number 536 22 8726", "us_ssn", "536 22 8726"),
+        ("IBAN GB82 WEST 1234 5698 7654 32 please", "iban", "GB82 WEST 1234 5698 7654 32"),
+        ("pay DE89370400440532013000.", "iban", "DE89370400440532013000"),
+        ("FR1420041010050500013M02606", "iban", "FR1420041010050500013M02606"),
+    ],
+)
+def test_each_kind_is_found(text, kind, value):
+    assert found(text) == [(kind, value)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Upgrade to version 1.2.3.4 today; v3.9.9.11 is old.",
+        "See section 10.2.7.8 and clause 6.5.1.9 of the contract.",
+        "The attribute OID 2.5.4.12 names a title.",
+        "Released 2024-01-15, updated 15/01/2024 and 01.02.2003 at 12:30:45.",
+        "It costs $1,234.56 or €19.99; 3.14159 is pi; 1,000,000 people.",
+        "ISBN 978-3-16-148410-0 and ISBN 0-306-40615-2.",
+        "Order 415-555-2671 shipped; tracking 4111111111111111.",
+        "Population 8 336 817 in 2020, up from 8 175 133.",
+        "The numbers 4111111111111112 and 1234 5678 9012 3456 fail Luhn.",
+        "SSN-shaped 666-12-3456, 000-12-3456, 900-12-3456, 123-45-6789.",
+        "Bad IBAN GB82 WEST 1234 5698 7654 33 and DE00370400440532013000.",
+        "An image logo@2x.png and a handle @someone.",
+        "Times 10:45:30 and ratio 3:2:1, C++ std::vector and a::b.",
+        "Not NANP: 555-123-4567 (exchange 1xx) and 123-456-7890 (area 1xx).",
+        "Lat 51.5074, 0.1278; version 10.0.19041.1 of Windows.",
+    ],
+)
+def test_hard_negatives_are_not_pii(text):
+    assert found(text) == []
+
+
+def _raw(tmp_path, rows):
+    src = write_jsonl(tmp_path / "in.jsonl", rows)
+    raw = tmp_path / "raw"
+    assert run("ingest", src, "-o", raw, "--source", "s", "-q", *W).exit_code == 0
+    return raw
+
+
+ROWS = [
+    {"id": "a", "text": "Mail ann@example.org or bob@example.org; call +1 415 555 2671."},
+    {"id": "b", "text": "Nothing here: version 1.2.3.4, 2024-01-15, $19.99."},
+    {"id": "c", "text": "Card 4111 1111 1111 1111 from 203.0.113.45."},
+]
+
+
+def test_counts_every_kind_and_keeps_every_row(tmp_path):
+    raw = _raw(tmp_path, ROWS)
+    r = run("pii", raw, "-o", tmp_path / "out", "-q", *W)
+    assert r.exit_code == 0, r
+    rows = {x["id"]: x for x in read_rows(tmp_path / "out")}
+    assert len(rows) == 3
+    assert [rows["a"][f"pii_{k}"] for k in KINDS] == [2, 1, 0, 0, 0, 0]
+    assert all(rows["b"][f"pii_{k}"] == 0 for k in KINDS)
+    assert rows["c"]["pii_credit_card"] == 1 and rows["c"]["pii_ip"] == 1
+    assert rows["a"]["text"] == ROWS[0]["text"] and "pii_spans" not in rows["a"]
+    totals = manifest(tmp_path / "out")["lineage"][-1]["totals"]
+    assert totals["pii_email"] == 2 and totals["documents_with_pii"] == 2
+
+
+def test_redact_and_spans_refer_to_the_original_text(tmp_path):
+    raw = _raw(tmp_path, ROWS)
+    r = run("pii", raw, "-o", tmp_path / "out", "--redact", "email,ip", "--spans", "-q", *W)
+    assert r.exit_code == 0, r
+    rows = {x["id"]: x for x in read_rows(tmp_path / "out")}
+    a = rows["a"]
+    assert a["text"] == "Mail <EMAIL> or <EMAIL>; call +1 415 555 2671."
+    assert a["pii_redacted"] == 2 and a["pii_email"] == 2
+    original = ROWS[0]["text"]
+    assert [(s["kind"], original[s["start"] : s["end"]]) for s in a["pii_spans"]] == [
+        ("email", "ann@example.org"),
+        ("email", "bob@example.org"),
+        ("phone", "+1 415 555 2671"),
+    ]
+    assert rows["c"]["text"] == "Card 4111 1111 1111 1111 from <IP>."
+    assert rows["b"]["pii_spans"] == [] and rows["b"]["pii_redacted"] == 0
+    r = run("pii", raw, "-o", tmp_path / "all", "--redact", "all", "-q", *W)
+    assert r.exit_code == 0
+    c = {x["id"]: x for x in read_rows(tmp_path / "all")}["c"]
+    assert c["text"] == "Card <CREDIT_CARD> from <IP>."
+
+
+def test_drop_if_writes_rejected_with_reason(tmp_path):
+    raw = _raw(tmp_path, ROWS)
+    r = run(
+        "pii", raw, "-o", tmp_path / "out", "--drop-if", "email>1",
+        "--rejected", tmp_path / "rej", *W,
+    )  # fmt: skip
+    assert r.exit_code == 0, r
+    assert sorted(x["id"] for x in read_rows(tmp_path / "out")) == ["b", "c"]
+    rej = read_rows(tmp_path / "rej")
+    assert [(x["id"], x["reason"]) for x in rej] == [("a", "pii_email>1")]
+    assert manifest(tmp_path / "out")["lineage"][-1]["removed"] == {"pii_email>1": 1}
+    assert "removed: pii_email>1" in r.stderr
+    r = run("pii", raw, "-o", tmp_path / "any", "--drop-if", "any>0", "-q", *W)
+    assert [x["id"] for x in read_rows(tmp_path / "any")] == ["b"]
+
+
+def test_null_text_gets_zero_counts_and_is_counted(tmp_path):
+    t = pa.table({"id": ["1", "2"], "text": pa.array([None, "x@example.com"], pa.large_string())})
+    pq.write_table(t, tmp_path / "x.parquet")
+    r = run("pii", tmp_path / "x.parquet", "-o", tmp_path / "out", "--spans", "-q", *W)
+    assert r.exit_code == 0, r
+    rows = read_rows(tmp_path / "out")
+    assert rows[0]["pii_email"] == 0 and rows[0]["pii_spans"] is None
+    assert rows[1]["pii_email"] == 1
+    assert manifest(tmp_path / "out")["lineage"][-1]["totals"]["null_text"] == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--kinds", "email,passport"], "--kinds passport: unknown PII kind; known kinds: "),
+        (["--redact", "names"], "--redact names: unknown PII kind; known kinds: "),
+        (["--drop-if", "mac>0"], "--drop-if mac: unknown PII kind; known kinds: "),
+        (["--drop-if", "email"], "--drop-if email: expected KIND>N"),
+        (["--kinds", "email", "--redact", "ip"], "which --kinds leaves out"),
+        (["--rejected", "rej"], "--rejected needs --drop-if"),
+    ],
+)
+def test_bad_options_exit_2_naming_the_known_kinds(tmp_path, args, message):
+    raw = _raw(tmp_path, ROWS[:1])
+    r = run("pii", raw, "-o", tmp_path / "out", *args, *W)
+    assert r.exit_code == 2 and message in r.stderr
+    if "unknown PII kind" in message:
+        assert "email, phone, ip, credit_card, us_ssn, iban" in r.stderr
+
+
+def test_kinds_limits_the_columns(tmp_path):
+    raw = _raw(tmp_path, ROWS)
+    r = run("pii", raw, "-o", tmp_path / "out", "--kinds", "email", "-q", *W)
+    assert r.exit_code == 0
+    row = read_rows(tmp_path / "out")[0]
+    assert row["pii_email"] == 2 and "pii_phone" not in row
