@@ -135,12 +135,12 @@ def _print_listing(console: Console, doc: dict) -> None:
         return
     console.print("findings:")
     for f in doc["findings"]:
-        where = " ".join(
+        where = ", ".join(
             x for x in (f"item {f['item']}" if f["item"] else "", f["source"] or "") if x
         )
         waived = " (waived)" if f["waived"] else ""
         console.print(
             f"  [{SEV_STYLE[f['severity']]}]{f['severity']}[/] {f['code']}"
-            f"{' [' + escape(where) + ']' if where else ''}: {escape(f['message'])}{waived}",
+            f"{' (' + escape(where) + ')' if where else ''}: {escape(f['message'])}{waived}",
             soft_wrap=True,
         )

@@ -112,12 +112,21 @@ def build_croissant(doc: dict[str, Any], *, today: dt.date | None = None) -> dic
             if d.get("license") and str(d.get("license")).lower() not in NOT_AN_SPDX_ID
         }
     )
-    licenses: Any = [spdx_url(s) for s in spdx] or {
-        "@type": "sc:CreativeWork",
-        "name": "various; see the licence answers (item 5) of report.md",
-    }
-    if isinstance(licenses, list) and len(licenses) == 1:
-        licenses = licenses[0]
+    others = sorted(
+        {
+            str(d.get("license") or "unknown")
+            for d in decls.values()
+            if not d.get("license") or str(d.get("license")).lower() in NOT_AN_SPDX_ID
+        }
+    )
+    licenses: list[Any] = [spdx_url(s) for s in spdx]
+    if others or not licenses:
+        licenses.append(
+            {
+                "@type": "sc:CreativeWork",
+                "name": f"{', '.join(others) or 'unknown'}; see item 5 of report.md per source",
+            }
+        )
     url = system.get("disclosure_url") or next(
         (str(d["origin"]) for d in decls.values() if str(d.get("origin", "")).startswith("http")),
         Path(doc["dataset"]["location"]).resolve().as_uri(),
@@ -158,7 +167,7 @@ def build_croissant(doc: dict[str, Any], *, today: dt.date | None = None) -> dic
         "description": system.get("intended_purpose")
         or f"Training data of {name}, documented by curate (AB 2013 report).",
         "url": url,
-        "license": licenses,
+        "license": licenses[0] if len(licenses) == 1 else licenses,
         "creator": {"@type": "sc:Organization", "name": system.get("developer") or "unknown"},
         "datePublished": str(system.get("release_date") or (today or dt.date.today()).isoformat()),
         "version": _semver(system.get("version")),
