@@ -1,0 +1,162 @@
+"""`language`: language ID on every document it sees, removal only when asked.
+
+Out of the box the model is py3langid's (it ships inside the PyPI wheel: nothing is
+downloaded); `model = PATH` (`--lang-model`) uses a fastText model instead, such as
+`lid.176.bin` or GlotLID. The rule is datatrove's LanguageFilter (FILTERS.md §6):
+keep when any listed language's probability is strictly above the threshold; with
+no list and an explicit threshold, keep when the top probability is above it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, ClassVar
+
+from curate.errors import CurateError
+from curate.filters.base import Family
+from curate.filters.text import Doc
+
+DEFAULT_THRESHOLD = 0.65
+
+
+@lru_cache(maxsize=1)
+def _iso639() -> dict[str, str]:
+    """ISO 639-3 (and 639-2/B) → ISO 639-1, from Debian's iso-codes (via pycountry)."""
+    return json.loads(Path(__file__).with_name("iso639.json").read_text())
+
+
+def normalize_code(code: str) -> str:
+    """`eng`, `eng_Latn`, `__label__en` → `en`; codes without a 639-1 form stay 639-3."""
+    c = code.removeprefix("__label__").strip()
+    base = c.split("_")[0].split("-")[0]
+    low = base.lower()
+    if len(low) == 3:
+        return _iso639().get(low, low)
+    return low
+
+
+class _Py3Langid:
+    """py3langid's bundled model, probabilities normalised over its 97 languages."""
+
+    def __init__(self) -> None:
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+        self.ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+    def predict(self, texts: list[str]) -> list[dict[str, float]]:
+        out = []
+        for t in texts:
+            probs: dict[str, float] = {}
+            for label, prob in self.ident.rank(t)[:5]:
+                code = normalize_code(label)
+                probs[code] = max(probs.get(code, 0.0), float(prob))
+            out.append(probs)
+        return out
+
+
+class _FastText:
+    """A fastText language-ID model by path (all labels, like datatrove: k = -1).
+
+    Uses the low-level `f.predict` because fasttext-wheel's `predict` is broken under
+    NumPy 2 (one string raises; a list repeats the top probability for every label).
+    """
+
+    def __init__(self, path: str) -> None:
+        p = Path(path)
+        if not p.is_file():
+            raise CurateError(f"{path}: --lang-model file not found; give a fastText .bin model")
+        try:
+            import fasttext
+        except ImportError as exc:  # pragma: no cover - fasttext-wheel is a dependency
+            raise CurateError("--lang-model needs the `fasttext-wheel` package") from exc
+        try:
+            fasttext.FastText.eprint = lambda *a, **k: None
+            self.model = fasttext.load_model(str(p))
+        except ValueError as exc:
+            raise CurateError(f"{path}: not a fastText model ({exc})") from exc
+
+    def predict(self, texts: list[str]) -> list[dict[str, float]]:
+        f = self.model.f
+        out = []
+        for t in texts:
+            probs: dict[str, float] = {}
+            for prob, label in f.predict(t.replace("\n", " ") + "\n", -1, 0.0, "strict"):
+                code = normalize_code(label)
+                if prob > probs.get(code, -1.0):
+                    probs[code] = float(prob)
+            out.append(probs)
+        return out
+
+
+_MODELS: dict[str | None, Any] = {}
+
+
+def load_model(path: str | None) -> Any:
+    """One model per process (the step object is pickled to workers without it)."""
+    if path not in _MODELS:
+        _MODELS[path] = _FastText(path) if path else _Py3Langid()
+    return _MODELS[path]
+
+
+@dataclass(frozen=True)
+class Language(Family):
+    """Adds `lang` / `lang_score`; removes only with `languages` or `language_threshold`."""
+
+    name: ClassVar[str] = "language"
+    reasons: ClassVar[tuple[str, ...]] = ("lang_not_allowed", "low_lang_score")
+    columns: ClassVar[dict[str, str]] = {"lang": "string", "lang_score": "float64"}
+
+    languages: tuple[str, ...] | None = None
+    language_threshold: float | None = None  # None: 0.65 with a list, no removal without
+    label_only: bool = False
+    model: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.languages is not None:
+            object.__setattr__(
+                self, "languages", tuple(dict.fromkeys(normalize_code(c) for c in self.languages))
+            )
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "languages": list(self.languages) if self.languages is not None else None,
+            "language_threshold": self.language_threshold,
+            "label_only": self.label_only,
+            "model": self.model or "py3langid",
+        }
+
+    def prepare(self) -> None:
+        load_model(self.model)
+
+    def check_batch(self, docs: list[Doc], stats: Counter[str]) -> list[str | None]:
+        preds = load_model(self.model).predict([d.text for d in docs])
+        out: list[str | None] = []
+        thr = self.language_threshold
+        for doc, probs in zip(docs, preds, strict=True):
+            if probs:
+                top = max(probs, key=probs.__getitem__)
+                doc.lang, doc.lang_score = top, probs[top]
+            else:
+                doc.lang, doc.lang_score = None, 0.0
+            out.append(None if self.label_only else self._decide(doc, probs, thr))
+        return out
+
+    def _decide(self, doc: Doc, probs: dict[str, float], thr: float | None) -> str | None:
+        if self.languages:
+            limit = DEFAULT_THRESHOLD if thr is None else thr
+            if any(probs.get(c, 0.0) > limit for c in self.languages):
+                return None
+            return "low_lang_score" if doc.lang in self.languages else "lang_not_allowed"
+        if thr is not None and (doc.lang_score or 0.0) <= thr:
+            return "low_lang_score"
+        return None
+
+    def check(self, doc: Doc, stats: Counter[str]) -> str | None:
+        return self.check_batch([doc], stats)[0]
+
+    def annotations(self, doc: Doc) -> dict[str, Any]:
+        return {"lang": doc.lang, "lang_score": doc.lang_score}
