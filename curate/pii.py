@@ -42,9 +42,11 @@ def _before(text: str, start: int, n: int = 32) -> str:
 
 # --------------------------------------------------------------------------- e-mail
 
-_EMAIL = re.compile(
-    r"(?<![\w.%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_%+-])?"
-    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,24})(?![A-Za-z0-9-])"
+# Found from each "@" outwards (a literal search is fast; a pattern starting with a
+# character class is tried at every letter of the text).
+_EMAIL_LOCAL = re.compile(r"(?<![\w.%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_%+-])?$")
+_EMAIL_DOMAIN = re.compile(
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,24})(?![A-Za-z0-9-])"
 )
 # "logo@2x.png" and "icon@3x.webp" are image names in HTML-derived text, not addresses.
 _FILE_TLDS = frozenset(
@@ -52,20 +54,22 @@ _FILE_TLDS = frozenset(
 )
 
 
-def _email_ok(text: str, m: re.Match[str]) -> bool:
-    local = m.group(0).split("@", 1)[0]
-    return ".." not in local and m.group(1).lower() not in _FILE_TLDS
+def _find_emails(text: str) -> Iterable[tuple[int, int]]:
+    at = text.find("@")
+    while at != -1:
+        local = _EMAIL_LOCAL.search(text, max(0, at - 64), at)
+        dom = _EMAIL_DOMAIN.match(text, at + 1) if local else None
+        if local and dom and ".." not in local.group(0):
+            if dom.group(1).lower() not in _FILE_TLDS:
+                yield local.start(), dom.end()
+        at = text.find("@", at + 1)
 
 
 # --------------------------------------------------------------------------- IP
 
-_IPV4 = re.compile(
-    r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-    r"(?![\w]|\.\d)"
-)
+_IPV4 = re.compile(r"\d(?<![\w.]\d)\d{0,2}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?!\w|\.\d)")
 _IPV6 = re.compile(
-    r"(?<![\w:.])(?:[0-9A-Fa-f]{1,4}:|:)(?::|[0-9A-Fa-f]{0,4}:){1,7}"
-    r"(?:[0-9A-Fa-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?(?![\w:])"
+    r"[0-9A-Fa-f:](?<![\w:.][0-9A-Fa-f:])[0-9A-Fa-f:]*:[0-9A-Fa-f]*(?:(?:\.\d{1,3}){3})?(?![\w:])"
 )
 # A word just before a dotted number that says it is something else.
 _NOT_IP_BEFORE = re.compile(
@@ -77,7 +81,13 @@ _NOT_IP_BEFORE = re.compile(
 
 
 def _ipv4_ok(text: str, m: re.Match[str]) -> bool:
+    for octet in m.group(0).split("."):
+        if int(octet) > 255 or (len(octet) > 1 and octet[0] == "0"):
+            return False
     return not _NOT_IP_BEFORE.search(_before(text, m.start()))
+
+
+_IPV6_HINT = re.compile(r":[0-9A-Fa-f]{0,4}:")  # starts with a literal: a fast check
 
 
 def _ipv6_ok(text: str, m: re.Match[str]) -> bool:
@@ -144,7 +154,7 @@ def _card_brand_ok(d: str) -> bool:
     return False
 
 
-_CARD = re.compile(r"(?<![\w.,-])\d(?:[ -]?\d){11,18}(?![\w-]|[.,]\d)")
+_CARD = re.compile(r"\d(?<![\w.,-]\d)(?:[ -]?\d){11,18}(?![\w-]|[.,]\d)")
 
 
 def _card_ok(text: str, m: re.Match[str]) -> bool:
@@ -163,7 +173,7 @@ def _card_ok(text: str, m: re.Match[str]) -> bool:
 
 
 # US Social Security numbers: dashed (or spaced) 3-2-4; 9 bare digits only after "SSN".
-_SSN = re.compile(r"(?<![\w.-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\w-]|[.,]\d)")
+_SSN = re.compile(r"(\d(?<![\w.-]\d)\d{2})([- ]?)(\d{2})\2(\d{4})(?![\w-]|[.,]\d)")
 _SSN_CONTEXT = re.compile(r"\b(?:ssn|ss#|social security(?: number| no\.?)?|ssa)\b[^.\n]{0,15}$")
 _SSN_EXAMPLES = frozenset({"078051120", "219099999", "123456789"})  # published specimens
 
@@ -197,7 +207,9 @@ IBAN_LENGTHS: dict[str, int] = {
     "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "SO": 23, "ST": 25, "SV": 28,
     "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
 }  # fmt: skip
-_IBAN_START = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2} ?[A-Za-z0-9]{4}")
+# Anchored on the first check digit (digits are rarer than letters: a faster scan);
+# the country code is the two letters before it. Match start = m.start() - 2.
+_IBAN_START = re.compile(r"\d(?<=[A-Za-z]{2}\d)(?<![A-Za-z0-9][A-Za-z]{2}\d)\d ?[A-Za-z0-9]{4}")
 
 
 def _iban_scan(text: str, start: int) -> int | None:
@@ -234,43 +246,44 @@ _PHONE_CONTEXT = re.compile(
 )
 # +CC then groups: "+44 20 7946 0958", "+1 (555) 123-4567", "+49-30-1234567".
 _PHONE_INTL = re.compile(
-    r"(?<![\w+])\+\d{1,3}(?:[ .-]?\(\d{1,4}\))?(?:[ .-]?\d{1,5}){1,6}(?![\w]|[.,-]\d)"
+    r"\+(?<![\w+]\+)\d{1,3}(?:[ .-]?\(\d{1,4}\))?(?:[ .-]?\d{1,5}){1,6}(?![\w]|[.,-]\d)"
 )
 # North American: "(415) 555-2671", "415-555-2671", "415.555.2671", "1-800-555-0199".
-_PHONE_NANP = re.compile(
-    r"(?<![\w.+-])(?:1[ .-])?(?:\((\d{3})\) ?|(\d{3})([.-]))(\d{3})(?(3)\3|[.-])\d{4}"
-    r"(?![\w-]|[.,]\d)"
+# Applied (fullmatch) to what the digit-group scan below found: one pass over the text.
+_PHONE_NANP = re.compile(r"(?:1[ .-])?(?:\((\d{3})\) ?|(\d{3})([.-]))(\d{3})(?(3)\3|[.-])\d{4}")
+# Any grouping of digits; other than the NANP shape, a phone only after a word like
+# "phone" ("020 7946 0958", "0490 75 40 81"). The lookbehind sits after the first
+# character so that Python's regex engine can skip to candidate characters quickly.
+_PHONE_DIGITS = re.compile(
+    r"[(\d](?<![\w.+-][(\d])\d{0,5}\)?(?:[ .-]?\d{2,5}){1,4}(?![\w-]|[.,]\d)"
 )
-# Any other grouping of 7-13 digits ("020 7946 0958", "0490 75 40 81"): context only.
-_PHONE_LOCAL = re.compile(r"(?<![\w.+-])\(?\d{2,5}\)?(?:[ .-]?\d{2,5}){1,4}(?![\w-]|[.,]\d)")
 _DATE_LIKE = re.compile(
     r"\d{4}[-./ ]\d{1,2}[-./ ]\d{1,2}|\d{1,2}[-./ ]\d{1,2}[-./ ]\d{2,4}|\d{1,2}:\d{2}"
 )
+_MONEY_BEFORE = re.compile(r"[$€£¥₹]\s*$|\b(?:usd|eur|gbp)\s*$")
 
 
-def _phone_common(text: str, m: re.Match[str]) -> bool:
-    before = _before(text, m.start(), 40)
+def _phone_common(text: str, start: int) -> bool:
+    before = _before(text, start, 40)
     if _NOT_NUMBER_BEFORE.search(before) or _NOT_IP_BEFORE.search(before):
         return False
-    # prices and amounts: "$ 415-555" never, but "€ 1 234 567" would otherwise match
-    return not re.search(r"[$€£¥₹]\s*$|\b(?:usd|eur|gbp)\s*$", before)
+    return not _MONEY_BEFORE.search(before)  # "€ 1 234 567" is an amount
 
 
 def _phone_intl_ok(text: str, m: re.Match[str]) -> bool:
     d = _digits(m.group(0))
-    return 8 <= len(d) <= 15 and d[0] != "0" and _phone_common(text, m)
+    return 8 <= len(d) <= 15 and d[0] != "0" and _phone_common(text, m.start())
 
 
-def _phone_nanp_ok(text: str, m: re.Match[str]) -> bool:
-    area = m.group(1) or m.group(2)
-    exchange = m.group(4)
-    if area[0] in "01" or exchange[0] in "01" or area[1:] == "11":
-        return False
-    return _phone_common(text, m)
-
-
-def _phone_local_ok(text: str, m: re.Match[str]) -> bool:
+def _phone_digits_ok(text: str, m: re.Match[str]) -> bool:
     s = m.group(0)
+    nanp = _PHONE_NANP.fullmatch(s)
+    if nanp is not None:
+        area = nanp.group(1) or nanp.group(2)
+        exchange = nanp.group(4)
+        if area[0] in "01" or exchange[0] in "01" or area[1:] == "11":
+            return False
+        return _phone_common(text, m.start())
     d = _digits(s)
     if not (7 <= len(d) <= 13) or not any(c in " .-()" for c in s) or len(set(d)) < 3:
         return False
@@ -278,7 +291,7 @@ def _phone_local_ok(text: str, m: re.Match[str]) -> bool:
         return False
     if not _PHONE_CONTEXT.search(_before(text, m.start(), 40)):
         return False
-    return _phone_common(text, m)
+    return _phone_common(text, m.start())
 
 
 # --------------------------------------------------------------------------- registry
@@ -294,28 +307,34 @@ class Detector:
 
     def find(self, text: str) -> Iterable[tuple[int, int]]:
         for pattern, ok in self.patterns:
+            if pattern is _IPV6 and not _IPV6_HINT.search(text):
+                continue
             for m in pattern.finditer(text):
                 if ok(text, m):
                     yield m.start(), m.end()
 
 
+class _EmailDetector(Detector):
+    def find(self, text: str) -> Iterable[tuple[int, int]]:
+        return _find_emails(text)
+
+
 class _IbanDetector(Detector):
     def find(self, text: str) -> Iterable[tuple[int, int]]:
         for m in _IBAN_START.finditer(text):
-            end = _iban_scan(text, m.start())
+            end = _iban_scan(text, m.start() - 2)
             if end is not None:
-                yield m.start(), end
+                yield m.start() - 2, end
 
 
 DETECTORS: dict[str, Detector] = {
-    "email": Detector("email", r"@", ((_EMAIL, _email_ok),)),
+    "email": _EmailDetector("email", r"@", ()),
     "phone": Detector(
         "phone",
         r"\+\d|\d{3}[.-]\d{3}[.-]\d{4}|\(\d{3}\) ?\d{3}-|\d[ .()-]{1,2}\d{2}",
         (
             (_PHONE_INTL, _phone_intl_ok),
-            (_PHONE_NANP, _phone_nanp_ok),
-            (_PHONE_LOCAL, _phone_local_ok),
+            (_PHONE_DIGITS, _phone_digits_ok),
         ),
     ),
     "ip": Detector(
@@ -530,6 +549,8 @@ def make_step(
     """Check the options (unknown kinds → exit 2 listing the known ones) and build the step."""
     k = parse_kinds(kinds, option="--kinds")
     r = parse_kinds(redact, option="--redact", allow_all=True) if redact is not None else []
+    if isinstance(redact, str) and redact.strip().lower() == "all":
+        r = k  # every kind being detected
     d = parse_drop_if(drop_if)
     # Redacting or dropping on a kind means detecting it, whatever --kinds said.
     extra = [x for x in [*r, *([d[0]] if d and d[0] != "any" else [])] if x not in k]
