@@ -1,0 +1,212 @@
+"""`curate check`: every metric failing and passing, exit codes, JSON and JUnit output."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+import pyarrow as pa
+import pytest
+from conftest import run
+from test_report import TOML, annotate, build, forum_docs, web_docs
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    """10 documents (web 6, forum 4), one forum post a case/space variant of another."""
+    tmp = tmp_path_factory.mktemp("check")
+    forum = forum_docs()
+    forum[3]["text"] = "  FORUM reply 0:   try a smaller gear and oil the chain.  "
+    ds, src = build(tmp, web=web_docs(), forum=forum)
+    out = annotate(
+        ds,
+        tmp / "clean",
+        {
+            "lang": (pa.string(), {"f0": "de"}, "en"),
+            "quality": (pa.float64(), {"w0": 0.2, "w1": 0.9}, 0.5),
+            "pii_email": (pa.int64(), {"f1": 2}, 0),
+            "synthetic": (pa.bool_(), {"w0": True}, False),
+            "license": (pa.list_(pa.string()), {"f0": ["CC-BY-4.0"]}, []),
+        },
+    )
+    r = run("report", out, "--sources", src, "-o", tmp / "report")
+    assert r.exit_code == 0, r
+    return out
+
+
+def rules(tmp_path, text: str):
+    p = tmp_path / "checks.toml"
+    p.write_text(text)
+    return p
+
+
+# (rule body, value the dataset has) — each rule is run once passing and once failing.
+CASES = {
+    "documents": ('metric = "documents"', "min = 10", "min = 11"),
+    "bytes": ('metric = "bytes"', "min = 1", "max = 1"),
+    "shards": ('metric = "shards"', "equals = 2", "max = 1"),
+    "null_fraction": ('metric = "null_fraction"\ncolumn = "url"', "equals = 0", "min = 0.5"),
+    "empty_fraction": ('metric = "empty_fraction"\ncolumn = "license"', "min = 0.9", "max = 0.5"),
+    "distinct_fraction": (
+        'metric = "distinct_fraction"\ncolumn = "source"',
+        "equals = 0.2",
+        "min = 0.5",
+    ),
+    "mean": ('metric = "mean"\ncolumn = "quality"', "min = 0.5", "min = 0.6"),
+    "min": ('metric = "min"\ncolumn = "quality"', "min = 0.1", "min = 0.3"),
+    "max": ('metric = "max"\ncolumn = "quality"', "max = 1", "max = 0.8"),
+    "quantile": ('metric = "quantile"\ncolumn = "quality"\nq = 0.9', "max = 0.6", "max = 0.5"),
+    "share": ('metric = "share"\ncolumn = "source"\nvalue = "web"', "max = 0.6", "max = 0.5"),
+    "share_of_list": (
+        'metric = "share"\ncolumn = "license"\nvalue = "CC-BY-4.0"',
+        "equals = 0.1",
+        "min = 0.5",
+    ),
+    "max_share": ('metric = "max_share"\ncolumn = "lang"', "max = 0.95", "max = 0.8"),
+    "outside_fraction": (
+        'metric = "outside_fraction"\ncolumn = "lang"\nvalues = ["en", "de"]',
+        "max = 0",
+        "min = 0.5",
+    ),
+    "duplicate_fraction": ('metric = "duplicate_fraction"', "equals = 0.1", "max = 0.05"),
+    "sql": (
+        'metric = "sql"\nquery = "SELECT count(*) FROM data WHERE pii_email > 0"',
+        "max = 1",
+        "max = 0",
+    ),
+    "report_findings": (
+        'metric = "report_findings"\npath = "REPORT"',
+        "max = 1",
+        "max = 0",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("passing", [True, False])
+def test_each_metric_passes_and_fails(dataset, tmp_path, case, passing):
+    body, ok, bad = CASES[case]
+    body = body.replace("REPORT", str(dataset.parent / "report" / "report.json"))
+    text = f"[[check]]\n{body}\n{ok if passing else bad}\n"
+    r = run("check", dataset, "--rules", rules(tmp_path, text), "--json")
+    assert r.exit_code == (0 if passing else 1), r
+    (res,) = json.loads(r.stdout)["checks"]
+    assert res["passed"] is passing
+    if not passing:
+        assert res["message"].startswith("got ")
+
+
+def test_outside_fraction_counts_other_values(dataset, tmp_path):
+    body = 'metric = "outside_fraction"\ncolumn = "lang"\nvalues = ["en"]\nmax = 0\n'
+    p = rules(tmp_path, "[[check]]\n" + body)
+    r = run("check", dataset, "--rules", p, "--json")
+    assert r.exit_code == 1
+    assert json.loads(r.stdout)["checks"][0]["actual"] == pytest.approx(0.1)
+
+
+def test_report_findings_severity_at_least(dataset, tmp_path):
+    report = dataset.parent / "report" / "report.json"
+    doc = json.loads(report.read_text())
+    errors = sum(1 for f in doc["findings"] if f["severity"] == "error" and not f["waived"])
+    at_least_info = sum(1 for f in doc["findings"] if not f["waived"])
+    assert errors == 1  # forum declared no personal information; pii_email says otherwise
+    body = f'[[check]]\nmetric = "report_findings"\npath = "{report}"\nseverity_at_least = "info"\n'
+    r = run("check", dataset, "--rules", rules(tmp_path, body + "max = 0\n"), "--json")
+    assert json.loads(r.stdout)["checks"][0]["actual"] == at_least_info
+
+
+def test_columns_rule_names_the_missing_ones(dataset, tmp_path):
+    body = '[[check]]\nmetric = "columns"\nrequire = ["id", "text", "lang"]\n'
+    assert run("check", dataset, "--rules", rules(tmp_path, body)).exit_code == 0
+    body = '[[check]]\nmetric = "columns"\nrequire = ["id", "toxicity", "topic"]\n'
+    r = run("check", dataset, "--rules", rules(tmp_path, body), "--json")
+    assert r.exit_code == 1
+    assert json.loads(r.stdout)["checks"][0]["message"] == "missing column(s): toxicity, topic"
+
+
+def test_a_column_the_dataset_lacks_fails_the_check(dataset, tmp_path):
+    body = '[[check]]\nmetric = "null_fraction"\ncolumn = "toxicity"\nmax = 0\n'
+    r = run("check", dataset, "--rules", rules(tmp_path, body), "--json")
+    assert r.exit_code == 1
+    assert "column `toxicity` is not in the dataset" in json.loads(r.stdout)["checks"][0]["message"]
+
+
+def test_table_junit_and_warning_severity(dataset, tmp_path):
+    body = """
+[[check]]
+name = "enough documents"
+metric = "documents"
+min = 5
+
+[[check]]
+name = "one source dominates"
+metric = "max_share"
+column = "source"
+max = 0.5
+severity = "warning"
+"""
+    junit = tmp_path / "ci" / "results.xml"
+    r = run("check", dataset, "--rules", rules(tmp_path, body), "--junit", junit)
+    assert r.exit_code == 0, r  # a failing warning never fails the run
+    assert "enough documents" in r.stdout and "pass" in r.stdout and "warn" in r.stdout
+    assert "1 passed, 0 failed, 1 warning(s) of 2 checks" in r.stdout
+    root = ET.parse(junit).getroot()
+    cases = root.findall(".//testcase")
+    assert [c.get("name") for c in cases] == ["enough documents", "one source dominates"]
+    assert cases[0].find("failure") is None and cases[0].find("skipped") is None
+    assert cases[1].find("skipped") is not None and root.get("skipped") == "1"
+    body = body.replace('severity = "warning"', 'severity = "error"')
+    r = run("check", dataset, "--rules", rules(tmp_path, body), "--junit", junit)
+    assert r.exit_code == 1
+    root = ET.parse(junit).getroot()
+    failure = root.findall(".//testcase")[1].find("failure")
+    assert failure is not None and failure.get("message") == "got 0.6, expected ≤ 0.5"
+    assert root.get("failures") == "1"
+
+
+def test_json_goes_to_stdout_and_the_table_to_stderr(dataset, tmp_path):
+    body = '[[check]]\nmetric = "documents"\nmin = 1\n'
+    r = run("check", dataset, "--rules", rules(tmp_path, body), "--json")
+    out = json.loads(r.stdout)
+    assert out["passed"] is True and out["counts"] == {
+        "checks": 1,
+        "passed": 1,
+        "failed": 0,
+        "warnings": 0,
+    }
+    assert out["checks"][0]["name"] == "documents"  # default name: the metric (and column)
+    assert "documents" in r.stderr
+    q = run("check", dataset, "--rules", rules(tmp_path, body), "--json", "--quiet")
+    assert q.stderr == ""
+
+
+BAD_RULES = {
+    'metric = "words"\nmin = 1': "unknown metric 'words'; valid metrics: documents, bytes",
+    'metric = "documents"\nminimum = 1': "unknown key `minimum`; valid keys: name, metric",
+    'metric = "documents"': "give a bound: min, max or equals",
+    'metric = "documents"\nmin = "ten"': "`min` must be a number, got 'ten'",
+    'metric = "mean"\nmin = 0': "(mean): `column` is required",
+    'metric = "quantile"\ncolumn = "quality"\nq = 2\nmax = 1': "`q` must be a number between 0",
+    'metric = "documents"\nmin = 1\nseverity = "fatal"': "severity 'fatal'; use error or warning",
+    'metric = "mean"\ncolumn = "text"\nmin = 0': "column `text` is large_string; mean needs",
+    'metric = "sql"\nquery = "SELEC nonsense"\nmax = 0': "(sql): query failed",
+    'metric = "sql"\nquery = "SELECT id FROM data"\nmax = 0': "it returned 10 row(s)",
+    'metric = "report_findings"\npath = "nope.json"\nmax = 0': "no such report.json",
+}
+
+
+@pytest.mark.parametrize("body", sorted(BAD_RULES))
+def test_bad_rules_exit_2_naming_the_fix(dataset, tmp_path, body):
+    r = run("check", dataset, "--rules", rules(tmp_path, f"[[check]]\n{body}\n"))
+    assert r.exit_code == 2, r
+    assert BAD_RULES[body] in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_bad_rules_files(dataset, tmp_path):
+    assert "no such rules file" in run("check", dataset, "--rules", tmp_path / "x.toml").stderr
+    assert "not valid TOML" in run("check", dataset, "--rules", rules(tmp_path, "[[check")).stderr
+    r = run("check", dataset, "--rules", rules(tmp_path, "title = 'x'\n"))
+    assert r.exit_code == 2 and "unknown top-level key `title`" in r.stderr
+    r = run("check", tmp_path / "missing", "--rules", rules(tmp_path, TOML[:0] + "[[check]]\n"))
+    assert r.exit_code == 2
