@@ -56,6 +56,9 @@ from curate.schema import check_core
 from curate.step import BatchOutput, MapResult, _input_identity, run_map
 
 SIG_BATCH = 4096
+# Below this many documents every stage runs in this process: starting worker
+# processes (and importing NumPy/Polars/Arrow in each) costs more than the work.
+IN_PROCESS_BELOW = 20_000
 WINDOW = 16  # a bucket member is paired with up to this many earlier members
 VERIFY_CHOICES = ("exact", "estimate", "none")
 SHINGLE_CHOICES = ("word", "char")
@@ -469,6 +472,7 @@ class _Collection:
     shards_for_text: list[Shard]  # where verification reads text
     start: int = 0  # global index range [start, end)
     end: int = 0
+    reused: bool = False  # signatures came from the dataset's own cache
 
 
 def _identity(ds: Dataset) -> dict[str, Any]:
@@ -504,7 +508,8 @@ def _run_units(executor: Any, fn: Any, jobs: list[Any], console: Any, label: str
 
 def _signatures(
     coll_ds: Dataset, sig_dir: Path, options: DedupOptions, executor: Any, console: Any, label: str
-) -> list[Path]:
+) -> tuple[list[Path], int]:
+    """Signature files of every shard (computing the missing ones); and how many were."""
     valid = cache.prepare_folder(sig_dir, options.spec(), _identity(coll_ds))
     jobs = [
         SigJob(s, coll_ds.schema, sig_dir, options)
@@ -513,7 +518,7 @@ def _signatures(
     ]
     if jobs:
         _run_units(executor, signature_unit, jobs, console, label)
-    return [cache.shard_file(sig_dir, s.name) for s in coll_ds.shards]
+    return [cache.shard_file(sig_dir, s.name) for s in coll_ds.shards], len(jobs)
 
 
 def _against_collection(
@@ -536,7 +541,7 @@ def _against_collection(
     meta = cache.read_meta(their) if Path(ads.location).is_dir() else None
     if meta is not None and cache.check_compatible(against, meta, options.spec()):
         files = sorted(their.glob("*.arrow"), key=lambda p: p.name)
-        order = [cache.shard_file(their, n) for n in meta["input"].get("shards_order", [])]
+        order = [cache.shard_file(their, n) for n in meta.get("shards_order", [])]
         files = [f for f in order if f.exists()] or files
         select: list[np.ndarray | None] = []
         covered = 0
@@ -546,9 +551,11 @@ def _against_collection(
             select.append(np.flatnonzero(mask))
             covered += int(mask.sum())
         if covered == len(ids):
-            return _Collection(f"--against {against}", ads, their, files, [], select, ads.shards)
+            c = _Collection(f"--against {against}", ads, their, files, [], select, ads.shards)
+            c.reused = True
+            return c
     sig_dir = work / "against"
-    files = _signatures(ads, sig_dir, options, executor, console, "dedup: signatures (against)")
+    files, _ = _signatures(ads, sig_dir, options, executor, console, "dedup: signatures (against)")
     return _Collection(
         f"--against {against}", ads, sig_dir, files, [], [None] * len(files), ads.shards
     )
@@ -592,7 +599,8 @@ def dedup(
         return DedupResult(res, {}, {})
     if rejected is not None:
         DatasetWriter(rejected, step="dedup-rejected", params=params, overwrite=overwrite).begin()
-    executor = make_executor(workers)
+    small = ds.rows + (_rows_of(against) if against is not None else 0) < IN_PROCESS_BELOW
+    executor = make_executor(1 if small else workers)
     times: dict[str, float] = {}
     work = out / cache.CACHE / "run"
     if work.exists():
@@ -602,9 +610,9 @@ def dedup(
     # 1. signatures of the input (cached) and of --against
     t = time.monotonic()
     sig_dir = out / cache.CACHE / cache.SIGNATURES
-    files = _signatures(ds, sig_dir, options, executor, console, "dedup: signatures")
+    files, computed = _signatures(ds, sig_dir, options, executor, console, "dedup: signatures")
     meta = cache.read_meta(sig_dir) or {}
-    meta.setdefault("input", {})["shards_order"] = [s.name for s in ds.shards]
+    meta["shards_order"] = [s.name for s in ds.shards]
     cache.write_meta(sig_dir, meta)
     colls: list[_Collection] = []
     if against is not None:
@@ -653,7 +661,12 @@ def dedup(
     is_rep[df.filter(pl.col("g") == pl.col("rep"))["g"].to_numpy()] = True
     times["exact"] = time.monotonic() - t
 
-    facts: dict[str, Any] = {"exact_pairs": int(len(exact_pairs))}
+    facts: dict[str, Any] = {
+        "exact_pairs": int(len(exact_pairs)),
+        "signature_shards_computed": computed,
+    }
+    if against is not None:
+        facts["against_signatures"] = "reused" if colls[0].reused else "computed"
     near_pairs = np.zeros((0, 2), np.int64)
     if not options.exact_only:
         facts.update(bands=options.bands, rows=options.rows, num_perm=options.num_perm)
@@ -722,7 +735,7 @@ def dedup(
         ds.location,
         out,
         rejected=rejected,
-        workers=workers,
+        workers=1 if small else workers,
         overwrite=False,
         console=console,
         extra_lineage=extra,
@@ -741,6 +754,13 @@ def dedup(
     shutil.rmtree(work, ignore_errors=True)
     res.seconds = time.monotonic() - t0
     return DedupResult(res, facts, times)
+
+
+def _rows_of(spec: str | Path) -> int:
+    try:
+        return open_dataset(spec).rows
+    except CurateError:
+        return 0
 
 
 def _file_rows(c: _Collection, i: int) -> int:

@@ -30,7 +30,34 @@ DEFAULT_NORMALIZE = ("lower", "whitespace")
 
 @lru_cache(maxsize=1)
 def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(lower, is_word, is_space, is_digit) lookup tables, built once per process.
+    """(lower, is_word, is_space, is_digit) lookup tables, built once per machine.
+
+    Building takes ~0.5 s and every worker process of every stage needs them, so
+    they are kept in the temp folder, keyed by the Unicode version of this Python.
+    """
+    import os
+    import tempfile
+
+    path = os.path.join(
+        tempfile.gettempdir(), f"curate-unicode-{unicodedata.unidata_version}-v1.npz"
+    )
+    try:
+        with np.load(path) as z:
+            return z["lower"], z["word"], z["space"], z["digit"]
+    except (OSError, ValueError, KeyError):
+        pass
+    tables = _build_tables()
+    tmp = f"{path}.{os.getpid()}.npz"
+    try:
+        np.savez(tmp, lower=tables[0], word=tables[1], space=tables[2], digit=tables[3])
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return tables
+
+
+def _build_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(lower, is_word, is_space, is_digit) lookup tables over the first code points.
 
     Built with Python's own `re` classes over every code point (`\\w`, `\\s`, `\\d`),
     so "word character" means exactly what `re` means by it.
@@ -123,15 +150,16 @@ def decode(texts: pa.Array | pa.ChunkedArray) -> tuple[CodePoints, np.ndarray]:
         return CodePoints(data.astype(np.uint32), byte_off.astype(np.int64)), nulls
     lead = (data & 0xC0) != 0x80
     idx = np.flatnonzero(lead)
-    pad = np.concatenate([data, np.zeros(3, np.uint8)])
-    b0 = data[idx].astype(np.uint32)
-    b1 = (pad[idx + 1] & 0x3F).astype(np.uint32)
-    b2 = (pad[idx + 2] & 0x3F).astype(np.uint32)
-    b3 = (pad[idx + 3] & 0x3F).astype(np.uint32)
-    cp = np.where(
-        b0 < 0x80,
-        b0,
-        np.where(
+    cp = data[idx].astype(np.uint32)
+    multi = np.flatnonzero(cp >= 0xC0)  # only multi-byte characters need assembling
+    if len(multi):
+        pad = np.concatenate([data, np.zeros(3, np.uint8)])
+        at = idx[multi]
+        b0 = cp[multi]
+        b1 = (pad[at + 1] & 0x3F).astype(np.uint32)
+        b2 = (pad[at + 2] & 0x3F).astype(np.uint32)
+        b3 = (pad[at + 3] & 0x3F).astype(np.uint32)
+        cp[multi] = np.where(
             b0 < 0xE0,
             ((b0 & 0x1F) << 6) | b1,
             np.where(
@@ -139,8 +167,7 @@ def decode(texts: pa.Array | pa.ChunkedArray) -> tuple[CodePoints, np.ndarray]:
                 ((b0 & 0x0F) << 12) | (b1 << 6) | b2,
                 ((b0 & 0x07) << 18) | (b1 << 12) | (b2 << 6) | b3,
             ),
-        ),
-    )
+        )
     char_off = np.searchsorted(idx, byte_off).astype(np.int64)
     return CodePoints(cp, char_off), nulls
 
@@ -156,6 +183,23 @@ def _doc_edges(offsets: np.ndarray, total: int) -> tuple[np.ndarray, np.ndarray]
     return first, last
 
 
+def _lookup(table: np.ndarray, cp: np.ndarray, default: object) -> np.ndarray:
+    """table[cp], with `default` (or cp itself, for None) above the table."""
+    if not len(cp) or int(cp.max()) < _TABLE_SIZE:
+        return table[cp]
+    small = cp < _TABLE_SIZE
+    got = table[np.where(small, cp, 0)]
+    return np.where(small, got, cp if default is None else default)
+
+
+def _drop(cp: np.ndarray, offsets: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """cp[keep] and the documents' new offsets (few characters are ever dropped)."""
+    dropped = np.flatnonzero(~keep)
+    if not len(dropped):
+        return cp, offsets
+    return cp[keep], offsets - np.searchsorted(dropped, offsets)
+
+
 def normalize(cps: CodePoints, steps: tuple[str, ...]) -> CodePoints:
     """Apply the normalisation steps (lower, whitespace, punctuation, digits) to a batch.
 
@@ -167,51 +211,29 @@ def normalize(cps: CodePoints, steps: tuple[str, ...]) -> CodePoints:
     lower_t, _, space_t, digit_t = _tables()
     cp = cps.cp
     offsets = cps.offsets
-    small = cp < _TABLE_SIZE
-    safe = np.where(small, cp, 0)
     if "lower" in steps:
-        cp = np.where(small, lower_t[safe], cp)
-        safe = np.where(small, cp, 0)
+        cp = _lookup(lower_t, cp, None)
     if "digits" in steps:
-        cp = np.where(small & digit_t[safe], np.uint32(0x30), cp)
-    keep = None
+        cp = np.where(_lookup(digit_t, cp, False), np.uint32(0x30), cp)
     if "punctuation" in steps:
-        keep = ~(small & _punct_table()[safe])
-    if "whitespace" in steps:
-        ws = small & space_t[safe]
-        if keep is not None:
-            ws = ws & keep
-        first, last = _doc_edges(offsets, len(cp))
-        # a whitespace char is kept only as the first of its run, never at a document's edges
-        prev_ws = np.empty_like(ws)
-        if len(ws):
-            prev_ws[0] = True
-            prev_ws[1:] = ws[:-1]
-        if keep is not None and len(ws):
-            # removed punctuation does not separate whitespace runs
-            prev_ws[1:] |= ~keep[:-1] & prev_ws[1:]
-        prev_ws |= first
-        k = ~ws | ~prev_ws
-        if keep is not None:
-            k &= keep
-        # drop a kept space that only trailing whitespace (or removed chars) follows
-        content = ~ws if keep is None else (~ws & keep)
-        pos = np.arange(len(cp), dtype=np.int64)
-        lens = np.diff(offsets)
-        ne = lens > 0
-        last_content = np.full(len(lens), -1, dtype=np.int64)
-        if ne.any():
-            marked = np.where(content, pos, -1)
-            last_content[ne] = np.maximum.reduceat(marked, offsets[:-1][ne])
-        doc_of = np.repeat(np.arange(len(lens)), lens)
-        k &= ~(ws & (pos > last_content[doc_of]))
+        cp, offsets = _drop(cp, offsets, ~_lookup(_punct_table(), cp, False))
+    if "whitespace" in steps and len(cp):
+        ws = _lookup(space_t, cp, False)
+        prev = np.empty_like(ws)
+        prev[0] = True
+        prev[1:] = ws[:-1]
+        starts = offsets[:-1][np.diff(offsets) > 0]
+        prev[starts] = True  # whitespace at a document's start is dropped
+        keep = ~ws | ~prev  # the first whitespace of a run stays, as one space
         cp = np.where(ws, np.uint32(0x20), cp)
-        keep = k
-        _ = last
-    if keep is not None:
-        counts = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])
-        offsets = counts[offsets]
-        cp = cp[keep]
+        cp, offsets = _drop(cp, offsets, keep)
+        # a run that ended a document left one trailing space: drop it
+        ends = offsets[1:][np.diff(offsets) > 0] - 1
+        trailing = ends[cp[ends] == 0x20]
+        if len(trailing):
+            keep = np.ones(len(cp), dtype=bool)
+            keep[trailing] = False
+            cp, offsets = _drop(cp, offsets, keep)
     return CodePoints(np.ascontiguousarray(cp, dtype=np.uint32), offsets.astype(np.int64))
 
 
@@ -233,8 +255,7 @@ def word_spans(cps: CodePoints) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if n == 0:
         z = np.zeros(0, np.int64)
         return z, z, z
-    small = cp < _TABLE_SIZE
-    w = small & word_t[np.where(small, cp, 0)]
+    w = _lookup(word_t, cp, False)
     first, last = _doc_edges(cps.offsets, n)
     prev_w = np.empty_like(w)
     prev_w[0] = False
