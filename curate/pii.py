@@ -157,6 +157,9 @@ def _card_brand_ok(d: str) -> bool:
 _CARD = re.compile(r"\d(?<![\w.,-]\d)(?:[ -]?\d){11,18}(?![\w-]|[.,]\d)")
 
 
+_GROUP_BEFORE = re.compile(r"[A-Za-z0-9]*\d[A-Za-z0-9]*[ -]$|\b[A-Z]{2}\d{2}[ -][A-Z0-9]{4}[ -]$")
+
+
 def _card_ok(text: str, m: re.Match[str]) -> bool:
     s = m.group(0)
     d = _digits(s)
@@ -165,7 +168,13 @@ def _card_ok(text: str, m: re.Match[str]) -> bool:
         return False
     if seps:
         groups = [len(g) for g in re.split(r"[ -]", s)]
-        if not (all(g == 4 for g in groups[:-1]) or groups in ([4, 6, 5], [4, 6, 4])):
+        if not (
+            (all(g == 4 for g in groups[:-1]) and groups[-1] >= 3)
+            or groups in ([4, 6, 5], [4, 6, 4])
+        ):
+            return False
+        # the tail of a longer grouped code (an IBAN or an account number)
+        if _GROUP_BEFORE.search(text[max(0, m.start() - 12) : m.start()]):
             return False
     if not (_luhn(d) and _card_brand_ok(d)):
         return False
@@ -188,7 +197,7 @@ def _ssn_ok(text: str, m: re.Match[str]) -> bool:
     before = _before(text, m.start(), 40)
     if sep != "-" and not _SSN_CONTEXT.search(before):
         return False
-    return not _NOT_NUMBER_BEFORE.search(before) and not _PHONE_CONTEXT.search(before)
+    return not _NOT_NUMBER_BEFORE.search(before)
 
 
 # --------------------------------------------------------------------------- IBAN
@@ -260,6 +269,7 @@ _PHONE_DIGITS = re.compile(
 _DATE_LIKE = re.compile(
     r"\d{4}[-./ ]\d{1,2}[-./ ]\d{1,2}|\d{1,2}[-./ ]\d{1,2}[-./ ]\d{2,4}|\d{1,2}:\d{2}"
 )
+_SSN_SHAPE = re.compile(r"\d{3}-\d{2}-\d{4}")
 _MONEY_BEFORE = re.compile(r"[$€£¥₹]\s*$|\b(?:usd|eur|gbp)\s*$")
 
 
@@ -287,7 +297,7 @@ def _phone_digits_ok(text: str, m: re.Match[str]) -> bool:
     d = _digits(s)
     if not (7 <= len(d) <= 13) or not any(c in " .-()" for c in s) or len(set(d)) < 3:
         return False
-    if _DATE_LIKE.fullmatch(s.strip("()")):
+    if _DATE_LIKE.fullmatch(s.strip("()")) or _SSN_SHAPE.fullmatch(s):
         return False
     if not _PHONE_CONTEXT.search(_before(text, m.start(), 40)):
         return False

@@ -177,3 +177,8 @@ def test_kinds_limits_the_columns(tmp_path):
     assert r.exit_code == 0
     row = read_rows(tmp_path / "out")[0]
     assert row["pii_email"] == 2 and "pii_phone" not in row
+
+
+def test_an_ssn_after_a_phone_word_is_an_ssn_and_iban_tails_are_not_cards():
+    assert found("contact us at: SSN: 527-44-3586") == [("us_ssn", "527-44-3586")]
+    assert found("Wrong account GB09 KNOW 5828 6951 6177 17 was rejected.") == []
