@@ -807,3 +807,17 @@ def test_manifest_of_the_dataset_is_untouched(tmp_path):
     before = manifest(ds)
     run("report", ds, "--sources", src, "-o", tmp_path / "r")
     assert manifest(ds) == before
+
+
+def test_word_counts_agree_with_a_unicode_whitespace_regex():
+    import polars as pl
+
+    from curate.provenance.measure import word_counts
+
+    texts = ["", None, "one", " two  words ", "a\u00a0b", "x\u3000y z", "\tline\r\nnext", "é à"]
+    texts += ["中文没有空格", "  ", "a\u2009b\u2028c", "end ", "x\x1fy"]
+    arr = pa.array(texts, pa.large_string())
+    expected = pl.Series(texts).str.count_matches(r"\S+").fill_null(0).to_list()
+    assert word_counts(arr).tolist() == expected
+    assert word_counts(arr.slice(3, 5)).tolist() == expected[3:8]
+    assert word_counts(pa.array([], pa.large_string())).tolist() == []

@@ -12,6 +12,7 @@ PII scan. Anything computed from the sample says so, with its size.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -156,6 +157,8 @@ def measure(
     for batch in ds.iter_batches(columns=read):
         df = pl.from_arrow(pa.Table.from_batches([batch]))
         assert isinstance(df, pl.DataFrame)
+        if "text" in df.columns and "q_word_count" not in df.columns:
+            df = df.with_columns(pl.Series("__words", word_counts(batch.column("text"))))
         if "source" not in df.columns:
             df = df.with_columns(pl.lit(NO_SOURCE).alias("source"))
         df = df.with_columns(pl.col("source").fill_null(NO_SOURCE))
@@ -171,6 +174,54 @@ def measure(
         label_columns=label_cols,
         words_from="q_word_count" if "q_word_count" in names else "text",
     )
+
+
+# UTF-8 encodings of the Unicode whitespace that is not ASCII (what `\\s` also matches).
+_WIDE_SPACES = tuple(
+    chr(c).encode()
+    for c in (0x85, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029, 0x202F, 0x205F, 0x3000)
+)
+
+
+_ASCII_SPACE = np.zeros(256, dtype=bool)
+_ASCII_SPACE[[9, 10, 11, 12, 13, 32]] = True
+
+
+def word_counts(text: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Whitespace-separated words per document (the count of `\\S+` runs), vectorised.
+
+    A regex count runs at about 50 MB/s; this works on the UTF-8 bytes with NumPy
+    (word starts are non-space bytes after a space byte or a document start) and
+    treats the Unicode spaces `\\s` matches as spaces, so it agrees with
+    `str.count_matches(r"\\S+")` and `curate stats`. Null texts count 0 words.
+    """
+    arr = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+    arr = arr.cast(pa.large_string())
+    n = len(arr)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    _, off_buf, data_buf = arr.buffers()
+    offsets = np.frombuffer(off_buf, dtype=np.int64)[arr.offset : arr.offset + n + 1]
+    if data_buf is None or offsets[-1] == offsets[0]:
+        return np.zeros(n, dtype=np.int64)
+    lo, hi = int(offsets[0]), int(offsets[-1])
+    data = np.frombuffer(data_buf, dtype=np.uint8)[lo:hi]
+    space = _ASCII_SPACE[data]
+    if (data >= 0xC2).any():
+        for seq in _WIDE_SPACES:
+            k = len(seq)
+            hit = data[: len(data) - k + 1] == seq[0]
+            for j in range(1, k):
+                hit &= data[j : len(data) - k + 1 + j] == seq[j]
+            for j in np.flatnonzero(hit):
+                space[j : j + k] = True
+    starts = ~space
+    starts[1:] &= space[:-1]
+    rel = offsets - lo
+    first = rel[:-1][rel[:-1] < len(data)]  # a document's first byte starts a word if not a space
+    starts[first] = ~space[first]
+    pos = np.flatnonzero(starts)
+    return np.searchsorted(pos, rel[1:]) - np.searchsorted(pos, rel[:-1])
 
 
 def _bounds(window: tuple[dt.date | None, dt.date | None]) -> tuple[Any, Any]:
@@ -199,8 +250,8 @@ def _update(
         m.text_bytes += int(blen.sum() or 0)
         m.empty_text += int((text.str.strip_chars().str.len_bytes() == 0).sum() or 0)
         lengths = text.str.len_chars().fill_null(0).to_numpy()
-        if "q_word_count" not in cols:
-            m.words += int(text.str.count_matches(r"\S+").sum() or 0)
+        if "__words" in cols:
+            m.words += int(df.get_column("__words").sum() or 0)
     else:
         blen = pl.Series([0] * n)
     if "q_word_count" in cols:
@@ -293,6 +344,7 @@ def _update_hosts(m: SourceMeasure, url: pl.Series, blen: pl.Series) -> None:
         m.host_docs[host] += int(d)
 
 
+@functools.lru_cache(maxsize=1 << 20)
 def registrable_domain(host: str) -> str:
     """`news.example.co.uk` → `example.co.uk` by a short heuristic (no public-suffix list).
 
