@@ -1,0 +1,305 @@
+"""Apply supervised fastText classifiers to whole batches of documents.
+
+`curate score --model PATH` reads the probability of one label per document. fastText's
+own `predict` handles one line per call, and on long documents most of its time goes to
+tokenising and looking up words one at a time, so for the common case (a softmax or
+one-vs-all model, not quantised) this module reproduces fastText's inference for a
+whole batch at once:
+
+* tokens are fastText's: the text split on ASCII whitespace (` \\t\\n\\v\\f\\r\\0`), then
+  the end-of-line token `</s>`; tokens that start with the model's label prefix are
+  skipped, as fastText skips them;
+* word ids come from a Polars join against the model's vocabulary, word hashes from a
+  vectorised FNV-1a (with fastText's signed-byte quirk), word n-gram ids from those
+  hashes exactly as `Dictionary::addWordNgrams` computes them;
+* the hidden vector is the mean of the input rows, the output a softmax (or sigmoids
+  for `ova`), computed with NumPy in chunks so memory stays bounded.
+
+Newlines inside a document become spaces first: fastText scores one line, so a newline
+would otherwise end the document early. Quantised (`.ftz`) and hierarchical-softmax
+models go through fastText's own `predict` (the low-level `model.f.predict`, because
+`model.predict` is broken under NumPy 2). tests/test_score_fasttext.py checks that
+both paths give the same probabilities.
+
+Models are loaded once per process and cached (a step object is pickled to each
+worker; the cache is not).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from curate.errors import CurateError
+
+EOS = "</s>"
+LABEL_PREFIX = "__label__"
+_FT_SEPARATORS = r"[\t\n\x0b\x0c\r\x00]"
+_LOSS_SOFTMAX, _LOSS_OVA = "softmax", "ova"
+_VECTOR_BYTES = 64  # token bytes hashed vectorised; longer tokens finish in Python
+
+
+@dataclass
+class LoadedModel:
+    """A fastText model and what batch inference needs from it."""
+
+    path: str
+    ft: Any
+    labels: list[str]
+    label_prefix: str
+    vectorised: bool
+    loss: str
+    word_ngrams: int
+    bucket: int
+    nwords: int
+    vocab_tokens: pa.Array | None = None  # the model's words, by id
+    vocab_hashes: np.ndarray | None = None  # fastText's hash of each word
+    input_matrix: np.ndarray | None = None
+    output_matrix: np.ndarray | None = None
+    eos_id: int = -1
+    eos_hash: int = 0
+
+
+_MODELS: dict[tuple[str, int, int], LoadedModel] = {}
+
+
+def load_model(path: str | os.PathLike[str]) -> LoadedModel:
+    """The model at `path`, loaded once per process (keyed by path, size and mtime)."""
+    p = Path(path)
+    try:
+        st = p.stat()
+    except OSError:
+        raise CurateError(
+            f"{path}: fastText model not found; pass the path of a .bin file to --model"
+        ) from None
+    key = (str(p.resolve()), st.st_size, st.st_mtime_ns)
+    cached = _MODELS.get(key)
+    if cached is None:
+        cached = _load(str(p))
+        _MODELS[key] = cached
+    return cached
+
+
+def forget_models() -> None:
+    """Drop cached models (the parent process needs them only to check labels)."""
+    _MODELS.clear()
+
+
+def _load(path: str) -> LoadedModel:
+    from fasttext.FastText import _FastText
+
+    try:
+        ft = _FastText(model_path=path)
+    except (ValueError, RuntimeError, MemoryError) as exc:
+        raise CurateError(
+            f"{path}: not a fastText model ({' '.join(str(exc).split()) or type(exc).__name__}); "
+            "pass a model saved by fastText or `curate train-classifier`"
+        ) from None
+    args = ft.f.getArgs()
+    if str(args.model).split(".")[-1] != "supervised":
+        raise CurateError(
+            f"{path}: is a fastText word-vector model, not a classifier; "
+            "pass a supervised model (one trained with labels)"
+        )
+    labels = list(ft.get_labels())
+    loss = str(args.loss).split(".")[-1]
+    quantised = bool(ft.f.isQuant())
+    vectorised = not quantised and loss in (_LOSS_SOFTMAX, _LOSS_OVA) and args.maxn <= 0
+    model = LoadedModel(
+        path=path,
+        ft=ft,
+        labels=labels,
+        label_prefix=str(args.label),
+        vectorised=vectorised,
+        loss=loss,
+        word_ngrams=int(args.wordNgrams),
+        bucket=int(args.bucket),
+        nwords=0,
+    )
+    if vectorised:
+        words = list(ft.get_words(on_unicode_error="replace"))
+        model.nwords = len(words)
+        hashes = fnv1a(pa.array(words, pa.large_string()))
+        model.vocab_tokens = pa.array(words, pa.large_string())
+        model.vocab_hashes = hashes
+        model.input_matrix = np.asarray(ft.get_input_matrix(), dtype=np.float32)
+        model.output_matrix = np.asarray(ft.get_output_matrix(), dtype=np.float32)
+        model.eos_id = int(ft.get_word_id(EOS))
+        model.eos_hash = int(fnv1a(pa.array([EOS], pa.large_string()))[0])
+    return model
+
+
+def resolve_label(model: LoadedModel, label: str) -> str:
+    """`hq` or `__label__hq` → the model's label; unknown → one-line error listing them."""
+    full = label if label.startswith(model.label_prefix) else model.label_prefix + label
+    if full not in model.labels:
+        known = ", ".join(lab.removeprefix(model.label_prefix) for lab in model.labels[:20])
+        raise CurateError(
+            f"{model.path}: has no label `{label}`; its labels are: {known}"
+            + (" …" if len(model.labels) > 20 else "")
+        )
+    return full
+
+
+def predict_labels(
+    model: LoadedModel, text: pa.Array | pa.ChunkedArray, labels: list[str]
+) -> dict[str, pa.Array]:
+    """Probability of each of `labels` (full names) for every text; null text → null."""
+    s = pl.Series("t", text)
+    if s.dtype != pl.String:
+        s = pl.Series("t", [None] * len(s), dtype=pl.String)
+    if model.vectorised:
+        probs = _predict_vectorised(model, s)
+    else:
+        probs = _predict_reference(model, s)
+    idx = [model.labels.index(lab) for lab in labels]
+    null = s.is_null().to_numpy()
+    out: dict[str, pa.Array] = {}
+    for lab, i in zip(labels, idx, strict=True):
+        col = probs[:, i].astype(np.float64)
+        out[lab] = pa.array(col, pa.float64(), mask=null | np.isnan(col))
+    return out
+
+
+def prepare_text(s: pl.Series) -> pl.Series:
+    """What fastText sees of a document: one line (newlines become spaces)."""
+    return s.str.replace_all("\n", " ", literal=True)
+
+
+def _predict_reference(model: LoadedModel, s: pl.Series) -> np.ndarray:
+    """fastText's own predict, one document at a time (quantised and `hs` models)."""
+    f = model.ft.f
+    pos = {lab: i for i, lab in enumerate(model.labels)}
+    out = np.full((len(s), len(model.labels)), np.nan)
+    for r, t in enumerate(prepare_text(s).to_list()):
+        if t is None:
+            continue
+        row = out[r]
+        preds = f.predict(t + "\n", -1, 0.0, "strict")
+        if preds:
+            row[:] = 0.0
+        for p, lab in preds:
+            row[pos[lab]] = min(float(p), 1.0)
+    return out
+
+
+# --------------------------------------------------------------------------- vectorised path
+
+
+def fnv1a(tokens: pa.Array) -> np.ndarray:
+    """fastText's 32-bit FNV-1a of each token's UTF-8 bytes (bytes sign-extended, as
+    fastText's `uint32_t(int8_t(c))` does), for a string array without nulls.
+
+    Vectorised over tokens, byte position by byte position, for the first
+    `_VECTOR_BYTES` bytes; the rare longer tokens finish in Python.
+    """
+    tokens = tokens.cast(pa.large_string())
+    n = len(tokens)
+    h = np.full(n, 2166136261, dtype=np.uint32)
+    if n == 0:
+        return h
+    bufs = tokens.buffers()
+    offsets = np.frombuffer(bufs[1], dtype=np.int64)[tokens.offset : tokens.offset + n + 1]
+    data = np.frombuffer(bufs[2], dtype=np.int8) if bufs[2] is not None else np.zeros(1, np.int8)
+    starts = offsets[:-1]
+    lengths = offsets[1:] - starts
+    prime = np.uint32(16777619)
+    with np.errstate(over="ignore"):
+        for k in range(min(int(lengths.max()), _VECTOR_BYTES)):
+            active = np.flatnonzero(lengths > k) if k else np.flatnonzero(lengths > 0)
+            if k == 0 or len(active) < len(h):
+                b = data[starts[active] + k].astype(np.int32).astype(np.uint32)
+                h[active] = (h[active] ^ b) * prime
+            else:
+                b = data[starts + k].astype(np.int32).astype(np.uint32)
+                h = (h ^ b) * prime
+    for i in np.flatnonzero(lengths > _VECTOR_BYTES):
+        x = int(h[i])
+        for c in data[starts[i] + _VECTOR_BYTES : starts[i] + lengths[i]].tolist():
+            x = ((x ^ (c & 0xFFFFFFFF)) * 16777619) & 0xFFFFFFFF
+        h[i] = x
+    return h
+
+
+def _predict_vectorised(model: LoadedModel, s: pl.Series) -> np.ndarray:
+    n = len(s)
+    assert model.vocab_tokens is not None and model.vocab_hashes is not None
+    assert model.input_matrix is not None and model.output_matrix is not None
+    # fastText splits on these bytes; runs of them give empty tokens, dropped below
+    toks = (
+        pl.DataFrame({"t": s})
+        .with_row_index("doc")
+        .select(pl.col("doc"), pl.col("t").str.replace_all(_FT_SEPARATORS, " ").str.split(" "))
+        .explode("t")
+        .filter(pl.col("t") != "")
+        .filter(~pl.col("t").str.starts_with(model.label_prefix))
+    )
+    tok_arr = toks["t"].to_arrow().cast(pa.large_string())
+    wid = pc.index_in(tok_arr, value_set=model.vocab_tokens).fill_null(-1)
+    wid = wid.to_numpy().astype(np.int64)
+    doc = toks["doc"].to_numpy().astype(np.int64)
+    # the end-of-line token after each document's last token (documents are in order)
+    with_text = np.flatnonzero(s.is_not_null().to_numpy())
+    ends = np.searchsorted(doc, with_text, side="right")
+    doc = np.insert(doc, ends, with_text)
+    wid = np.insert(wid, ends, model.eos_id)
+    eos_at = ends + np.arange(len(ends))
+    known = wid >= 0
+    counts = np.bincount(doc[known], minlength=n)[:n]
+    hidden = _sum_rows(model.input_matrix, wid[known], counts)
+    if model.word_ngrams > 1 and model.bucket > 0:
+        wh = np.zeros(len(wid), dtype=np.uint32)
+        wh[known] = model.vocab_hashes[wid[known]]
+        wh[eos_at] = model.eos_hash
+        unknown = np.flatnonzero(~known)
+        unknown = unknown[wid[unknown] != model.eos_id] if model.eos_id < 0 else unknown
+        if len(unknown):
+            # positions in the token array: subtract the end tokens inserted before them
+            src = unknown - np.searchsorted(eos_at, unknown, side="left")
+            wh[unknown] = fnv1a(tok_arr.take(pa.array(src)))
+        signed = wh.view(np.int32).astype(np.int64).view(np.uint64)  # int32 -> uint64, as C++
+        h = signed
+        mult, bucket = np.uint64(116049371), np.uint64(model.bucket)
+        with np.errstate(over="ignore"):
+            for j in range(1, model.word_ngrams):
+                m = len(h) - j
+                if m <= 0:
+                    break
+                same = doc[j:] == doc[:m]
+                h = h[:m] * mult + signed[j : j + m]
+                ng_counts = np.bincount(doc[:m][same], minlength=n)[:n]
+                ids = (h[same] % bucket).astype(np.int64) + model.nwords
+                hidden += _sum_rows(model.input_matrix, ids, ng_counts)
+                counts += ng_counts
+    nz = counts > 0
+    hidden[nz] /= counts[nz, None]
+    logits = hidden @ model.output_matrix.T.astype(np.float64)
+    if model.loss == _LOSS_OVA:
+        probs = 1.0 / (1.0 + np.exp(-logits))
+    else:
+        logits -= logits.max(axis=1, keepdims=True)
+        e = np.exp(logits)
+        probs = e / e.sum(axis=1, keepdims=True)
+    probs[~nz] = np.nan
+    return probs
+
+
+def _sum_rows(matrix: np.ndarray, ids: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Sum of `matrix[ids]` per document (`ids` grouped by document, `counts` per document).
+
+    A sparse (documents x rows) matrix times the input matrix: each row is read once
+    per feature and added in place, with no gathered copy of the rows in memory.
+    """
+    from scipy.sparse import csr_matrix
+
+    indptr = np.concatenate([[0], np.cumsum(counts)])
+    weights = np.ones(len(ids), dtype=np.float32)
+    s = csr_matrix((weights, ids, indptr), shape=(len(counts), matrix.shape[0]))
+    return np.asarray(s @ matrix, dtype=np.float64)

@@ -1,0 +1,210 @@
+"""`curate score` as a map step: `q_*` signals and fastText probabilities as columns.
+
+The step removes nothing (`rejected_schema` is None): it adds columns a user filters
+on later. It owns the `q_*` columns (scoring a scored dataset recomputes them) and
+the columns named by `--column`; every other column passes through untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from curate.errors import CurateError
+from curate.score.signals import SIGNAL_NAMES, compute_signals, signal_fields
+from curate.step import BatchOutput, MapResult, run_map
+
+NO_TEXT = "documents without text"
+
+
+@dataclass(frozen=True)
+class ModelColumn:
+    """One `--model PATH --label LABEL --column NAME` triple, label fully resolved."""
+
+    path: str
+    label: str
+    column: str
+    sha256: str = ""
+
+
+@dataclass(frozen=True)
+class ScoreStep:
+    """Adds the `q_*` signals (unless `signals=False`) and one column per model label."""
+
+    signals: bool = True
+    models: tuple[ModelColumn, ...] = ()
+    name: str = field(default="score", init=False)
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "signals": self.signals,
+            "signal_columns": list(SIGNAL_NAMES) if self.signals else [],
+            "models": [
+                {"path": m.path, "sha256": m.sha256, "label": m.label, "column": m.column}
+                for m in self.models
+            ],
+        }
+
+    def _added(self) -> list[pa.Field]:
+        fields = signal_fields() if self.signals else []
+        return fields + [pa.field(m.column, pa.float64()) for m in self.models]
+
+    def output_schema(self, schema: pa.Schema) -> pa.Schema:
+        added = self._added()
+        replaced = {f.name for f in added}
+        kept = [f for f in schema if f.name not in replaced]
+        return pa.schema(kept + added)
+
+    def rejected_schema(self, schema: pa.Schema) -> pa.Schema | None:
+        return None  # scoring never removes a document
+
+    def process(self, table: pa.Table) -> BatchOutput:
+        from curate.score.fasttext import load_model, predict_labels
+
+        text = table["text"]
+        if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
+            text = pa.nulls(len(text), pa.large_string())
+        columns: dict[str, pa.Array | pa.ChunkedArray] = {}
+        if self.signals:
+            sig = compute_signals(text)
+            columns.update({name: sig[name] for name in sig.column_names})
+        by_path: dict[str, list[ModelColumn]] = {}
+        for m in self.models:
+            by_path.setdefault(m.path, []).append(m)
+        for path, specs in by_path.items():
+            model = load_model(path)
+            probs = predict_labels(model, text, [m.label for m in specs])
+            for m in specs:
+                columns[m.column] = probs[m.label]
+        out = table.drop_columns([c for c in columns if c in table.column_names])
+        for f in self._added():
+            out = out.append_column(f, columns[f.name])
+        return BatchOutput(out, None, {}, {NO_TEXT: float(text.null_count)})
+
+
+def score(
+    source: str | Path,
+    output: str | Path,
+    *,
+    signals: bool = True,
+    models: list[str | Path] | None = None,
+    labels: list[str] | None = None,
+    columns: list[str] | None = None,
+    workers: int | None = None,
+    overwrite: bool = False,
+    console: Any = None,
+) -> MapResult:
+    """Score every document of `source` into `output` (see docs/score.md).
+
+    `models`, `labels` and `columns` pair by position; `labels` may be left out
+    entirely, and then each model's `positive_label` comes from the MODEL.json beside it
+    (what `curate train-classifier` writes).
+    """
+    specs = resolve_models(models or [], labels or [], columns or [], signals=signals)
+    step = ScoreStep(signals=signals, models=tuple(specs))
+    from curate.dataset import open_dataset
+
+    schema = open_dataset(source).schema
+    for m in specs:
+        if m.column in schema.names and not m.column.startswith("q_"):
+            owned = _owned_columns(source)
+            if m.column not in owned:
+                raise CurateError(
+                    f"--column {m.column}: the input already has a column `{m.column}`; "
+                    "choose another name"
+                )
+    if workers != 1:
+        from curate.score.fasttext import forget_models
+
+        forget_models()  # workers load their own copy; the parent's would only use memory
+    return run_map(step, source, output, workers=workers, overwrite=overwrite, console=console)
+
+
+def _owned_columns(source: str | Path) -> set[str]:
+    """Columns an earlier `curate score` added (re-scoring may replace them)."""
+    from curate.dataset import open_dataset
+
+    owned: set[str] = set()
+    for entry in open_dataset(source).lineage:
+        if entry.get("step") == "score":
+            for m in entry.get("params", {}).get("models", []):
+                owned.add(m.get("column", ""))
+    return owned
+
+
+def resolve_models(
+    models: list[str | Path], labels: list[str], columns: list[str], *, signals: bool
+) -> list[ModelColumn]:
+    """Pair `--model/--label/--column` by position and check each against its model."""
+    from curate.score.fasttext import load_model, resolve_label
+
+    if not models and not signals:
+        raise CurateError("--no-signals leaves nothing to score; add --model PATH --column NAME")
+    if len(columns) != len(models):
+        raise CurateError(
+            f"got {len(models)} --model and {len(columns)} --column options; "
+            "give one --column NAME for each --model PATH (they pair by position)"
+        )
+    if labels and len(labels) != len(models):
+        raise CurateError(
+            f"got {len(models)} --model and {len(labels)} --label options; give one --label "
+            "per --model, or none to use each model's MODEL.json `positive_label`"
+        )
+    seen: set[str] = set()
+    specs: list[ModelColumn] = []
+    for i, (path, column) in enumerate(zip(models, columns, strict=True)):
+        _check_column(column, seen)
+        model = load_model(path)
+        label = labels[i] if labels else _card_label(Path(path))
+        full = resolve_label(model, label)
+        resolved = str(Path(path).resolve())
+        specs.append(ModelColumn(resolved, full, column, _sha256(Path(path))))
+    return specs
+
+
+_CORE = ("id", "text", "source", "url", "created")
+
+
+def _check_column(column: str, seen: set[str]) -> None:
+    import re
+
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", column):
+        raise CurateError(
+            f"--column {column!r}: not a valid column name; use letters, digits and _ "
+            "(for example quality)"
+        )
+    if column in _CORE or column.startswith("q_"):
+        raise CurateError(
+            f"--column {column}: that name belongs to curate ({', '.join(_CORE)} and q_*); "
+            "choose another name"
+        )
+    if column in seen:
+        raise CurateError(f"--column {column}: given twice; each model score needs its own name")
+    seen.add(column)
+
+
+def _card_label(model: Path) -> str:
+    card = model.with_suffix(".json")
+    hint = "pass --label LABEL"
+    if not card.exists():
+        raise CurateError(f"{model}: no --label and no {card.name} beside the model; {hint}")
+    try:
+        label = json.loads(card.read_text(encoding="utf-8")).get("positive_label")
+    except (OSError, ValueError, AttributeError):
+        raise CurateError(f"{card}: not a readable model card (JSON); {hint}") from None
+    if not isinstance(label, str) or not label:
+        raise CurateError(f"{card}: has no `positive_label`; {hint}")
+    return label
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

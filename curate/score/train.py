@@ -1,0 +1,494 @@
+"""`curate train-classifier`: a fastText classifier, its held-out metrics and its card.
+
+The recipe is the one people use by hand (one document per line, `__label__X text`,
+newlines turned into spaces, `fasttext.train_supervised` with word bigrams), wrapped so
+that the result can be trusted and reused:
+
+* a held-out split (seeded, streaming: each row draws once from a seeded generator,
+  so memory stays bounded by the batch size) and metrics on it, printed and kept;
+* the model is scored with the same inference `curate score` uses, so the AUC in
+  the card is the AUC a user gets from `score --model`;
+* `MODEL.json` beside the model records `positive_label` (what `score` picks by
+  default), the labels, the training parameters, the data and the metrics.
+
+Documents are prepared exactly as `curate score` prepares them: newlines become
+spaces, and tokens that start with `__label__` are dropped (fastText would read them
+as extra labels while training and ignores them while predicting).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from curate import __version__
+from curate.dataset import open_dataset
+from curate.errors import CurateError
+from curate.executor import default_workers
+from curate.score.fasttext import LABEL_PREFIX
+
+CARD_FORMAT = "curate.classifier/1"
+THRESHOLD = 0.5
+_POSITIVE_NAMES = ("positive", "pos", "hq", "high", "good", "keep", "yes")
+
+
+@dataclass(frozen=True)
+class TrainParams:
+    """fastText's supervised training parameters (the names of its Python API)."""
+
+    epoch: int = 25
+    lr: float = 0.5
+    word_ngrams: int = 2
+    dim: int = 100
+    bucket: int = 200_000
+    min_count: int = 1
+    loss: str = "softmax"
+    seed: int = 0
+    test_fraction: float = 0.2
+
+
+@dataclass
+class TrainResult:
+    """What a training run made: the model, its card, and the numbers in the summary."""
+
+    model: Path
+    card_path: Path
+    card: dict[str, Any]
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+    def summary_rows(self) -> list[tuple[str, str]]:
+        c = self.card
+        rows: list[tuple[str, str]] = []
+        for part in ("train", "test"):
+            for lab, n in sorted(c["data"]["rows"][part].items()):
+                rows.append((f"{part}: {lab.removeprefix(LABEL_PREFIX)}", f"{n:,}"))
+        for reason, n in sorted(c["data"]["skipped"].items()):
+            rows.append((f"skipped: {reason}", f"{n:,}"))
+        m = c["metrics"]
+        for key in ("precision", "recall", "f1", "accuracy", "auc"):
+            v = m.get(key)
+            rows.append((f"held-out {key}", "n/a" if v is None else f"{v:.3f}"))
+        rows.append(("positive label", c["positive_label"]))
+        rows.append(("model", str(self.model)))
+        rows.append(("card", str(self.card_path)))
+        rows.append(("time", f"{self.seconds:.1f} s"))
+        return rows
+
+
+def card_path_for(model: str | os.PathLike[str]) -> Path:
+    """MODEL.json beside MODEL.bin: the model's path with the suffix `.json`."""
+    return Path(model).with_suffix(".json")
+
+
+def train_classifier(
+    output: str | os.PathLike[str],
+    *,
+    positive: list[str] | None = None,
+    negative: list[str] | None = None,
+    input: str | None = None,  # noqa: A002 - the CLI's --input
+    label_column: str | None = None,
+    positive_label: str | None = None,
+    negative_label: str | None = None,
+    params: TrainParams | None = None,
+    workers: int | None = None,
+    overwrite: bool = False,
+) -> TrainResult:
+    """Train a fastText classifier, write it to `output` and its card beside it.
+
+    See docs/train-classifier.md.
+    """
+    import time
+
+    t0 = time.monotonic()
+    params = params or TrainParams()
+    out = Path(output)
+    card = card_path_for(out)
+    _check_params(params)
+    _check_output(out, card, overwrite)
+    sources = _sources(positive, negative, input, label_column, positive_label, negative_label)
+    pos_full = LABEL_PREFIX + sources.positive
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".curate-train-", dir=out.parent) as tmp:
+        train_txt = Path(tmp) / "train.txt"
+        test_pq = Path(tmp) / "test.parquet"
+        counts = _write_split(sources, params, train_txt, test_pq)
+        trained = {lab for lab, n in counts["train"].items() if n > 0}
+        if pos_full not in trained or len(trained) < 2:
+            raise CurateError(
+                "training data needs documents of at least two labels, the positive one "
+                f"({sources.positive}) among them; got {_fmt_counts(counts['train']) or 'none'}"
+            )
+        tmp_model = Path(tmp) / "model.bin"
+        _train(train_txt, tmp_model, params, workers)
+        metrics, warnings = _evaluate(tmp_model, test_pq, pos_full)
+        os.replace(tmp_model, out)
+    from curate.score.fasttext import forget_models, load_model
+    from curate.score.step import _sha256
+
+    forget_models()
+    labels = load_model(out).labels
+    forget_models()
+    card_data = {
+        "format": CARD_FORMAT,
+        "model": out.name,
+        "model_sha256": _sha256(out),
+        "positive_label": pos_full,
+        "labels": labels,
+        "params": {**asdict(params), "threads": workers or default_workers()},
+        "text_preparation": "newlines → spaces; tokens starting with __label__ removed",
+        "data": {
+            **sources.describe(),
+            "rows": {part: dict(sorted(c.items())) for part, c in counts.items() if part != "skip"},
+            "skipped": dict(sorted(counts["skip"].items())),
+        },
+        "metrics": metrics,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "created_by": f"curate {__version__}",
+    }
+    tmp_card = card.with_name(f".tmp-{card.name}")
+    tmp_card.write_text(json.dumps(card_data, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    os.replace(tmp_card, card)
+    return TrainResult(out, card, card_data, time.monotonic() - t0, warnings)
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _check_params(p: TrainParams) -> None:
+    if not 0 < p.test_fraction < 1:
+        raise CurateError(f"--test-fraction {p.test_fraction}: must be between 0 and 1")
+    for name in ("epoch", "dim", "word_ngrams", "min_count"):
+        if getattr(p, name) < 1:
+            raise CurateError(f"--{name.replace('_', '-')} must be at least 1")
+    if p.lr <= 0:
+        raise CurateError("--lr must be greater than 0")
+    if p.bucket < 0:
+        raise CurateError("--bucket must be 0 or more")
+    if p.loss not in ("softmax", "ova", "hs", "ns"):
+        raise CurateError(f"--loss {p.loss}: choose one of softmax, ova, hs, ns")
+
+
+def _check_output(out: Path, card: Path, overwrite: bool) -> None:
+    if out.suffix == ".json":
+        raise CurateError(f"-o {out}: the model's card gets that name; give the model a .bin name")
+    if out.is_dir():
+        raise CurateError(
+            f"-o {out}: is a folder; give the model file's path, e.g. {out}/model.bin"
+        )
+    for p in (out, card):
+        if p.exists() and not overwrite:
+            raise CurateError(f"{p}: already exists; pass --overwrite to replace it")
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass
+class _Sources:
+    """Where the documents come from and how each gets its label."""
+
+    positive: str
+    labelled: list[tuple[str, str]]  # (dataset, fixed label) in pos/neg mode
+    input: str | None = None
+    label_column: str | None = None
+    values: dict[str, str] = field(default_factory=dict)  # raw value -> label (input mode)
+
+    def describe(self) -> dict[str, Any]:
+        if self.input is not None:
+            return {"input": self.input, "label_column": self.label_column}
+        return {
+            "positive": [d for d, lab in self.labelled if lab == self.positive],
+            "negative": [d for d, lab in self.labelled if lab != self.positive],
+        }
+
+
+def _sources(
+    positive: list[str] | None,
+    negative: list[str] | None,
+    input: str | None,  # noqa: A002
+    label_column: str | None,
+    positive_label: str | None,
+    negative_label: str | None,
+) -> _Sources:
+    if input is not None or label_column is not None:
+        if positive or negative:
+            raise CurateError(
+                "use either --positive/--negative or --input/--label-column, not both"
+            )
+        if input is None or label_column is None:
+            raise CurateError("--input DS and --label-column COL go together; give both")
+        if negative_label is not None:
+            raise CurateError(
+                "--negative-label is for --positive/--negative; --input labels "
+                "come from --label-column"
+            )
+        values = _label_values(input, label_column)
+        labels = sorted(set(values.values()))
+        pos = _pick_positive(labels, positive_label, label_column)
+        return _Sources(pos, [], input, label_column, values)
+    if not positive or not negative:
+        raise CurateError("give --positive DS and --negative DS (or --input DS --label-column COL)")
+    pos = _label_name(positive_label or "positive", "--positive-label")
+    neg = _label_name(negative_label or "negative", "--negative-label")
+    if pos == neg:
+        raise CurateError(
+            f"--positive-label and --negative-label are both `{pos}`; name them apart"
+        )
+    for ds in (*positive, *negative):
+        _text_schema(ds)
+    return _Sources(pos, [(d, pos) for d in positive] + [(d, neg) for d in negative])
+
+
+def _label_name(label: str, option: str) -> str:
+    name = label.removeprefix(LABEL_PREFIX)
+    if not name or any(c.isspace() for c in name):
+        raise CurateError(f"{option} {label!r}: a label needs at least one character and no spaces")
+    return name
+
+
+def _text_schema(ds: str) -> pa.Schema:
+    schema = open_dataset(ds).schema
+    if "text" not in schema.names:
+        raise CurateError(f"{ds}: has no `text` column; ingest it with `curate ingest` first")
+    return schema
+
+
+def _as_labels(col: pa.Array | pa.ChunkedArray) -> pl.Series:
+    """Label values as strings: booleans as true/false, numbers as written."""
+    s = pl.Series("v", col)
+    if s.dtype == pl.Boolean:
+        return s.cast(pl.String).str.to_lowercase()
+    return s.cast(pl.String)
+
+
+def _label_values(ds: str, column: str) -> dict[str, str]:
+    schema = _text_schema(ds)
+    if column not in schema.names:
+        raise CurateError(
+            f"{ds}: has no column `{column}` for --label-column; its columns are: "
+            + ", ".join(schema.names)
+        )
+    seen: set[str] = set()
+    for batch in open_dataset(ds).iter_batches(columns=[column]):
+        seen.update(v for v in _as_labels(batch.column(0)).unique().to_list() if v is not None)
+        if len(seen) > 1000:
+            raise CurateError(
+                f"--label-column {column}: holds over 1000 distinct values; "
+                "is it really a label column?"
+            )
+    values = {}
+    for v in seen:
+        if not v or any(c.isspace() for c in v):
+            raise CurateError(
+                f"--label-column {column}: value {v!r} holds whitespace or is empty; "
+                "fastText labels are single tokens: recode it first"
+            )
+        values[v] = v.removeprefix(LABEL_PREFIX)
+    return values
+
+
+def _pick_positive(labels: list[str], given: str | None, column: str) -> str:
+    if len(labels) < 2:
+        raise CurateError(
+            f"--label-column {column}: needs at least two labels, found {labels or 'none'}"
+        )
+    if given is not None:
+        name = given.removeprefix(LABEL_PREFIX)
+        if name not in labels:
+            raise CurateError(
+                f"--positive-label {given}: not a value of `{column}`; its values are: "
+                + ", ".join(labels[:20])
+            )
+        return name
+    if set(labels) == {"0", "1"}:
+        return "1"
+    if set(labels) == {"false", "true"}:
+        return "true"
+    if len(labels) == 2:
+        named = [lab for lab in labels if lab.lower() in _POSITIVE_NAMES]
+        if len(named) == 1:
+            return named[0]
+    raise CurateError(
+        f"--label-column {column}: labels are {', '.join(labels[:20])}; "
+        "pass --positive-label LABEL to say which one is positive"
+    )
+
+
+def prepare_training_text(text: pl.Series) -> pl.Series:
+    """One line per document, without tokens fastText would read as labels."""
+    return text.str.replace_all(r"[\n\r\x0b\x0c]", " ").str.replace_all(
+        r"(?:^|[ \t])__label__\S*", " "
+    )
+
+
+def _write_split(
+    sources: _Sources, params: TrainParams, train_txt: Path, test_pq: Path
+) -> dict[str, Counter[str]]:
+    """Stream every labelled document into the training file or the held-out Parquet."""
+    rng = np.random.default_rng(params.seed)
+    counts: dict[str, Counter[str]] = {"train": Counter(), "test": Counter(), "skip": Counter()}
+    test_schema = pa.schema([("label", pa.string()), ("text", pa.large_string())])
+    writer = pq.ParquetWriter(test_pq, test_schema)
+    try:
+        with train_txt.open("w", encoding="utf-8") as fh:
+            for text, labels in _labelled_batches(sources):
+                keep = text.is_not_null() & (text.str.strip_chars() != "")
+                counts["skip"]["no text"] += int((~keep & labels.is_not_null()).sum())
+                counts["skip"]["no label"] += int(labels.is_null().sum())
+                keep = keep & labels.is_not_null()
+                is_test = pl.Series(rng.random(len(text)) < params.test_fraction)
+                prepared = prepare_training_text(text)
+                full = LABEL_PREFIX + labels
+                train = keep & ~is_test
+                test = keep & is_test
+                lines = (full.filter(train) + " " + prepared.filter(train)).to_list()
+                if lines:
+                    fh.write("\n".join(lines) + "\n")
+                counts["train"].update(dict(full.filter(train).value_counts().iter_rows()))
+                t_lab, t_text = full.filter(test), text.filter(test)
+                counts["test"].update(dict(t_lab.value_counts().iter_rows()))
+                if len(t_lab):
+                    writer.write_table(
+                        pa.table(
+                            {
+                                "label": t_lab.to_arrow().cast(pa.string()),
+                                "text": t_text.to_arrow().cast(pa.large_string()),
+                            },
+                            schema=test_schema,
+                        )
+                    )
+    finally:
+        writer.close()
+    counts["skip"] = Counter({k: v for k, v in counts["skip"].items() if v})
+    return counts
+
+
+def _labelled_batches(sources: _Sources):
+    """(text, label) batches as Polars Series; labels without the prefix."""
+    if sources.input is not None:
+        assert sources.label_column is not None
+        ds = open_dataset(sources.input)
+        for batch in ds.iter_batches(columns=["text", sources.label_column]):
+            text = _text_series(batch.column(0))
+            labels = _as_labels(batch.column(1)).str.strip_prefix(LABEL_PREFIX)
+            yield text, labels
+        return
+    for ds_path, label in sources.labelled:
+        for batch in open_dataset(ds_path).iter_batches(columns=["text"]):
+            text = _text_series(batch.column(0))
+            yield text, pl.Series("v", [label] * len(text), dtype=pl.String)
+
+
+def _text_series(col: pa.Array) -> pl.Series:
+    s = pl.Series("t", col)
+    return s if s.dtype == pl.String else pl.Series("t", [None] * len(s), dtype=pl.String)
+
+
+def _fmt_counts(c: Counter[str]) -> str:
+    return ", ".join(f"{k.removeprefix(LABEL_PREFIX)} {v}" for k, v in sorted(c.items()))
+
+
+# --------------------------------------------------------------------------- train and test
+
+
+def _train(train_txt: Path, out: Path, p: TrainParams, workers: int | None) -> None:
+    import fasttext
+
+    from curate.executor import default_workers
+
+    try:
+        model = fasttext.train_supervised(
+            input=str(train_txt),
+            epoch=p.epoch,
+            lr=p.lr,
+            wordNgrams=p.word_ngrams,
+            dim=p.dim,
+            bucket=p.bucket,
+            minCount=p.min_count,
+            loss=p.loss,
+            seed=p.seed,
+            thread=workers or default_workers(),
+            verbose=0,
+        )
+    except (ValueError, RuntimeError, MemoryError) as exc:
+        raise CurateError(f"fastText training failed: {' '.join(str(exc).split())}") from None
+    model.save_model(str(out))
+
+
+def _evaluate(model_path: Path, test_pq: Path, positive: str) -> tuple[dict[str, Any], list[str]]:
+    """Held-out precision/recall/F1/accuracy at P(positive) ≥ 0.5, and ROC AUC."""
+    from curate.score.fasttext import forget_models, load_model, predict_labels
+
+    model = load_model(model_path)
+    scores: list[np.ndarray] = []
+    truth: list[np.ndarray] = []
+    pf = pq.ParquetFile(test_pq)
+    for batch in pf.iter_batches(batch_size=10_000):
+        probs = predict_labels(model, batch.column(1), [positive])[positive]
+        scores.append(np.nan_to_num(probs.to_numpy(zero_copy_only=False), nan=0.0))
+        truth.append(np.asarray(batch.column(0).to_pylist(), dtype=object) == positive)
+    forget_models()
+    s = np.concatenate(scores) if scores else np.zeros(0)
+    y = np.concatenate(truth).astype(bool) if truth else np.zeros(0, bool)
+    return binary_metrics(y, s)
+
+
+def binary_metrics(y: np.ndarray, s: np.ndarray) -> tuple[dict[str, Any], list[str]]:
+    """Precision, recall, F1, accuracy at `THRESHOLD`, and ROC AUC (None when undefined)."""
+    warnings: list[str] = []
+    pred = s >= THRESHOLD
+    tp = int((pred & y).sum())
+    fp = int((pred & ~y).sum())
+    fn = int((~pred & y).sum())
+    n = len(y)
+    precision = tp / (tp + fp) if tp + fp else None
+    recall = tp / (tp + fn) if tp + fn else None
+    f1 = (
+        2 * precision * recall / (precision + recall)
+        if precision is not None and recall is not None and precision + recall > 0
+        else None
+    )
+    auc = roc_auc(y, s)
+    if n == 0:
+        warnings.append("the held-out split is empty: raise --test-fraction or add documents")
+    elif auc is None:
+        warnings.append("the held-out split holds one label only: AUC is undefined")
+    metrics = {
+        "threshold": THRESHOLD,
+        "test_documents": n,
+        "test_positive": int(y.sum()),
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "accuracy": float((pred == y).mean()) if n else None,
+        "auc": auc,
+    }
+    return metrics, warnings
+
+
+def roc_auc(y: np.ndarray, s: np.ndarray) -> float | None:
+    """ROC AUC by the rank-sum formula (ties get their average rank)."""
+    n1 = int(y.sum())
+    n0 = len(y) - n1
+    if n1 == 0 or n0 == 0:
+        return None
+    order = np.argsort(s, kind="mergesort")
+    sorted_s = s[order]
+    ranks = np.empty(len(s), dtype=np.float64)
+    starts = np.flatnonzero(np.concatenate([[True], sorted_s[1:] != sorted_s[:-1]]))
+    ends = np.concatenate([starts[1:], [len(s)]])
+    avg = (starts + ends + 1) / 2.0  # 1-based average rank of each tie group
+    ranks[order] = np.repeat(avg, ends - starts)
+    return float((ranks[y].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
