@@ -34,6 +34,7 @@ from curate.provenance.manifest import (
     parse_date,
 )
 from curate.provenance.measure import (
+    NO_SOURCE,
     Measurements,
     SourceMeasure,
     declared_window,
@@ -908,9 +909,26 @@ _DATASET_FUNCS = {
 
 
 def _dataset_findings(ctx: _Ctx, declared: dict[str, dict], names: list[str]) -> None:
+    if not declared:
+        ctx.add(
+            "MISSING",
+            "error",
+            1,
+            None,
+            "no sources are declared; pass --sources sources.toml (or ingest with --sources)",
+        )
     for name in names:
         m = ctx.ms.per_source.get(name)
-        if name not in declared:
+        if name == NO_SOURCE:
+            ctx.add(
+                "UNDECLARED_SOURCE",
+                "error",
+                1,
+                name,
+                f"{m.rows if m else 0:,} documents have no `source` column; ingest them with "
+                "`curate ingest --source NAME` and declare NAME in sources.toml",
+            )
+        elif name not in declared:
             ctx.add(
                 "UNDECLARED_SOURCE",
                 "error",
