@@ -35,21 +35,24 @@ def _probe_table(k: int) -> np.ndarray:
     return rng.integers(0, k, size=(_PROBES, k), dtype=np.int64)
 
 
-def signatures(hashes: np.ndarray, offsets: np.ndarray, k: int) -> np.ndarray:
-    """K-value signatures (uint32 [docs, K]) of documents given by their shingle hashes.
+def signatures(hashes: np.ndarray, doc: np.ndarray, ndocs: int, k: int) -> np.ndarray:
+    """K-value signatures (uint32 [docs, K]) from shingle hashes and their documents.
 
-    A document without shingles gets a row of EMPTY (it is never banded).
+    The hashes are already well mixed (splitmix64 output): the low bits pick the bin,
+    the high 31 bits are the value. A document without shingles gets a row of EMPTY
+    (it is never banded).
     """
-    ndocs = len(offsets) - 1
     sig = np.full(ndocs * k, EMPTY, dtype=np.uint32)
     if len(hashes):
-        doc = np.repeat(np.arange(ndocs, dtype=np.int64), np.diff(offsets))
-        h = mix64(hashes ^ np.uint64(0x2545F4914F6CDD1D))
-        key = doc * k + (h % np.uint64(k)).astype(np.int64)
-        val = (h >> np.uint64(33)).astype(np.uint32)  # 31 bits: never equal to EMPTY
+        if k & (k - 1) == 0:
+            bins = (hashes & np.uint64(k - 1)).astype(np.int64)
+        else:
+            bins = (hashes % np.uint64(k)).astype(np.int64)
+        key = doc * k + bins
+        val = (hashes >> np.uint64(33)).astype(np.uint32)  # 31 bits: never equal to EMPTY
         np.minimum.at(sig, key, val)
     sig = sig.reshape(ndocs, k)
-    _densify(sig, np.diff(offsets) > 0)
+    _densify(sig, np.bincount(doc, minlength=ndocs) > 0)
     return sig
 
 

@@ -225,10 +225,10 @@ def signature_unit(job: SigJob) -> int:
         if k is None:
             cols.append(pa.array(np.zeros(batch.num_rows, np.int64)))
         else:
-            hashes, offsets = shingle_hashes(cps, opts.shingle)
-            n_sh = np.diff(offsets)
+            hashes, doc = shingle_hashes(cps, opts.shingle)
+            n_sh = np.bincount(doc, minlength=batch.num_rows).astype(np.int64)
             n_sh[nulls] = 0
-            sig = signatures(hashes, offsets, k)
+            sig = signatures(hashes, doc, batch.num_rows, k)
             cols.append(pa.array(n_sh, pa.int64()))
             cols.append(pa.FixedSizeListArray.from_arrays(pa.array(sig.ravel(), pa.uint32()), k))
         parts.append(pa.RecordBatch.from_arrays(cols, schema=schema))
@@ -318,8 +318,8 @@ def set_unit(job: SetJob) -> tuple[list[str], np.ndarray, np.ndarray]:
             continue
         sel = batch.filter(mask)
         cps, _ = prepare(sel.column(1), job.shingle.normalize)
-        hashes, offsets = shingle_hashes(cps, job.shingle)
-        sets, set_off = shingle_sets(hashes, offsets)
+        hashes, doc = shingle_hashes(cps, job.shingle)
+        sets, set_off = shingle_sets(hashes, doc, sel.num_rows)
         ids.extend(sel.column(0).cast(pa.string()).to_pylist())
         hs.append(sets)
         lens.append(np.diff(set_off))

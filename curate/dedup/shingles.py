@@ -1,32 +1,35 @@
 """Shingles of a batch of documents, as 64-bit hashes, without a loop per document.
 
 Word shingles are n-grams of `\\w+` tokens of the normalised text; character
-shingles are n-grams of code points of the normalised text with whitespace
-collapsed (the definitions of the Debian near-duplicate ground truth). A document
-with fewer tokens than n has one shingle, all its tokens; a document with none has
-no shingles and is never a near duplicate (exact dedup still sees it).
+shingles are n-grams of code points of the normalised text (the definitions of the
+Debian near-duplicate ground truth). A document with fewer tokens than n has one
+shingle, all its tokens; a document with none has no shingles and is never a near
+duplicate (exact dedup still sees it).
 
-Token bytes are hashed by Polars (xxh3 in Rust, two seeds folded into one 64-bit
-value), and n-grams are combined with NumPy: a multiply-add of the n token hashes
-by fixed odd constants, then a splitmix64 finalizer. Polars only promises stable
-hashes within one version, so its version is part of the signature cache's key.
+Shingle hashing is polynomial over code points with prefix sums (mod 2^64): one
+multiply and one cumulative sum over the batch give the hash of *any* slice
+(a token, a whole document) in O(1), so tokens and documents are hashed without
+touching their characters again. Token hashes are then finalised by splitmix64 and
+n-grams combined by a multiply-add of n token hashes with fixed odd constants and
+another splitmix64. Everything is NumPy and depends on no library's hash function,
+so signatures cached by one version of curate's dependencies stay valid.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
-import polars as pl
 import pyarrow as pa
 
-from curate.dedup.text import CodePoints, decode, normalize, normalize_texts, slices_as_binary
-from curate.dedup.text import word_spans as _word_spans
+from curate.dedup.text import CodePoints, decode, normalize, normalize_texts, word_spans
 
-HASH_SCHEME = f"oph1/polars-{pl.__version__}"
+HASH_SCHEME = "oph1/poly64"
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
-_SEEDS = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F)
+_BASES = (0x100000001B3 * 2 + 1, 0x9E3779B97F4A7C15)  # odd, so invertible mod 2^64
+_POW: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
 
 @dataclass(frozen=True)
@@ -55,14 +58,41 @@ def mix64(x: np.ndarray) -> np.ndarray:
 
 def _consts(n: int) -> np.ndarray:
     rng = np.random.default_rng(0x5EED)
-    return rng.integers(1, 2**63, size=n, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    return rng.integers(1, 2**62, size=n, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
 
 
-def hash_binary(values: pa.Array) -> np.ndarray:
-    """A 64-bit hash of every binary value (stable within one Polars version)."""
-    s = pl.Series(values)
-    a = s.hash(seed=_SEEDS[0]).to_numpy()
-    return a
+def _powers(base: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(base^j, base^-j) mod 2^64 for j < n, grown and kept per process."""
+    have = _POW.get(base)
+    if have is None or len(have[0]) < n:
+        size = max(n, 1 << 20, 2 * len(have[0]) if have else 0)
+        inv = pow(base, -1, 1 << 64)
+        with np.errstate(over="ignore"):
+            p = np.full(size, base, dtype=np.uint64)
+            p[0] = 1
+            np.multiply.accumulate(p, out=p)
+            q = np.full(size, inv, dtype=np.uint64)
+            q[0] = 1
+            np.multiply.accumulate(q, out=q)
+        have = _POW[base] = (p, q)
+    return have
+
+
+class SliceHasher:
+    """Hashes of arbitrary [start, end) slices of one code-point array, in O(1) each."""
+
+    def __init__(self, cp: np.ndarray, base: int = _BASES[0]) -> None:
+        n = len(cp)
+        self.pow, self.inv = _powers(base, n + 1)
+        self.prefix = np.zeros(n + 1, dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            terms = np.add(cp, 1, dtype=np.uint64)
+            np.multiply(terms, self.pow[:n], out=terms)
+            np.cumsum(terms, out=self.prefix[1:])
+
+    def __call__(self, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            return (self.prefix[ends] - self.prefix[starts]) * self.inv[starts]
 
 
 def prepare(texts: pa.Array, cfg_normalize: tuple[str, ...]) -> tuple[CodePoints, np.ndarray]:
@@ -71,82 +101,85 @@ def prepare(texts: pa.Array, cfg_normalize: tuple[str, ...]) -> tuple[CodePoints
     return normalize(cps, cfg_normalize), nulls
 
 
-def _ngrams(units: np.ndarray, counts: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """n-gram hashes of per-document unit hashes; returns (hashes, shingles per doc)."""
-    ndocs = len(counts)
+def _ngrams(
+    units: np.ndarray, unit_doc: np.ndarray, counts: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """n-gram hashes of per-document unit hashes: (hashes, document of each hash)."""
     total = len(units)
-    offsets = np.zeros(ndocs + 1, dtype=np.int64)
-    np.cumsum(counts, out=offsets[1:])
     c = _consts(n)
-    per_doc = np.where(counts >= n, counts - n + 1, np.minimum(counts, 1)).astype(np.int64)
-    out_off = np.zeros(ndocs + 1, dtype=np.int64)
-    np.cumsum(per_doc, out=out_off[1:])
-    out = np.empty(int(out_off[-1]), dtype=np.uint64)
-    if total == 0:
-        return out, per_doc
+    parts, docs = [], []
     with np.errstate(over="ignore"):
-        m = max(total - n + 1, 0)
-        if m:
-            acc = np.zeros(m, dtype=np.uint64)
-            for k in range(n):
+        m = total - n + 1
+        if m > 0:
+            acc = units[:m] * c[0]
+            for k in range(1, n):
                 acc += units[k : k + m] * c[k]
-            # keep the windows that lie inside one document, at their place in it
-            doc_of = np.repeat(np.arange(ndocs), counts)[:m]
-            local = np.arange(m, dtype=np.int64) - offsets[doc_of]
-            inside = local <= counts[doc_of] - n
-            out[out_off[doc_of[inside]] + local[inside]] = acc[inside]
+            inside = unit_doc[:m] == unit_doc[n - 1 :]
+            parts.append(acc[inside])
+            docs.append(unit_doc[:m][inside])
         short = np.flatnonzero((counts > 0) & (counts < n))
         if len(short):
+            offsets = np.zeros(len(counts) + 1, dtype=np.int64)
+            np.cumsum(counts, out=offsets[1:])
             sacc = np.zeros(len(short), dtype=np.uint64)
-            starts = offsets[short]
+            first = offsets[short]
             for k in range(n - 1):
                 has = counts[short] > k
-                sacc[has] += units[starts[has] + k] * c[k]
-            out[out_off[short]] = sacc
-    return mix64(out), per_doc
+                sacc[has] += units[first[has] + k] * c[k]
+            parts.append(sacc)
+            docs.append(short)
+    if not parts:
+        return np.zeros(0, np.uint64), np.zeros(0, np.int64)
+    return mix64(np.concatenate(parts)), np.concatenate(docs).astype(np.int64)
 
 
 def shingle_hashes(cps: CodePoints, cfg: ShingleConfig) -> tuple[np.ndarray, np.ndarray]:
-    """(hashes, offsets): the shingle hashes of every document, in document order."""
+    """(hashes, doc): every shingle hash of the batch and the document it belongs to.
+
+    Hashes are grouped by nothing in particular; a document's shingle count is
+    `shingle_counts`.
+    """
     if cfg.shingle == "word":
-        starts, ends, doc = _word_spans(cps)
-        if len(starts):
-            units = hash_binary(slices_as_binary(cps.cp, starts, ends))[1::2]
-        else:
-            units = np.zeros(0, np.uint64)
+        starts, ends, doc = word_spans(cps)
+        units = mix64(SliceHasher(cps.cp)(starts, ends)) if len(starts) else np.zeros(0, np.uint64)
         counts = np.bincount(doc, minlength=cps.docs).astype(np.int64)
     else:
         counts = cps.lengths().astype(np.int64)
+        keep = np.ones(len(cps.cp), dtype=bool)
+        keep[cps.ends] = False  # the separators
         with np.errstate(over="ignore"):
-            units = mix64(cps.cp.astype(np.uint64) + np.uint64(0x100000))
-    hashes, per_doc = _ngrams(units, counts, cfg.ngram)
-    offsets = np.zeros(len(per_doc) + 1, dtype=np.int64)
-    np.cumsum(per_doc, out=offsets[1:])
-    return hashes, offsets
+            units = mix64(cps.cp[keep].astype(np.uint64) + np.uint64(0x100000))
+        doc = np.repeat(np.arange(cps.docs, dtype=np.int64), counts)
+    return _ngrams(units, doc, counts, cfg.ngram)
 
 
-def shingle_sets(hashes: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def shingle_counts(doc: np.ndarray, ndocs: int) -> np.ndarray:
+    return np.bincount(doc, minlength=ndocs).astype(np.int64)
+
+
+def shingle_sets(hashes: np.ndarray, doc: np.ndarray, ndocs: int) -> tuple[np.ndarray, np.ndarray]:
     """Sorted unique shingle hashes per document (the sets Jaccard is computed on)."""
-    ndocs = len(offsets) - 1
-    doc = np.repeat(np.arange(ndocs, dtype=np.int64), np.diff(offsets))
     order = np.lexsort((hashes, doc))
     h, d = hashes[order], doc[order]
     keep = np.ones(len(h), dtype=bool)
     keep[1:] = (h[1:] != h[:-1]) | (d[1:] != d[:-1])
     h, d = h[keep], d[keep]
-    new_off = np.zeros(ndocs + 1, dtype=np.int64)
-    np.cumsum(np.bincount(d, minlength=ndocs), out=new_off[1:])
-    return h, new_off
+    offsets = np.zeros(ndocs + 1, dtype=np.int64)
+    np.cumsum(np.bincount(d, minlength=ndocs), out=offsets[1:])
+    return h, offsets
 
 
 def exact_hashes(cps: CodePoints) -> tuple[np.ndarray, np.ndarray]:
-    """Two 64-bit hashes (128 bits) of every document's normalised text."""
-    starts, ends = cps.offsets[:-1], cps.offsets[1:]
-    values = pa.LargeBinaryArray.from_buffers(
-        pa.large_binary(),
-        cps.docs,
-        [None, pa.py_buffer(cps.offsets * 4), pa.py_buffer(cps.cp.view(np.uint8))],
+    """A 128-bit BLAKE2b digest of every document's normalised text, as two uint64.
+
+    A cryptographic hash here (not the polynomial one): an exact-duplicate decision
+    is final (no verification follows), so a collision must be out of reach even for
+    text built to collide. BLAKE2b runs at ~1 GB/s, a per-document call costs ~1 µs.
+    """
+    view = memoryview(np.ascontiguousarray(cps.cp).view(np.uint8))
+    digest = b"".join(
+        hashlib.blake2b(view[s * 4 : e * 4], digest_size=16).digest()
+        for s, e in zip(cps.starts.tolist(), cps.ends.tolist(), strict=True)
     )
-    s = pl.Series(values)
-    _ = starts, ends
-    return s.hash(seed=_SEEDS[0]).to_numpy(), s.hash(seed=_SEEDS[1]).to_numpy()
+    both = np.frombuffer(digest, dtype=np.uint64).reshape(-1, 2)
+    return both[:, 0].copy(), both[:, 1].copy()

@@ -112,92 +112,76 @@ def parse_normalize(spec: str | None) -> tuple[str, ...]:
 
 @dataclass
 class CodePoints:
-    """A batch of documents as one code-point array plus document offsets."""
+    """A batch of documents as one code-point array.
 
-    cp: np.ndarray  # uint32 code points of every document, concatenated
-    offsets: np.ndarray  # int64, len = docs + 1
+    Document i is `cp[starts[i]:ends[i]]`; every document is followed by a NUL
+    separator, so no word token and no n-gram window can run from one document into
+    the next without a per-character document index.
+    """
+
+    cp: np.ndarray  # uint32
+    starts: np.ndarray  # int64
+    ends: np.ndarray  # int64
 
     @property
     def docs(self) -> int:
-        return len(self.offsets) - 1
+        return len(self.starts)
 
     def lengths(self) -> np.ndarray:
-        return np.diff(self.offsets)
+        return self.ends - self.starts
 
 
 def decode(texts: pa.Array | pa.ChunkedArray) -> tuple[CodePoints, np.ndarray]:
-    """UTF-8 strings → code points; also a mask of null texts (they decode as empty)."""
-    if isinstance(texts, pa.ChunkedArray):
-        texts = texts.combine_chunks() if texts.num_chunks != 1 else texts.chunk(0)
-    if not pa.types.is_large_string(texts.type):
-        texts = texts.cast(pa.large_string())
-    n = len(texts)
-    nulls = np.zeros(n, bool)
-    if texts.null_count:
-        nulls = texts.is_null().to_numpy(zero_copy_only=False)
-    bufs = texts.buffers()
-    off = np.frombuffer(bufs[1], dtype=np.int64, count=texts.offset + n + 1)[texts.offset :]
-    start, end = int(off[0]), int(off[-1])
-    data = (
-        np.frombuffer(bufs[2], dtype=np.uint8)[start:end]
-        if bufs[2] is not None
-        else np.zeros(0, np.uint8)
-    )
-    byte_off = off - start
-    if nulls.any():  # a null's offsets span nothing, but be safe
-        byte_off = byte_off.copy()
-    if data.size == 0 or int(data.max()) < 0x80:
-        return CodePoints(data.astype(np.uint32), byte_off.astype(np.int64)), nulls
-    lead = (data & 0xC0) != 0x80
-    idx = np.flatnonzero(lead)
-    cp = data[idx].astype(np.uint32)
-    multi = np.flatnonzero(cp >= 0xC0)  # only multi-byte characters need assembling
-    if len(multi):
-        pad = np.concatenate([data, np.zeros(3, np.uint8)])
-        at = idx[multi]
-        b0 = cp[multi]
-        b1 = (pad[at + 1] & 0x3F).astype(np.uint32)
-        b2 = (pad[at + 2] & 0x3F).astype(np.uint32)
-        b3 = (pad[at + 3] & 0x3F).astype(np.uint32)
-        cp[multi] = np.where(
-            b0 < 0xE0,
-            ((b0 & 0x1F) << 6) | b1,
-            np.where(
-                b0 < 0xF0,
-                ((b0 & 0x0F) << 12) | (b1 << 6) | b2,
-                ((b0 & 0x07) << 18) | (b1 << 12) | (b2 << 6) | b3,
-            ),
-        )
-    char_off = np.searchsorted(idx, byte_off).astype(np.int64)
-    return CodePoints(cp, char_off), nulls
+    """UTF-8 strings → code points; also a mask of null texts (they decode as empty).
+
+    CPython's codecs do the decoding (UTF-8 → str → UTF-32), faster than any NumPy
+    formulation of UTF-8 we measured.
+    """
+    values = texts.to_pylist()
+    nulls = np.fromiter((t is None for t in values), dtype=bool, count=len(values))
+    if nulls.any():
+        values = ["" if t is None else t for t in values]
+    joined = "\0".join(values) + "\0"
+    cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    lens = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    starts = np.zeros(len(values), dtype=np.int64)
+    if len(values) > 1:
+        np.cumsum(lens[:-1] + 1, out=starts[1:])
+    return CodePoints(cp, starts, starts + lens), nulls
 
 
-def _doc_edges(offsets: np.ndarray, total: int) -> tuple[np.ndarray, np.ndarray]:
-    """Masks of the first and last character of every non-empty document."""
-    first = np.zeros(total, dtype=bool)
-    last = np.zeros(total, dtype=bool)
-    lens = np.diff(offsets)
-    ne = lens > 0
-    first[offsets[:-1][ne]] = True
-    last[offsets[1:][ne] - 1] = True
-    return first, last
+@lru_cache(maxsize=1)
+def _class_table() -> np.ndarray:
+    """One byte per code point: 1 word (`\\w`), 2 whitespace, 4 digit."""
+    _, word, space, digit = _tables()
+    return word.astype(np.uint8) | (space.astype(np.uint8) << 1) | (digit.astype(np.uint8) << 2)
 
 
-def _lookup(table: np.ndarray, cp: np.ndarray, default: object) -> np.ndarray:
-    """table[cp], with `default` (or cp itself, for None) above the table."""
-    if not len(cp) or int(cp.max()) < _TABLE_SIZE:
+def _gather(table: np.ndarray, cp: np.ndarray, big: bool, default: int | None) -> np.ndarray:
+    """table[cp]; above the table: `default`, or cp itself for None."""
+    if not big:
         return table[cp]
     small = cp < _TABLE_SIZE
     got = table[np.where(small, cp, 0)]
-    return np.where(small, got, cp if default is None else default)
+    return np.where(small, got, cp if default is None else default).astype(table.dtype)
 
 
-def _drop(cp: np.ndarray, offsets: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """cp[keep] and the documents' new offsets (few characters are ever dropped)."""
+def classes(cp: np.ndarray) -> np.ndarray:
+    """The class byte (see `_class_table`) of every code point."""
+    big = bool(len(cp)) and int(cp.max()) >= _TABLE_SIZE
+    return _gather(_class_table(), cp, big, 0)
+
+
+def _drop(cps: CodePoints, keep: np.ndarray) -> CodePoints:
+    """Keep only some characters (few are ever dropped); documents' bounds follow."""
     dropped = np.flatnonzero(~keep)
     if not len(dropped):
-        return cp, offsets
-    return cp[keep], offsets - np.searchsorted(dropped, offsets)
+        return cps
+    return CodePoints(
+        cps.cp[keep],
+        cps.starts - np.searchsorted(dropped, cps.starts),
+        cps.ends - np.searchsorted(dropped, cps.ends),
+    )
 
 
 def normalize(cps: CodePoints, steps: tuple[str, ...]) -> CodePoints:
@@ -206,35 +190,44 @@ def normalize(cps: CodePoints, steps: tuple[str, ...]) -> CodePoints:
     `whitespace` turns every run of whitespace into one space and drops leading and
     trailing whitespace (CLI.md); `punctuation` removes Unicode punctuation (P*);
     `digits` maps every digit to `0`. `nfkc` is applied before decoding (see
-    `normalize_texts`).
+    `normalize_texts`). Lower-casing maps code point by code point (Python's
+    `str.lower` per character), so a Greek final capital sigma becomes `σ`, not `ς`.
     """
-    lower_t, _, space_t, digit_t = _tables()
+    lower_t = _tables()[0]
     cp = cps.cp
-    offsets = cps.offsets
+    if not len(cp):
+        return cps
+    big = int(cp.max()) >= _TABLE_SIZE
     if "lower" in steps:
-        cp = _lookup(lower_t, cp, None)
+        cp = _gather(lower_t, cp, big, None)
+    cls = None
     if "digits" in steps:
-        cp = np.where(_lookup(digit_t, cp, False), np.uint32(0x30), cp)
+        cls = _gather(_class_table(), cp, big, 0)
+        cp = np.where(cls & 4, np.uint32(0x30), cp)
+    out = CodePoints(cp, cps.starts, cps.ends)
     if "punctuation" in steps:
-        cp, offsets = _drop(cp, offsets, ~_lookup(_punct_table(), cp, False))
-    if "whitespace" in steps and len(cp):
-        ws = _lookup(space_t, cp, False)
+        out = _drop(out, ~_gather(_punct_table(), out.cp, big, False))
+        cls = None
+    if "whitespace" in steps:
+        cp = out.cp
+        if cls is None:
+            cls = _gather(_class_table(), cp, big, 0)
+        ws = (cls & 2).astype(bool)
         prev = np.empty_like(ws)
         prev[0] = True
         prev[1:] = ws[:-1]
-        starts = offsets[:-1][np.diff(offsets) > 0]
-        prev[starts] = True  # whitespace at a document's start is dropped
+        prev[out.starts] = True  # whitespace at a document's start is dropped
         keep = ~ws | ~prev  # the first whitespace of a run stays, as one space
-        cp = np.where(ws, np.uint32(0x20), cp)
-        cp, offsets = _drop(cp, offsets, keep)
+        out = _drop(CodePoints(np.where(ws, np.uint32(0x20), cp), out.starts, out.ends), keep)
         # a run that ended a document left one trailing space: drop it
-        ends = offsets[1:][np.diff(offsets) > 0] - 1
-        trailing = ends[cp[ends] == 0x20]
+        nonempty = out.ends > out.starts
+        last = out.ends[nonempty] - 1
+        trailing = last[out.cp[last] == 0x20]
         if len(trailing):
-            keep = np.ones(len(cp), dtype=bool)
+            keep = np.ones(len(out.cp), dtype=bool)
             keep[trailing] = False
-            cp, offsets = _drop(cp, offsets, keep)
-    return CodePoints(np.ascontiguousarray(cp, dtype=np.uint32), offsets.astype(np.int64))
+            out = _drop(out, keep)
+    return CodePoints(np.ascontiguousarray(out.cp, dtype=np.uint32), out.starts, out.ends)
 
 
 def normalize_texts(texts: pa.Array, steps: tuple[str, ...]) -> pa.Array:
@@ -249,42 +242,15 @@ def normalize_texts(texts: pa.Array, steps: tuple[str, ...]) -> pa.Array:
 
 def word_spans(cps: CodePoints) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(start, end, doc) of every maximal run of `\\w` characters (a word token)."""
-    _, word_t, _, _ = _tables()
     cp = cps.cp
-    n = len(cp)
-    if n == 0:
+    if not len(cp):
         z = np.zeros(0, np.int64)
         return z, z, z
-    w = _lookup(word_t, cp, False)
-    first, last = _doc_edges(cps.offsets, n)
-    prev_w = np.empty_like(w)
-    prev_w[0] = False
-    prev_w[1:] = w[:-1]
-    prev_w &= ~first
-    next_w = np.empty_like(w)
-    next_w[-1] = False
-    next_w[:-1] = w[1:]
-    next_w &= ~last
-    starts = np.flatnonzero(w & ~prev_w)
-    ends = np.flatnonzero(w & ~next_w) + 1
-    doc = np.searchsorted(cps.offsets, starts, side="right") - 1
+    w = (classes(cp) & 1).astype(np.int8)
+    d = np.diff(w)
+    starts = np.flatnonzero(d == 1) + 1
+    if w[0]:
+        starts = np.concatenate([[0], starts])
+    ends = np.flatnonzero(d == -1) + 1  # the NUL after the last document closes every run
+    doc = np.searchsorted(cps.starts, starts, side="right") - 1
     return starts.astype(np.int64), ends.astype(np.int64), doc.astype(np.int64)
-
-
-def slices_as_binary(cp: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> pa.Array:
-    """Binary values over `cp`'s UTF-32 bytes for the given [start, end) slices.
-
-    Slices must be sorted and non-overlapping. The gaps between them are values too
-    (at even positions), so the array is built over the existing buffer without
-    copying a byte; the slices are the values at odd positions (1, 3, 5…).
-    """
-    total = len(cp)
-    bounds = np.empty(2 * len(starts) + 2, dtype=np.int64)
-    bounds[0] = 0
-    bounds[1:-1:2] = starts
-    bounds[2:-1:2] = ends
-    bounds[-1] = total
-    buf = pa.py_buffer(np.ascontiguousarray(cp, dtype=np.uint32).view(np.uint8))
-    return pa.LargeBinaryArray.from_buffers(
-        pa.large_binary(), len(bounds) - 1, [None, pa.py_buffer(bounds * 4), buf]
-    )
