@@ -349,7 +349,13 @@ def run_checks(spec: str | Path, rules: str | Path) -> CheckRun:
             df = pl.from_arrow(pa.Table.from_batches([batch]))
             assert isinstance(df, pl.DataFrame)
             for acc in accs.values():
-                acc.update(df.get_column(acc.check.column))  # type: ignore[arg-type]
+                try:
+                    acc.update(df.get_column(acc.check.column))  # type: ignore[arg-type]
+                except (pl.exceptions.PolarsError, NotImplementedError, TypeError) as exc:
+                    raise CurateError(
+                        f"{rules}: check {acc.check.index} ({acc.check.metric}): cannot be "
+                        f"computed on column `{acc.check.column}` ({' '.join(str(exc).split())})"
+                    ) from exc
             if dup and "text" in names:
                 t = df.get_column("text").drop_nulls()
                 dup_rows += len(t)
@@ -385,7 +391,47 @@ def run_checks(spec: str | Path, rules: str | Path) -> CheckRun:
     return CheckRun(ds.location, results)
 
 
+def _value_kind(t: pa.DataType) -> str | None:
+    """What Python type a `value`/`values` entry must have to compare with a column."""
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        t = t.value_type
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return "string"
+    if pa.types.is_boolean(t):
+        return "true or false"
+    if pa.types.is_integer(t):
+        return "integer"
+    if pa.types.is_floating(t):
+        return "number"
+    return None
+
+
+def _value_fits(kind: str, v: Any) -> bool:
+    if kind == "string":
+        return isinstance(v, str)
+    if kind == "true or false":
+        return isinstance(v, bool)
+    if kind == "integer":
+        return isinstance(v, int) and not isinstance(v, bool)
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
 def _validate_against_schema(c: Check, ds: Dataset, rules: str | Path) -> None:
+    where = f"{rules}: check {c.index} ({c.metric})"
+    if c.metric in ("share", "outside_fraction") and c.column in ds.column_names():
+        t = ds.schema.field(c.column).type
+        kind = _value_kind(t)
+        if kind is None:
+            raise CurateError(
+                f"{where}: column `{c.column}` is {t}; compare it with a `sql` check instead"
+            )
+        values = [c.params["value"]] if c.metric == "share" else c.params["values"]
+        bad = [v for v in values if not _value_fits(kind, v)]
+        if bad:
+            raise CurateError(
+                f"{where}: column `{c.column}` is {t}, so values must be of type {kind}; "
+                f"got {bad[0]!r}"
+            )
     if c.metric in NUMERIC_METRICS and c.column in ds.column_names():
         t = ds.schema.field(c.column).type
         if not (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t)):
