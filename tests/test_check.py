@@ -192,7 +192,7 @@ BAD_RULES = {
     'metric = "sql"\nquery = "SELEC nonsense"\nmax = 0': "(sql): query failed",
     'metric = "sql"\nquery = "SELECT id FROM data"\nmax = 0': "it returned 10 row(s)",
     'metric = "report_findings"\npath = "nope.json"\nmax = 0': "no such report.json",
-    'metric = "share"\ncolumn = "synthetic"\nvalue = "yes"\nmax = 1': "must be of type true or false",
+    'metric = "share"\ncolumn = "synthetic"\nvalue = "yes"\nmax = 1': "type true or false",
     'metric = "outside_fraction"\ncolumn = "lang"\nvalues = [1]\nmax = 1': "type string; got 1",
     'metric = "share"\ncolumn = "created"\nvalue = "2024"\nmax = 1': "with a `sql` check instead",
 }
