@@ -269,7 +269,7 @@ def _predict_vectorised(model: LoadedModel, s: pl.Series) -> np.ndarray:
         mult, bucket = np.uint64(116049371), np.uint64(model.bucket)
         with np.errstate(over="ignore"):
             for j in range(1, model.word_ngrams):
-                m = len(h) - j
+                m = len(signed) - j  # n-grams of j+1 tokens start at 0..m-1
                 if m <= 0:
                     break
                 same = doc[j:] == doc[:m]
@@ -282,13 +282,27 @@ def _predict_vectorised(model: LoadedModel, s: pl.Series) -> np.ndarray:
     hidden[nz] /= counts[nz, None]
     logits = hidden @ model.output_matrix.T.astype(np.float64)
     if model.loss == _LOSS_OVA:
-        probs = 1.0 / (1.0 + np.exp(-logits))
+        probs = _table_sigmoid(logits)
     else:
         logits -= logits.max(axis=1, keepdims=True)
         e = np.exp(logits)
         probs = e / e.sum(axis=1, keepdims=True)
     probs[~nz] = np.nan
     return probs
+
+
+def _table_sigmoid(x: np.ndarray) -> np.ndarray:
+    """fastText's sigmoid for `ova` models: a 512-step lookup table over [-8, 8].
+
+    Reproduced (rather than the exact sigmoid) so that scores equal fastText's own.
+    """
+    size, limit = 512, 8.0
+    table = 1.0 / (1.0 + np.exp(-(np.arange(size + 1) * 2 * limit / size - limit)))
+    idx = ((np.clip(x, -limit, limit) + limit) * size / limit / 2).astype(np.int64)
+    out = table[np.clip(idx, 0, size)]
+    out[x < -limit] = 0.0
+    out[x > limit] = 1.0
+    return out
 
 
 def _sum_rows(matrix: np.ndarray, ids: np.ndarray, counts: np.ndarray) -> np.ndarray:

@@ -230,7 +230,8 @@ def _word_signals(words: pl.DataFrame, n: int) -> pl.DataFrame:
         .group_by("row", "norm")
         .agg(pl.len().alias("c"))
         .with_columns((pl.col("c") / pl.col("c").sum().over("row")).alias("p"))
-        .group_by("row")
+        .sort("row", "c")  # a fixed summation order: the same bits with any thread count
+        .group_by("row", maintain_order=True)
         .agg((pl.col("p") * pl.col("p").log()).sum().abs().alias("q_unigram_entropy"))
         .collect()
     )
