@@ -490,11 +490,13 @@ def _progress(console: Any, label: str, units: int, unit_name: str = "shards") -
     return StepProgress(con, label=label, units=units, unit_name=unit_name)
 
 
-def _run_units(executor: Any, fn: Any, jobs: list[Any], console: Any, label: str) -> list[Any]:
+def _run_units(
+    executor: Any, fn: Any, jobs: list[Any], console: Any, label: str, unit_name: str = "shards"
+) -> list[Any]:
     """Run jobs through the executor with a progress bar; results in job order."""
     results: dict[int, Any] = {}
     index = {id(j): i for i, j in enumerate(jobs)}  # the executor yields our own job objects
-    with _progress(console, label, len(jobs)) as progress:
+    with _progress(console, label, len(jobs), unit_name) as progress:
         for job, res in executor.map_unordered(fn, jobs, on_progress=progress.tick):
             if isinstance(res, UnitFailed):
                 raise CurateError(
@@ -699,7 +701,7 @@ def dedup(
         # 4. candidate pairs, band by band
         t = time.monotonic()
         pjobs = [PairJob(b, tuple(j.out for j in bjobs)) for b in range(options.bands)]
-        got = _run_units(executor, pair_unit, pjobs, console, "dedup: candidates")
+        got = _run_units(executor, pair_unit, pjobs, console, "dedup: candidates", "bands")
         cand = np.concatenate(got) if got else np.zeros((0, 2), np.int64)
         if len(cand):
             cand = np.unique(cand, axis=0)
