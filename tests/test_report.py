@@ -136,6 +136,20 @@ def build(
     return out, src
 
 
+@pytest.fixture(scope="module")
+def base(tmp_path_factory) -> Path:
+    """One ingested dataset (web + forum) shared by the tests that only vary declarations."""
+    ds, _ = build(tmp_path_factory.mktemp("base"))
+    return ds
+
+
+def sources(tmp_path: Path, toml: str = TOML) -> Path:
+    """A sources.toml for `curate report --sources` (the dataset stays as ingested)."""
+    p = tmp_path / "sources.toml"
+    p.write_text(toml)
+    return p
+
+
 def annotate(
     ds_path: Path,
     out: Path,
@@ -240,8 +254,8 @@ def replace(toml: str, source: str, field: str, value: str) -> str:
 # --------------------------------------------------------------------------- the complete case
 
 
-def test_complete_declarations_pass_strict(tmp_path):
-    ds, src = build(tmp_path)
+def test_complete_declarations_pass_strict(base, tmp_path):
+    ds, src = base, sources(tmp_path)
     r = run("report", ds, "--sources", src, "--strict")
     assert r.exit_code == 0, r
     doc = report_json(ds, "--sources", src)
@@ -300,8 +314,8 @@ MISSING_FIELD = {
 
 
 @pytest.mark.parametrize("item", sorted(MISSING_FIELD))
-def test_a_field_left_out_makes_its_item_missing_and_strict_fail(tmp_path, item):
-    ds, src = build(tmp_path, without(TOML, "forum", *MISSING_FIELD[item]))
+def test_a_field_left_out_makes_its_item_missing_and_strict_fail(base, tmp_path, item):
+    ds, src = base, sources(tmp_path, without(TOML, "forum", *MISSING_FIELD[item]))
     doc = report_json(ds, "--sources", src)
     assert status(doc, item, "forum") == "missing"
     assert status(doc, item, "web") != "missing"
@@ -314,9 +328,9 @@ def test_a_field_left_out_makes_its_item_missing_and_strict_fail(tmp_path, item)
     assert "fail" in r.stderr
 
 
-def test_item3_ongoing_collection_without_estimate_is_a_warning(tmp_path):
+def test_item3_ongoing_collection_without_estimate_is_a_warning(base, tmp_path):
     toml = replace(TOML, "web", "collection_ongoing", "true")
-    ds, src = build(tmp_path, toml)
+    ds, src = base, sources(tmp_path, toml)
     doc = report_json(ds, "--sources", src)
     assert status(doc, 3, "web") == "measured"  # counts are always measured
     assert "notice: collection is ongoing" in doc["items"][9]["per_source"]["web"]["value"]
@@ -331,10 +345,10 @@ def test_item3_ongoing_collection_without_estimate_is_a_warning(tmp_path):
     assert "declared estimate 5,000" in doc["items"][2]["per_source"]["web"]["value"]
 
 
-def test_item4_missing_for_a_declared_source_without_description_or_documents(tmp_path):
+def test_item4_missing_for_a_declared_source_without_description_or_documents(base, tmp_path):
     books = WEB.replace("[sources.web]", "[sources.books]")
     toml = TOML + without(books, "books", "description", "labels")
-    ds, src = build(tmp_path, toml)
+    ds, src = base, sources(tmp_path, toml)
     doc = report_json(ds, "--sources", src)
     assert status(doc, 4, "books") == "missing"
     assert findings(doc, 1, "EMPTY_SOURCE")[0]["source"] == "books"
@@ -342,16 +356,16 @@ def test_item4_missing_for_a_declared_source_without_description_or_documents(tm
     assert doc["items"][2]["per_source"]["books"]["value"].startswith("0 documents")
 
 
-def test_item4_measured_without_a_description(tmp_path):
-    ds, src = build(tmp_path, without(TOML, "web", "description", "labels"))
+def test_item4_measured_without_a_description(base, tmp_path):
+    ds, src = base, sources(tmp_path, without(TOML, "web", "description", "labels"))
     doc = report_json(ds, "--sources", src)
     assert status(doc, 4, "web") == "measured"
     measured = doc["items"][3]["per_source"]["web"]["measured"]
     assert measured["modality"] == "text" and measured["length_chars"]["p50"] > 0
 
 
-def test_item9_missing_on_bare_parquet_without_declared_processing(tmp_path):
-    ds, src = build(tmp_path)
+def test_item9_missing_on_bare_parquet_without_declared_processing(base, tmp_path):
+    ds, src = base, sources(tmp_path)
     bare = tmp_path / "bare"
     bare.mkdir()
     for p in sorted(ds.glob("*.parquet")):
@@ -365,8 +379,8 @@ def test_item9_missing_on_bare_parquet_without_declared_processing(tmp_path):
     assert not findings(doc, 9, "NO_LINEAGE")
 
 
-def test_item9_lineage_steps_parameters_removed_rows_and_purposes(tmp_path):
-    ds, src = build(tmp_path)
+def test_item9_lineage_steps_parameters_removed_rows_and_purposes(base, tmp_path):
+    ds, src = base, sources(tmp_path)
     out = annotate(
         ds,
         tmp_path / "deduped",
@@ -394,9 +408,9 @@ def test_item9_lineage_steps_parameters_removed_rows_and_purposes(tmp_path):
 # --------------------------------------------------------------------------- contradicted
 
 
-def test_item1_source_in_data_but_not_declared(tmp_path):
+def test_item1_source_in_data_but_not_declared(base, tmp_path):
     toml = SYSTEM + WEB  # forum is ingested without its table: declare it only for ingest
-    ds, _ = build(tmp_path)
+    ds = base
     src = tmp_path / "only-web.toml"
     src.write_text(toml)
     doc = report_json(ds, "--sources", src)
@@ -408,8 +422,8 @@ def test_item1_source_in_data_but_not_declared(tmp_path):
     assert run("report", ds, "--sources", src, "--strict").exit_code == 1
 
 
-def test_item4_label_columns_without_declared_labels(tmp_path):
-    ds, src = build(tmp_path)
+def test_item4_label_columns_without_declared_labels(base, tmp_path):
+    ds, src = base, sources(tmp_path)
     out = annotate(ds, tmp_path / "labelled", {"label": (pa.string(), {}, "positive")})
     doc = report_json(out, "--sources", src)
     assert status(doc, 4, "web") == "contradicted"
@@ -417,9 +431,9 @@ def test_item4_label_columns_without_declared_labels(tmp_path):
     assert f["severity"] == "warning" and "label" in f["message"]
 
 
-def test_item5_public_domain_declared_but_cc_by_markers(tmp_path):
+def test_item5_public_domain_declared_but_cc_by_markers(base, tmp_path):
     toml = replace(TOML, "web", "public_domain", '"entirely"')
-    ds, src = build(tmp_path, toml)
+    ds, src = base, sources(tmp_path, toml)
     lic = pa.list_(pa.string())
     out = annotate(ds, tmp_path / "lic", {"license": (lic, {"w0": ["CC-BY-4.0"]}, [])})
     doc = report_json(out, "--sources", src)
@@ -430,8 +444,8 @@ def test_item5_public_domain_declared_but_cc_by_markers(tmp_path):
     assert status(doc, 5, "forum") == "consistent"  # measured markers, no contradiction
 
 
-def test_item5_declared_spdx_with_other_markers_is_a_warning(tmp_path):
-    ds, src = build(tmp_path)
+def test_item5_declared_spdx_with_other_markers_is_a_warning(base, tmp_path):
+    ds, src = base, sources(tmp_path)
     lic = pa.list_(pa.string())
     out = annotate(ds, tmp_path / "lic", {"license": (lic, {"f0": ["CC-BY-SA-4.0"]}, [])})
     doc = report_json(out, "--sources", src)
@@ -439,23 +453,23 @@ def test_item5_declared_spdx_with_other_markers_is_a_warning(tmp_path):
     assert f["source"] == "forum" and f["severity"] == "warning" and "25.0%" in f["message"]
 
 
-def test_item5_unknown_is_an_honest_warning(tmp_path):
-    ds, src = build(tmp_path, replace(TOML, "web", "trademark", '"unknown"'))
+def test_item5_unknown_is_an_honest_warning(base, tmp_path):
+    ds, src = base, sources(tmp_path, replace(TOML, "web", "trademark", '"unknown"'))
     doc = report_json(ds, "--sources", src)
     assert findings(doc, 5, "UNKNOWN")[0]["severity"] == "warning"
     assert run("report", ds, "--sources", src, "--strict").exit_code == 0
     assert run("report", ds, "--sources", src, "--fail-on", "warning").exit_code == 1
 
 
-def test_item6_licensed_kind_but_not_acquired(tmp_path):
-    ds, src = build(tmp_path, replace(TOML, "forum", "acquisition", '"none"'))
+def test_item6_licensed_kind_but_not_acquired(base, tmp_path):
+    ds, src = base, sources(tmp_path, replace(TOML, "forum", "acquisition", '"none"'))
     doc = report_json(ds, "--sources", src)
     assert status(doc, 6, "forum") == "contradicted"
     assert findings(doc, 6, "CONTRADICTED")[0]["severity"] == "error"
 
 
-def test_item7_none_declared_but_pii_columns_count_emails(tmp_path):
-    ds, src = build(tmp_path)
+def test_item7_none_declared_but_pii_columns_count_emails(base, tmp_path):
+    ds, src = base, sources(tmp_path)
     out = annotate(ds, tmp_path / "pii", {"pii_email": (pa.int64(), {"f1": 2}, 0)})
     doc = report_json(out, "--sources", src)
     assert status(doc, 7, "forum") == "contradicted"
@@ -483,8 +497,11 @@ def test_item7_sampled_scan_when_no_pii_columns(tmp_path):
     assert findings(doc, 7, "CONTRADICTED")[0]["severity"] == "error"
 
 
-def test_item7_present_redacted_needs_a_redaction_step(tmp_path):
-    ds, src = build(tmp_path, replace(TOML, "web", "personal_information", '"present-redacted"'))
+def test_item7_present_redacted_needs_a_redaction_step(base, tmp_path):
+    ds, src = (
+        base,
+        sources(tmp_path, replace(TOML, "web", "personal_information", '"present-redacted"')),
+    )
     doc = report_json(ds, "--sources", src)
     assert status(doc, 7, "web") == "contradicted"
     assert "no `curate pii --redact` step" in findings(doc, 7, "CONTRADICTED")[0]["message"]
@@ -498,15 +515,15 @@ def test_item7_present_redacted_needs_a_redaction_step(tmp_path):
     assert status(doc, 7, "web") == "consistent"
 
 
-def test_item7_unrecognised_declaration_is_reported_as_written(tmp_path):
-    ds, src = build(tmp_path, replace(TOML, "web", "personal_information", '"some"'))
+def test_item7_unrecognised_declaration_is_reported_as_written(base, tmp_path):
+    ds, src = base, sources(tmp_path, replace(TOML, "web", "personal_information", '"some"'))
     doc = report_json(ds, "--sources", src)
     assert status(doc, 7, "web") == "declared"
     assert findings(doc, 7, "UNRECOGNISED_VALUE")[0]["severity"] == "warning"
 
 
-def test_item10_documents_dated_after_collection_end(tmp_path):
-    ds, src = build(tmp_path, replace(TOML, "web", "collection_end", "2024-03-31"))
+def test_item10_documents_dated_after_collection_end(base, tmp_path):
+    ds, src = base, sources(tmp_path, replace(TOML, "web", "collection_end", "2024-03-31"))
     doc = report_json(ds, "--sources", src)
     assert status(doc, 10, "web") == "contradicted"
     (f,) = findings(doc, 10, "CONTRADICTED")
@@ -520,9 +537,9 @@ def test_item10_documents_dated_after_collection_end(tmp_path):
     assert findings(doc, 10, "CONTRADICTED")[0]["severity"] == "warning"
 
 
-def test_item10_dates_before_start_count_only_when_created_means_collected(tmp_path):
+def test_item10_dates_before_start_count_only_when_created_means_collected(base, tmp_path):
     toml = replace(TOML, "web", "collection_start", "2024-03-01")
-    ds, src = build(tmp_path, toml)
+    ds, src = base, sources(tmp_path, toml)
     doc = report_json(ds, "--sources", src)
     assert "dated before" in findings(doc, 10, "CONTRADICTED")[0]["message"]
     src.write_text(replace(toml, "web", "created_means", '"published"'))
@@ -530,8 +547,8 @@ def test_item10_dates_before_start_count_only_when_created_means_collected(tmp_p
     assert not findings(doc, 10, "CONTRADICTED")
 
 
-def test_item11_first_used_after_release_or_before_collection(tmp_path):
-    ds, src = build(tmp_path, replace(TOML, "web", "first_used", "2026-07-01"))
+def test_item11_first_used_after_release_or_before_collection(base, tmp_path):
+    ds, src = base, sources(tmp_path, replace(TOML, "web", "first_used", "2026-07-01"))
     doc = report_json(ds, "--sources", src)
     assert status(doc, 11, "web") == "contradicted"
     assert "after system.release_date" in findings(doc, 11, "CONTRADICTED")[0]["message"]
@@ -540,8 +557,8 @@ def test_item11_first_used_after_release_or_before_collection(tmp_path):
     assert "before collection_start" in findings(doc, 11, "CONTRADICTED")[0]["message"]
 
 
-def test_item12_detected_synthetic_share_contradicts_a_false_declaration(tmp_path):
-    ds, src = build(tmp_path)
+def test_item12_detected_synthetic_share_contradicts_a_false_declaration(base, tmp_path):
+    ds, src = base, sources(tmp_path)
     out = annotate(
         ds,
         tmp_path / "syn",
@@ -560,8 +577,8 @@ def test_item12_detected_synthetic_share_contradicts_a_false_declaration(tmp_pat
     assert run("report", out, "--sources", src, "--strict").exit_code == 0
 
 
-def test_item12_synthetic_without_generator(tmp_path):
-    ds, src = build(tmp_path, replace(TOML, "web", "synthetic", "true"))
+def test_item12_synthetic_without_generator(base, tmp_path):
+    ds, src = base, sources(tmp_path, replace(TOML, "web", "synthetic", "true"))
     doc = report_json(ds, "--sources", src)
     assert status(doc, 12, "web") == "missing"
     assert "generator" in findings(doc, 12, "MISSING")[0]["message"]
@@ -570,9 +587,9 @@ def test_item12_synthetic_without_generator(tmp_path):
 # --------------------------------------------------------------------------- waivers, strict
 
 
-def test_a_waiver_acknowledges_a_finding_until_it_expires(tmp_path):
+def test_a_waiver_acknowledges_a_finding_until_it_expires(base, tmp_path):
     toml = without(TOML, "forum", "first_used")
-    ds, src = build(tmp_path, toml)
+    ds, src = base, sources(tmp_path, toml)
     until = (dt.date.today() + dt.timedelta(days=30)).isoformat()
     src.write_text(
         toml
@@ -592,8 +609,8 @@ def test_a_waiver_acknowledges_a_finding_until_it_expires(tmp_path):
     assert run("report", ds, "--sources", src, "--strict").exit_code == 1
 
 
-def test_a_waiver_must_name_reason_owner_and_expiry(tmp_path):
-    ds, src = build(tmp_path)
+def test_a_waiver_must_name_reason_owner_and_expiry(base, tmp_path):
+    ds, src = base, sources(tmp_path)
     src.write_text(TOML + '\n[waivers]\n"7:web" = { reason = "ok" }\n')
     r = run("report", ds, "--sources", src)
     assert r.exit_code == 2
@@ -602,8 +619,8 @@ def test_a_waiver_must_name_reason_owner_and_expiry(tmp_path):
     assert 'key must be "ITEM:SOURCE"' in run("report", ds, "--sources", src).stderr
 
 
-def test_strict_exit_codes(tmp_path):
-    ds, src = build(tmp_path)
+def test_strict_exit_codes(base, tmp_path):
+    ds, src = base, sources(tmp_path)
     bad = tmp_path / "bad.toml"
     bad.write_text(replace(TOML, "web", "first_used", '"last spring"'))
     r = run("report", ds, "--sources", bad, "--strict")
@@ -623,9 +640,9 @@ def test_strict_exit_codes(tmp_path):
     )
 
 
-def test_an_exempt_system_passes_strict_with_one_statement(tmp_path):
+def test_an_exempt_system_passes_strict_with_one_statement(base, tmp_path):
     toml = SYSTEM + 'exemption = "national-security"\n' + without(WEB, "web", "owner", "origin")
-    ds, src = build(tmp_path, toml + FORUM)
+    ds, src = base, sources(tmp_path, toml + FORUM)
     doc = report_json(ds, "--sources", src)
     assert doc["exempt"] is True
     assert {i["overall"] for i in doc["items"]} == {"n/a"}
@@ -636,8 +653,8 @@ def test_an_exempt_system_passes_strict_with_one_statement(tmp_path):
 # --------------------------------------------------------------------------- outputs
 
 
-def _full_dataset(tmp_path: Path) -> tuple[Path, Path]:
-    ds, src = build(tmp_path)
+def _full_dataset(tmp_path: Path, base: Path) -> tuple[Path, Path]:
+    ds, src = base, sources(tmp_path)
     out = annotate(
         ds,
         tmp_path / "clean",
@@ -664,9 +681,9 @@ OUTPUTS = {
 }
 
 
-def test_writes_every_output_and_report_json_follows_its_schema(tmp_path):
+def test_writes_every_output_and_report_json_follows_its_schema(base, tmp_path):
     jsonschema = pytest.importorskip("jsonschema")
-    ds, src = _full_dataset(tmp_path)
+    ds, src = _full_dataset(tmp_path, base)
     r = run("report", ds, "--sources", src, "-o", tmp_path / "report")
     assert r.exit_code == 0, r
     assert {p.name for p in (tmp_path / "report").iterdir()} == OUTPUTS
@@ -686,10 +703,10 @@ def test_writes_every_output_and_report_json_follows_its_schema(tmp_path):
     assert "## Appendix: declarations as given" in md
 
 
-def test_report_html_is_one_self_contained_page_with_charts(tmp_path):
+def test_report_html_is_one_self_contained_page_with_charts(base, tmp_path):
     from html.parser import HTMLParser
 
-    ds, src = _full_dataset(tmp_path)
+    ds, src = _full_dataset(tmp_path, base)
     assert run("report", ds, "--sources", src, "-o", tmp_path / "r").exit_code == 0
     page = (tmp_path / "r" / "report.html").read_text()
 
@@ -727,9 +744,9 @@ def test_report_html_is_one_self_contained_page_with_charts(tmp_path):
     assert "✗ missing" not in page
 
 
-def test_dataset_card_yaml_front_matter(tmp_path):
+def test_dataset_card_yaml_front_matter(base, tmp_path):
     yaml = pytest.importorskip("yaml")
-    ds, src = _full_dataset(tmp_path)
+    ds, src = _full_dataset(tmp_path, base)
     assert run("report", ds, "--sources", src, "-o", tmp_path / "r").exit_code == 0
     card = (tmp_path / "r" / "README.md").read_text()
     assert card.startswith("---\n")
@@ -745,9 +762,9 @@ def test_dataset_card_yaml_front_matter(tmp_path):
     assert "## Training data documentation (California AB 2013" in card
 
 
-def test_croissant_is_valid(tmp_path):
+def test_croissant_is_valid(base, tmp_path):
     mlc = pytest.importorskip("mlcroissant")
-    ds, src = _full_dataset(tmp_path)
+    ds, src = _full_dataset(tmp_path, base)
     assert run("report", ds, "--sources", src, "-o", tmp_path / "r").exit_code == 0
     path = tmp_path / "r" / "croissant.json"
     doc = json.loads(path.read_text())
@@ -766,8 +783,8 @@ def test_croissant_is_valid(tmp_path):
     assert len(rows) == 10
 
 
-def test_eu_summary_and_top_domains_of_crawled_sources(tmp_path):
-    ds, src = _full_dataset(tmp_path)
+def test_eu_summary_and_top_domains_of_crawled_sources(base, tmp_path):
+    ds, src = _full_dataset(tmp_path, base)
     toml = TOML.replace(
         "[sources.web]", '[system.eu]\nsme = false\nprovider_contact = "x@y"\n\n[sources.web]'
     )
@@ -790,8 +807,8 @@ def test_eu_summary_and_top_domains_of_crawled_sources(tmp_path):
     assert "**2.3 Data crawled and scraped from online sources:** Yes" in md
 
 
-def test_output_folder_rules(tmp_path):
-    ds, src = build(tmp_path)
+def test_output_folder_rules(base, tmp_path):
+    ds, src = base, sources(tmp_path)
     out = tmp_path / "r"
     assert run("report", ds, "--sources", src, "-o", out).exit_code == 0
     assert run("report", ds, "--sources", src, "-o", out).exit_code == 0  # our own: replaced
