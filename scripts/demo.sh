@@ -1,12 +1,25 @@
 #!/usr/bin/env bash
-# The demo pipeline over sample_data/: every step of curate joins it as it is built.
+# The demo pipeline over sample_data/: ingest → filter → dedup → score → tag-synthetic
+# → pii → report → check. Every output folder is a dataset you can open with `curate stats`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=${1:-demo}
+out=demo
 rm -rf "$out"
-curate ingest sample_data/crawl.warc.gz --source sample-crawl --sources sample_data/sources.toml \
-  -o "$out/raw" --rejected "$out/raw-rejected"
-curate ingest sample_data/forum.jsonl.gz --source sample-forum --sources sample_data/sources.toml \
-  --text-field body --id-field post_id --url-field thread_url --created-field posted_at \
-  -o "$out/raw" --append --rejected "$out/raw-forum-rejected"
-curate stats "$out/raw"
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*" >&2; "$@"; }
+
+step curate ingest sample_data/crawl.warc.gz --source sample-crawl \
+  --sources sample_data/sources.toml -o "$out/raw" --rejected "$out/raw-rejected"
+step curate ingest sample_data/forum.jsonl.gz --source sample-forum \
+  --sources sample_data/sources.toml --text-field body --id-field post_id \
+  --url-field thread_url --created-field posted_at -o "$out/raw" --append
+step curate filter "$out/raw" -o "$out/filtered" --preset fineweb --lang en,de,fr,es,ru,zh \
+  --rejected "$out/filtered-rejected"
+step curate dedup "$out/filtered" -o "$out/deduped" --clusters "$out/clusters" \
+  --rejected "$out/duplicates"
+step curate score "$out/deduped" -o "$out/scored"
+step curate tag-synthetic "$out/scored" -o "$out/tagged"
+step curate pii "$out/tagged" -o "$out/clean" --redact email,phone,ip
+step curate stats "$out/clean"
+step curate report "$out/clean" --sources sample_data/sources.toml -o "$out/report"
+step curate check "$out/clean" --rules sample_data/checks.toml --junit "$out/checks.xml"
+echo "report: $out/report/report.html  dataset card: $out/report/README.md" >&2
