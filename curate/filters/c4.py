@@ -62,6 +62,7 @@ class C4(Family):
         kept: list[str] = []
         removed = 0
         why: Counter[str] = Counter()  # added to the totals only if the document is kept
+        kept_words: list[str] = []  # tokens of the rewritten text, so it is not re-tokenized
         for line in units:
             line = line.strip()
             words = line.split()
@@ -94,16 +95,21 @@ class C4(Family):
                 why["c4_lines_removed_policy"] += 1
                 removed += 1
                 continue
+            line_words = tok.words(line)
             if self.min_num_sentences != -1:
-                sentences += tok.count_sentences(line) if self.split_paragraph else 1
+                sentences += tok.count_sentences(line, line_words) if self.split_paragraph else 1
             kept.append(line)
+            kept_words.extend(line_words)
         if sentences < self.min_num_sentences:
             return "too_few_sentences"
         doc.c4_lines_removed = removed
         stats.update(why)
         stats["c4_lines_removed"] += removed
         stats["c4_lines_kept"] += len(kept)
-        doc.set_text(("\n" if self.split_paragraph else " ").join(kept).strip())
+        new = ("\n" if self.split_paragraph else " ").join(kept).strip()
+        if new != doc.text:
+            # Joining lines with newlines (whitespace) cannot merge or split tokens.
+            doc.set_text(new, words=kept_words)
         return None
 
     def annotations(self, doc: Doc) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from curate.filters.base import Family
-from curate.filters.text import Doc
+from curate.filters.text import Doc, has_alpha
 
 STOP_WORDS = ("the", "be", "to", "of", "and", "that", "have", "with")
 
@@ -94,7 +94,7 @@ class GopherQuality(Family):
             if ends / nl > self.max_ellipsis_lines_ratio:
                 return "ellipsis_lines"
         if self.max_non_alpha_words_ratio:
-            alpha = sum(1 for t in tokens if any(c.isalpha() for c in t))
+            alpha = sum(map(has_alpha, tokens))
             if alpha / n < self.max_non_alpha_words_ratio:
                 return "alpha_words"
         if self.min_stop_words:

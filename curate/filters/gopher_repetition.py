@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from itertools import accumulate, compress
 from typing import ClassVar
 
 from curate.filters.base import Family
@@ -46,31 +47,38 @@ def top_ngram_chars(tokens: list[str], n: int) -> int:
     return (sum(map(len, gram)) + n - 1) * count
 
 
-def duplicate_ngram_chars(tokens: list[str], n: int) -> int:
+def duplicate_ngram_chars(
+    tokens: list[str], n: int, joined: str | None = None, offs: list[int] | None = None
+) -> int:
     """Greedy walk: a key seen before adds its length and jumps n tokens ahead.
 
     Keys are tokens concatenated *without* separator (so `ab`+`c` equals `a`+`bc`),
-    sliced out of one joined string rather than re-joined at each position.
+    sliced out of one joined string (`joined`, `offs`: pass them to share the work
+    between the n's). Only positions whose key occurs more than once can change the
+    total, so the walk visits just those: a position is skipped when an earlier jump
+    covered it, else its key counts if an earlier visited position had it. That is
+    the same total as stepping through every position.
     """
-    joined = "".join(tokens)
-    offs = [0]
-    total = 0
-    for t in tokens:
-        total += len(t)
-        offs.append(total)
-    last = len(tokens) - n
+    if joined is None or offs is None:
+        joined = "".join(tokens)
+        offs = list(accumulate(map(len, tokens), initial=0))
+    keys = [joined[a:b] for a, b in zip(offs, offs[n:], strict=False)]
+    counts = Counter(keys)
+    if len(counts) == len(keys):
+        return 0
+    dup = {k for k, c in counts.items() if c > 1}
     seen: set[str] = set()
-    add = seen.add
     repeated = 0
-    i = 0
-    while i <= last:
-        key = joined[offs[i] : offs[i + n]]
+    nxt = 0  # first position not covered by a jump
+    for p in compress(range(len(keys)), map(dup.__contains__, keys)):
+        if p < nxt:
+            continue
+        key = keys[p]
         if key in seen:
             repeated += len(key)
-            i += n
+            nxt = p + n
         else:
-            add(key)
-            i += 1
+            seen.add(key)
     return repeated
 
 
@@ -128,7 +136,9 @@ class GopherRepetition(Family):
         for n, frac in self.top_n_grams:
             if len(tokens) >= n and top_ngram_chars(tokens, n) / size > frac:
                 return f"top_{n}_gram"
+        joined = "".join(tokens)
+        offs = list(accumulate(map(len, tokens), initial=0))
         for n, frac in self.dup_n_grams:
-            if len(tokens) >= n and duplicate_ngram_chars(tokens, n) / size > frac:
+            if len(tokens) >= n and duplicate_ngram_chars(tokens, n, joined, offs) / size > frac:
                 return f"duplicated_{n}_n_grams"
         return None

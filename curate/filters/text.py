@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from curate.filters.tokenizer import english
 
@@ -47,9 +48,16 @@ SYMBOLS: frozenset[str] = (
 )
 
 
+@lru_cache(maxsize=1 << 18)
 def is_word(token: str) -> bool:
-    """A token with at least one character outside the symbol set."""
+    """A token with at least one character outside the symbol set (cached: tokens repeat)."""
     return not SYMBOLS.issuperset(token)
+
+
+@lru_cache(maxsize=1 << 18)
+def has_alpha(token: str) -> bool:
+    """A token with at least one letter (`str.isalpha` per character, like datatrove)."""
+    return token.isalpha() or any(c.isalpha() for c in token)
 
 
 @dataclass
@@ -77,11 +85,12 @@ class Doc:
     @property
     def nonsymbol_words(self) -> list[str]:
         if self._nonsymbol is None:
-            self._nonsymbol = [w for w in self.words if is_word(w)]
+            self._nonsymbol = list(filter(is_word, self.words))
         return self._nonsymbol
 
-    def set_text(self, text: str) -> None:
+    def set_text(self, text: str, words: list[str] | None = None) -> None:
+        """Replace the text (C4); `words` are its tokens when the caller knows them."""
         if text != self.text:
             self.text = text
-            self._words = None
+            self._words = words
             self._nonsymbol = None

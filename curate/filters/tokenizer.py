@@ -18,6 +18,7 @@ import json
 import re
 import unicodedata
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 
 _DATA = Path(__file__).with_name("spacy_en.json")
@@ -42,44 +43,72 @@ class EnglishTokenizer:
                 continue  # whitespace specials only re-spell whitespace tokens
             self._patterns.setdefault(toks[0], []).append((tuple(toks), special))
         self.punct_chars: frozenset[str] = frozenset(d["punct_chars"])
+        self._punct_re = re.compile("[" + "".join(map(re.escape, sorted(self.punct_chars))) + "]")
         self._cache: dict[str, tuple[str, ...]] = {}
 
     # -- public -------------------------------------------------------------------------
 
     def words(self, text: str) -> list[str]:
-        """The non-whitespace tokens of `text`, in order (datatrove's `split_into_words`)."""
-        cache = self._cache
-        rules = self._rules
-        out: list[str] = []
-        append, extend = out.append, out.extend
-        for run in text.split():
-            toks = cache.get(run)
-            if toks is None:
-                # Fast path: no affix or infix rule splits a run of only letters or only
-                # digits (checked against spaCy on 334k distinct real-text runs); only a
-                # special case (`cannot`, `gonna`) can.
-                if (run.isalpha() or run.isdigit()) and run not in rules:
-                    append(run)
-                    continue
-                toks = self.run_tokens(run)
-            extend(toks)
-        return out
+        """The non-whitespace tokens of `text`, in order (datatrove's `split_into_words`).
+
+        Split, look up and flatten all happen in C (`str.split`, `map(dict.get)`,
+        `chain.from_iterable`); Python only runs for runs not seen before.
+        """
+        runs = text.split()
+        got = list(map(self._cache.get, runs))
+        if None in got:
+            rules = self._rules
+            for i, toks in enumerate(got):
+                if toks is None:
+                    run = runs[i]
+                    # Fast path: no affix or infix rule splits a run of only letters or
+                    # only digits (checked against spaCy on 334k distinct real-text
+                    # runs); only a special case (`cannot`, `gonna`) can.
+                    if (run.isalpha() or run.isdigit()) and run not in rules:
+                        toks = (run,)
+                        self._remember(run, toks)
+                    else:
+                        toks = self.run_tokens(run)
+                    got[i] = toks
+        return list(_flatten(got))
+
+    def _remember(self, run: str, toks: tuple[str, ...]) -> None:
+        if len(self._cache) >= _CACHE_MAX:
+            self._cache.clear()
+        self._cache[run] = toks
 
     def run_tokens(self, run: str) -> tuple[str, ...]:
         """Tokens of one whitespace-free run (cached)."""
         toks = self._cache.get(run)
         if toks is None:
             toks = self._tokenize_run(run)
-            if len(self._cache) >= _CACHE_MAX:
-                self._cache.clear()
-            self._cache[run] = toks
+            self._remember(run, toks)
         return toks
 
-    def count_sentences(self, line: str) -> int:
+    def count_sentences(self, line: str, words: list[str] | None = None) -> int:
         """Sentences spaCy's `Sentencizer` finds in `line` (C4's count, FILTERS.md §0.2).
 
         datatrove splits an empty text into one (empty) sentence, hence the minimum 1.
+        `words` may pass `self.words(line)` when the caller has it already.
         """
+        if self._punct_re.search(line) is None:
+            return 1  # no sentence-final mark: one sentence
+        if _ODD_SPACE.search(line) is None:
+            # Only single spaces between runs: no whitespace tokens, so the cached word
+            # tokens are exactly what the sentencizer walks.
+            punct = self.punct_chars
+            count = 0
+            seen_period = False
+            for t in words if words is not None else self.words(line):
+                in_punct = t in punct
+                if count == 0:
+                    count = 1
+                elif seen_period and not in_punct and not _is_punct(t):
+                    count += 1
+                    seen_period = False
+                if in_punct:
+                    seen_period = True
+            return max(1, count)
         return max(1, len(self.sentence_ends(line)))
 
     def sentence_ends(self, text: str) -> list[int]:
@@ -227,7 +256,10 @@ class EnglishTokenizer:
         return out
 
 
+_flatten = chain.from_iterable
 _RUNS = re.compile(r"\S+|\s+")
+# Whitespace that makes a spaCy whitespace token: leading, 2+ in a row, or not a space.
+_ODD_SPACE = re.compile(r"^\s|\s\s|[^\S ]|\s$")
 
 
 @lru_cache(maxsize=65536)
