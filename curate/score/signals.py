@@ -40,7 +40,9 @@ DUP_NGRAMS = (5, 6, 7, 8, 9, 10)
 
 _SENTENCE_END = r"[.!?…。！？]+[\"'”’)\]]*(?:\s|$)"
 _ENDS_WITH_SENTENCE_END = r"[.!?…。！？][\"'”’)\]]*\s*$"
-_EDGE_PUNCT = r"^\p{P}+|\p{P}+$"
+# stripped from both ends of a word to normalise it: ASCII punctuation and symbols
+# (string.punctuation) and the common typographic quotes, dashes and marks
+EDGE_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~“”‘’«»„‚‹›…–—¡¿·•"
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,9 @@ def _document_exprs() -> list[pl.Expr]:
         t.str.count_matches(r"\p{P}").cast(pl.Int64).alias("punct"),
         t.str.count_matches(r"[^\x00-\x7F]").cast(pl.Int64).alias("non_ascii"),
         t.str.count_matches(r"[{}]").cast(pl.Int64).alias("curly"),
+        # a match is a whole word: it starts at the word's first character and runs to its end
+        t.str.count_matches(r"\S*\p{L}\S*").cast(pl.Int64).alias("alpha_words"),
+        t.str.count_matches(r"\S*\p{Ll}\S*").cast(pl.Int64).alias("lower_words"),
     ]
 
 
@@ -173,6 +178,10 @@ def _doc_ratio_exprs() -> list[pl.Expr]:
         _ratio(pl.col("ws"), chars).alias("q_whitespace_fraction"),
         _ratio(pl.col("non_ascii"), chars).alias("q_non_ascii_fraction"),
         _ratio(pl.col("curly"), chars).alias("q_curly_bracket_fraction"),
+        _ratio(pl.col("alpha_words"), words).alias("q_alpha_word_fraction"),
+        _ratio(pl.col("alpha_words") - pl.col("lower_words"), words).alias(
+            "q_all_caps_word_fraction"
+        ),
     ]
 
 
@@ -183,17 +192,14 @@ def _words_frame(s: pl.Series) -> pl.DataFrame:
     """One row per word: its document (`row`), the word, its length, its normalised form."""
     df = pl.DataFrame({"t": s}).with_row_index("row")
     words = (
-        df.select(
-            pl.col("row"),
-            pl.col("t").str.replace_all(r"\s+", " ").str.strip_chars(" ").str.split(" "),
-        )
+        df.select(pl.col("row"), pl.col("t").str.extract_all(r"\S+"))
         .explode("t")
-        .filter(pl.col("t").is_not_null() & (pl.col("t") != ""))
+        .filter(pl.col("t").is_not_null())
         .rename({"t": "w"})
     )
     return words.with_columns(
         pl.col("w").str.len_chars().cast(pl.Int64).alias("len"),
-        pl.col("w").str.to_lowercase().str.replace_all(_EDGE_PUNCT, "").alias("norm"),
+        pl.col("w").str.to_lowercase().str.strip_chars(EDGE_PUNCTUATION).alias("norm"),
     )
 
 
@@ -205,23 +211,15 @@ def _per_row(frame: pl.DataFrame, n: int, columns: dict[str, pl.DataType]) -> pl
 
 
 def _word_signals(words: pl.DataFrame, n: int) -> pl.DataFrame:
-    w, norm = pl.col("w"), pl.col("norm")
+    norm = pl.col("norm")
     per = (
         words.lazy()
         .group_by("row")
         .agg(
             pl.len().alias("words"),
             norm.is_in(list(STOP_WORDS)).sum().alias("stop"),
-            norm.filter(norm != "").n_unique().alias("unique"),
-            w.str.contains(r"\p{L}").sum().alias("alpha"),
-            (w.str.contains(r"\p{L}") & ~w.str.contains(r"\p{Ll}")).sum().alias("caps"),
         )
-        .with_columns(
-            (pl.col("stop") / pl.col("words")).alias("q_stop_word_fraction"),
-            (pl.col("unique") / pl.col("words")).alias("q_unique_word_fraction"),
-            (pl.col("alpha") / pl.col("words")).alias("q_alpha_word_fraction"),
-            (pl.col("caps") / pl.col("words")).alias("q_all_caps_word_fraction"),
-        )
+        .with_columns((pl.col("stop") / pl.col("words")).alias("q_stop_word_fraction"))
         .collect()
     )
     entropy = (
@@ -232,18 +230,21 @@ def _word_signals(words: pl.DataFrame, n: int) -> pl.DataFrame:
         .with_columns((pl.col("c") / pl.col("c").sum().over("row")).alias("p"))
         .sort("row", "c")  # a fixed summation order: the same bits with any thread count
         .group_by("row", maintain_order=True)
-        .agg((pl.col("p") * pl.col("p").log()).sum().abs().alias("q_unigram_entropy"))
+        .agg(
+            (pl.col("p") * pl.col("p").log()).sum().abs().alias("q_unigram_entropy"),
+            pl.len().alias("unique"),
+        )
         .collect()
     )
-    per = per.join(entropy, on="row", how="left").with_columns(
-        pl.col("q_unigram_entropy").fill_null(0.0)
+    per = (
+        per.join(entropy, on="row", how="left")
+        .with_columns(pl.col("q_unigram_entropy").fill_null(0.0), pl.col("unique").fill_null(0))
+        .with_columns((pl.col("unique") / pl.col("words")).alias("q_unique_word_fraction"))
     )
     cols = {
         "q_stop_word_fraction": pl.Float64,
         "q_unique_word_fraction": pl.Float64,
         "q_unigram_entropy": pl.Float64,
-        "q_alpha_word_fraction": pl.Float64,
-        "q_all_caps_word_fraction": pl.Float64,
     }
     return _per_row(per, n, cols)
 
