@@ -232,3 +232,16 @@ def test_worker_processes_give_the_same_scores(tmp_path, model_path):
     assert run("score", shards, "-o", tmp_path / "one", *args, "--workers", "1").exit_code == 0
     assert run("score", shards, "-o", tmp_path / "two", *args, "--workers", "2").exit_code == 0
     assert read_rows(tmp_path / "one") == read_rows(tmp_path / "two")
+
+
+def test_quantised_models_score_through_fasttexts_predict(tmp_path):
+    from fasttext.FastText import _FastText
+
+    path = train_tiny(tmp_path / "m.bin")
+    model = _FastText(model_path=str(path))
+    model.quantize(input=str(path.with_suffix(".txt")), retrain=False, cutoff=0, dsub=2)
+    model.save_model(str(tmp_path / "m.ftz"))
+    ftz = ft.load_model(tmp_path / "m.ftz")
+    assert not ftz.vectorised
+    p = scored(ftz, ["river mill bread flour", "casino cheap loan", None], "__label__good")
+    assert p[0] > p[1] and np.isnan(p[2])
