@@ -272,3 +272,24 @@ def test_only_declared_reasons(family):
     for t in texts:
         r = fam.check(Doc(t), Counter())
         assert r is None or r in fam.reasons
+
+
+def test_fast_ngram_scores_equal_the_reference_walk():
+    import random
+
+    from curate.filters.gopher_repetition import (
+        NgramIndex,
+        duplicate_ngram_chars,
+        top_ngram_chars,
+    )
+
+    rng = random.Random(7)
+    for _ in range(300):
+        vocab = [
+            rng.choice(["a", "b", "ab", "c", "bc", "é", "日本"]) for _ in range(rng.randint(1, 6))
+        ]
+        tokens = [rng.choice(vocab) for _ in range(rng.randint(1, 50))]
+        index = NgramIndex(tokens)
+        for n in range(2, 11):
+            assert index.duplicate_chars(n) == duplicate_ngram_chars(tokens, n), (tokens, n)
+            assert index.top_chars(n) == top_ngram_chars(tokens, n), (tokens, n)

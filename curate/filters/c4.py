@@ -66,11 +66,15 @@ class C4(Family):
         for line in units:
             line = line.strip()
             words = line.split()
-            if self.max_word_length != -1 and any(len(w) > self.max_word_length for w in words):
+            if (
+                self.max_word_length != -1
+                and len(line) > self.max_word_length
+                and any(len(w) > self.max_word_length for w in words)
+            ):
                 why["c4_lines_removed_too_long_word"] += 1
                 removed += 1
                 continue
-            if self.remove_citations:
+            if self.remove_citations and "[" in line:
                 line = CITATION.sub("", line)
             if self.filter_no_terminal_punct and (
                 not line.endswith(END_PUNCTUATION) or line.endswith("...")

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from itertools import accumulate, compress
 from typing import ClassVar
+
+import numpy as np
 
 from curate.filters.base import Family
 from curate.filters.text import Doc
@@ -47,38 +48,122 @@ def top_ngram_chars(tokens: list[str], n: int) -> int:
     return (sum(map(len, gram)) + n - 1) * count
 
 
-def duplicate_ngram_chars(
-    tokens: list[str], n: int, joined: str | None = None, offs: list[int] | None = None
-) -> int:
+class NgramIndex:
+    """One document's tokens, prepared once for all the n-gram rules (n = 2 … 10).
+
+    Top n-grams: tokens become integer ids and each n-gram one int64 (exact while
+    vocabulary**n fits, else a 64-bit mix), counted with `np.unique` (C, not a Python
+    Counter). Duplicate n-grams: the key (tokens concatenated without separator) is a
+    64-bit polynomial hash of that substring of the joined text, from one prefix-sum
+    over its code points; equal keys have equal hashes, and a false match needs a
+    64-bit collision. Only positions whose hash repeats reach the Python walk.
+    """
+
+    _P = np.uint64(0x100000001B3)  # odd, so invertible modulo 2**64
+
+    def __init__(self, tokens: list[str]) -> None:
+        self.tokens = tokens
+        self.n = len(tokens)
+        vocab = {t: i for i, t in enumerate(dict.fromkeys(tokens))}
+        self.ids = np.fromiter(map(vocab.__getitem__, tokens), dtype=np.int64, count=self.n)
+        self.vocab_size = max(len(vocab), 1)
+        self.lens = np.fromiter(map(len, tokens), dtype=np.int64, count=self.n)
+        self.offs = np.concatenate(([0], np.cumsum(self.lens)))
+        self._hash: np.ndarray | None = None
+
+    def top_chars(self, n: int) -> int:
+        """`top_ngram_chars` computed on ids."""
+        m = self.n - n + 1
+        if m <= 0:
+            return 0
+        ids = self.ids
+        if self.vocab_size**n < 2**62:
+            key = ids[:m].copy()
+            for k in range(1, n):
+                key = key * self.vocab_size + ids[k : k + m]
+        else:
+            with np.errstate(over="ignore"):
+                key = ids[:m].astype(np.uint64)
+                for k in range(1, n):
+                    key = key * np.uint64(0x9E3779B97F4A7C15) + ids[k : k + m].astype(np.uint64)
+        uniq, first, counts = np.unique(key, return_index=True, return_counts=True)
+        best = counts.max()
+        start = int(first[counts == best].min())  # ties: the n-gram seen first
+        chars = int(self.offs[start + n] - self.offs[start]) + n - 1
+        return chars * int(best)
+
+    def _prefix(self) -> np.ndarray:
+        if self._hash is None:
+            joined = "".join(self.tokens)
+            cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+            with np.errstate(over="ignore"):
+                pw = np.cumprod(np.full(len(cps) + 1, self._P, dtype=np.uint64))
+                pw = np.concatenate(([np.uint64(1)], pw[:-1]))
+                inv = np.cumprod(np.full(len(cps) + 1, _inverse(self._P), dtype=np.uint64))
+                inv = np.concatenate(([np.uint64(1)], inv[:-1]))
+                h = np.concatenate(([np.uint64(0)], np.cumsum((cps + np.uint64(1)) * pw[:-1])))
+            self._hash = h
+            self._inv = inv
+        return self._hash
+
+    def duplicate_chars(self, n: int) -> int:
+        """`duplicate_ngram_chars` with hashed keys; the walk visits repeated keys only."""
+        m = self.n - n + 1
+        if m <= 0:
+            return 0
+        h = self._prefix()
+        a = self.offs[:m]
+        b = self.offs[n : n + m]
+        with np.errstate(over="ignore"):
+            key = (h[b] - h[a]) * self._inv[a]
+            key = key ^ (((b - a).astype(np.uint64)) * np.uint64(0xC2B2AE3D27D4EB4F))
+        uniq, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+        if len(uniq) == m:
+            return 0
+        positions = np.flatnonzero(counts[inverse] > 1).tolist()
+        keys = key.tolist()
+        lengths = (b - a).tolist()
+        seen: set[int] = set()
+        repeated = 0
+        nxt = 0
+        for p in positions:
+            if p < nxt:
+                continue
+            k = keys[p]
+            if k in seen:
+                repeated += lengths[p]
+                nxt = p + n
+            else:
+                seen.add(k)
+        return repeated
+
+
+def _inverse(p: np.uint64) -> np.uint64:
+    """Multiplicative inverse of an odd number modulo 2**64 (Newton's iteration)."""
+    x = int(p)
+    inv = 1
+    for _ in range(7):
+        inv = (inv * (2 - x * inv)) % (1 << 64)
+    return np.uint64(inv)
+
+
+def duplicate_ngram_chars(tokens: list[str], n: int) -> int:
     """Greedy walk: a key seen before adds its length and jumps n tokens ahead.
 
-    Keys are tokens concatenated *without* separator (so `ab`+`c` equals `a`+`bc`),
-    sliced out of one joined string (`joined`, `offs`: pass them to share the work
-    between the n's). Only positions whose key occurs more than once can change the
-    total, so the walk visits just those: a position is skipped when an earlier jump
-    covered it, else its key counts if an earlier visited position had it. That is
-    the same total as stepping through every position.
+    The reference definition (FILTERS.md §2), kept for tests; `NgramIndex` is the fast
+    path. Keys are tokens concatenated *without* separator (so `ab`+`c` equals `a`+`bc`).
     """
-    if joined is None or offs is None:
-        joined = "".join(tokens)
-        offs = list(accumulate(map(len, tokens), initial=0))
-    keys = [joined[a:b] for a, b in zip(offs, offs[n:], strict=False)]
-    counts = Counter(keys)
-    if len(counts) == len(keys):
-        return 0
-    dup = {k for k, c in counts.items() if c > 1}
     seen: set[str] = set()
     repeated = 0
-    nxt = 0  # first position not covered by a jump
-    for p in compress(range(len(keys)), map(dup.__contains__, keys)):
-        if p < nxt:
-            continue
-        key = keys[p]
+    i = 0
+    while i <= len(tokens) - n:
+        key = "".join(tokens[i : i + n])
         if key in seen:
             repeated += len(key)
-            nxt = p + n
+            i += n
         else:
             seen.add(key)
+            i += 1
     return repeated
 
 
@@ -133,12 +218,13 @@ class GopherRepetition(Family):
         if self.dup_line_char_frac and chars / size > self.dup_line_char_frac:
             return "dup_line_char_frac"
         tokens = doc.words
+        if not tokens:
+            return None
+        index = NgramIndex(tokens)
         for n, frac in self.top_n_grams:
-            if len(tokens) >= n and top_ngram_chars(tokens, n) / size > frac:
+            if index.top_chars(n) / size > frac:
                 return f"top_{n}_gram"
-        joined = "".join(tokens)
-        offs = list(accumulate(map(len, tokens), initial=0))
         for n, frac in self.dup_n_grams:
-            if len(tokens) >= n and duplicate_ngram_chars(tokens, n, joined, offs) / size > frac:
+            if index.duplicate_chars(n) / size > frac:
                 return f"duplicated_{n}_n_grams"
         return None
