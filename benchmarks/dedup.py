@@ -130,30 +130,35 @@ from datatrove.pipeline.dedup.minhash import MinhashConfig
 from datatrove.pipeline.readers import ParquetReader
 from datatrove.pipeline.writers import JsonlWriter
 
-src, work, workers, tasks = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-cfg = MinhashConfig()
-def reader():
-    return ParquetReader(src, glob_pattern="*.parquet", text_key="text", id_key="id")
-LocalPipelineExecutor(
-    pipeline=[reader(), MinhashDedupSignature(output_folder=str(work / "sigs"), config=cfg)],
-    tasks=tasks, workers=workers, logging_dir=str(work / "logs1"),
-).run()
-LocalPipelineExecutor(
-    pipeline=[MinhashDedupBuckets(input_folder=str(work / "sigs"),
-                                  output_folder=str(work / "buckets"), config=cfg)],
-    tasks=cfg.num_buckets, workers=workers, logging_dir=str(work / "logs2"),
-).run()
-LocalPipelineExecutor(
-    pipeline=[MinhashDedupCluster(input_folder=str(work / "buckets"),
-                                  output_folder=str(work / "remove"), config=cfg)],
-    tasks=1, workers=1, logging_dir=str(work / "logs3"),
-).run()
-LocalPipelineExecutor(
-    pipeline=[reader(), MinhashDedupFilter(input_folder=str(work / "remove"),
-              exclusion_writer=JsonlWriter(str(work / "removed"), compression=None)),
-              JsonlWriter(str(work / "kept"), compression=None)],
-    tasks=tasks, workers=workers, logging_dir=str(work / "logs4"),
-).run()
+def main():
+    src, work, workers, tasks = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    cfg = MinhashConfig()
+    def reader():
+        return ParquetReader(src, glob_pattern="*.parquet", text_key="text", id_key="id")
+    LocalPipelineExecutor(
+        pipeline=[reader(), MinhashDedupSignature(output_folder=str(work / "sigs"), config=cfg)],
+        tasks=tasks, workers=workers, logging_dir=str(work / "logs1"),
+    ).run()
+    LocalPipelineExecutor(
+        pipeline=[MinhashDedupBuckets(input_folder=str(work / "sigs"),
+                                      output_folder=str(work / "buckets"), config=cfg)],
+        tasks=cfg.num_buckets, workers=workers, logging_dir=str(work / "logs2"),
+    ).run()
+    LocalPipelineExecutor(
+        pipeline=[MinhashDedupCluster(input_folder=str(work / "buckets"),
+                                      output_folder=str(work / "remove"), config=cfg)],
+        tasks=1, workers=1, logging_dir=str(work / "logs3"),
+    ).run()
+    LocalPipelineExecutor(
+        pipeline=[reader(), MinhashDedupFilter(input_folder=str(work / "remove"),
+                  exclusion_writer=JsonlWriter(str(work / "removed"), compression=None)),
+                  JsonlWriter(str(work / "kept"), compression=None)],
+        tasks=tasks, workers=workers, logging_dir=str(work / "logs4"),
+    ).run()
+
+
+if __name__ == "__main__":
+    main()
 """
 
 PLAIN_IO = r"""
@@ -367,7 +372,7 @@ def run_datatrove(ds: Path, work: Path, workers: int, tasks: int) -> tuple[RunRe
     shutil.rmtree(dt, ignore_errors=True)
     res = run_measured(
         [peer_python(), script, ds, dt, workers, tasks], name="datatrove",
-        log=work / "datatrove.log",
+        log=work / "datatrove.log", timeout=3600,
     )  # fmt: skip
     removed: set[str] = set()
     for f in (dt / "removed").glob("*.jsonl"):

@@ -334,8 +334,9 @@ def test_whitespace_normalisation_matches_python():
     from curate.dedup.text import decode, normalize
 
     samples = ["  Hello \t\n World  ", "\u00a0x\u2003y\u3000", "", " ", "ÄÖÜ  ß", "a\r\nb"]
-    cps, _ = decode(pa.array(samples, pa.large_string()))
-    out = normalize(cps, ("lower", "whitespace"))
+    steps = ("lower", "whitespace")
+    cps, _ = decode(pa.array(samples, pa.large_string()), steps)
+    out = normalize(cps, steps)
     for i, t in enumerate(samples):
         got = "".join(map(chr, out.cp[out.starts[i] : out.ends[i]]))
         assert got == " ".join(t.lower().split())

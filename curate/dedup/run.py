@@ -334,16 +334,24 @@ def set_unit(job: SetJob) -> tuple[list[str], np.ndarray, np.ndarray]:
 def jaccard_pairs(
     pairs: np.ndarray, where: dict[int, tuple[int, int]], hashes: np.ndarray
 ) -> np.ndarray:
-    """True Jaccard of every pair, from sorted unique shingle sets (slices of `hashes`)."""
+    """True Jaccard of every pair, from sorted unique shingle sets (slices of `hashes`).
+
+    Both sets are sorted, so the intersection is counted with a binary search of the
+    smaller set in the larger one (no concatenation and re-sort per pair).
+    """
     out = np.empty(len(pairs), dtype=np.float64)
     for i, (a, b) in enumerate(pairs.tolist()):
         sa, ea = where[a]
         sb, eb = where[b]
+        if ea - sa > eb - sb:
+            sa, ea, sb, eb = sb, eb, sa, ea
         x, y = hashes[sa:ea], hashes[sb:eb]
-        if not len(x) or not len(y):
+        if not len(x):
             out[i] = 0.0
             continue
-        inter = len(np.intersect1d(x, y, assume_unique=True))
+        pos = np.searchsorted(y, x)
+        pos[pos == len(y)] = 0
+        inter = int(np.count_nonzero(y[pos] == x))
         out[i] = inter / (len(x) + len(y) - inter)
     return out
 

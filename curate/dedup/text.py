@@ -110,6 +110,13 @@ def parse_normalize(spec: str | None) -> tuple[str, ...]:
     return tuple(s for s in NORMALIZE_STEPS if s in parts)  # canonical order
 
 
+@lru_cache(maxsize=1)
+def _lower_class_table() -> np.ndarray:
+    """lower(c) | class(lower(c)) << 24: case folding and classes in one look-up."""
+    lower = _tables()[0]
+    return lower | (_class_table()[lower].astype(np.uint32) << 24)
+
+
 @dataclass
 class CodePoints:
     """A batch of documents as one code-point array.
@@ -122,6 +129,7 @@ class CodePoints:
     cp: np.ndarray  # uint32
     starts: np.ndarray  # int64
     ends: np.ndarray  # int64
+    cls: np.ndarray | None = None  # class byte of every code point, when known
 
     @property
     def docs(self) -> int:
@@ -131,16 +139,24 @@ class CodePoints:
         return self.ends - self.starts
 
 
-def decode(texts: pa.Array | pa.ChunkedArray) -> tuple[CodePoints, np.ndarray]:
+def decode(
+    texts: pa.Array | pa.ChunkedArray, steps: tuple[str, ...] = ()
+) -> tuple[CodePoints, np.ndarray]:
     """UTF-8 strings → code points; also a mask of null texts (they decode as empty).
 
     CPython's codecs do the decoding (UTF-8 → str → UTF-32), faster than any NumPy
-    formulation of UTF-8 we measured.
+    formulation of UTF-8 we measured. The per-string parts of `steps` happen here:
+    `nfkc`, and for `whitespace` the leading and trailing whitespace (`str.strip`
+    looks only at the ends; doing it on the array would cost a pass over everything).
     """
     values = texts.to_pylist()
     nulls = np.fromiter((t is None for t in values), dtype=bool, count=len(values))
     if nulls.any():
         values = ["" if t is None else t for t in values]
+    if "nfkc" in steps:
+        values = [unicodedata.normalize("NFKC", t) for t in values]
+    if "whitespace" in steps:
+        values = [t.strip() for t in values]
     joined = "\0".join(values) + "\0"
     cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
     lens = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
@@ -181,6 +197,7 @@ def _drop(cps: CodePoints, keep: np.ndarray) -> CodePoints:
         cps.cp[keep],
         cps.starts - np.searchsorted(dropped, cps.starts),
         cps.ends - np.searchsorted(dropped, cps.ends),
+        None if cps.cls is None else cps.cls[keep],
     )
 
 
@@ -189,55 +206,49 @@ def normalize(cps: CodePoints, steps: tuple[str, ...]) -> CodePoints:
 
     `whitespace` turns every run of whitespace into one space and drops leading and
     trailing whitespace (CLI.md); `punctuation` removes Unicode punctuation (P*);
-    `digits` maps every digit to `0`. `nfkc` is applied before decoding (see
-    `normalize_texts`). Lower-casing maps code point by code point (Python's
+    `digits` maps every digit to `0`. `nfkc` and the ends of `whitespace` are applied
+    while decoding (`decode(texts, steps)`). Lower-casing maps code point by code point (Python's
     `str.lower` per character), so a Greek final capital sigma becomes `σ`, not `ς`.
     """
-    lower_t = _tables()[0]
     cp = cps.cp
     if not len(cp):
         return cps
     big = int(cp.max()) >= _TABLE_SIZE
     if "lower" in steps:
-        cp = _gather(lower_t, cp, big, None)
-    cls = None
-    if "digits" in steps:
+        both = _gather(_lower_class_table(), cp, big, None)
+        if big:  # above the table: the code point itself, class 0
+            both = np.where(cp >= _TABLE_SIZE, cp, both)
+        cls = (both >> np.uint32(24)).astype(np.uint8)
+        cp = both & np.uint32(0xFFFFFF)
+    else:
         cls = _gather(_class_table(), cp, big, 0)
+    if "digits" in steps:
         cp = np.where(cls & 4, np.uint32(0x30), cp)
-    out = CodePoints(cp, cps.starts, cps.ends)
+        cls = np.where(cls & 4, _class_table()[0x30], cls).astype(np.uint8)
+    out = CodePoints(cp, cps.starts, cps.ends, cls)
     if "punctuation" in steps:
         out = _drop(out, ~_gather(_punct_table(), out.cp, big, False))
-        cls = None
     if "whitespace" in steps:
-        cp = out.cp
-        if cls is None:
-            cls = _gather(_class_table(), cp, big, 0)
+        cp, cls = out.cp, out.cls
+        assert cls is not None
         ws = (cls & 2).astype(bool)
         prev = np.empty_like(ws)
         prev[0] = True
         prev[1:] = ws[:-1]
         prev[out.starts] = True  # whitespace at a document's start is dropped
-        keep = ~ws | ~prev  # the first whitespace of a run stays, as one space
-        out = _drop(CodePoints(np.where(ws, np.uint32(0x20), cp), out.starts, out.ends), keep)
-        # a run that ended a document left one trailing space: drop it
-        nonempty = out.ends > out.starts
-        last = out.ends[nonempty] - 1
-        trailing = last[out.cp[last] == 0x20]
-        if len(trailing):
-            keep = np.ones(len(out.cp), dtype=bool)
-            keep[trailing] = False
-            out = _drop(out, keep)
-    return CodePoints(np.ascontiguousarray(out.cp, dtype=np.uint32), out.starts, out.ends)
-
-
-def normalize_texts(texts: pa.Array, steps: tuple[str, ...]) -> pa.Array:
-    """The Python-level part of normalisation (NFKC), needed before decoding."""
-    if "nfkc" not in steps:
-        return texts
-    return pa.array(
-        [None if t is None else unicodedata.normalize("NFKC", t) for t in texts.to_pylist()],
-        type=pa.large_string(),
-    )
+        keep = ~(ws & prev)  # the first whitespace of a run stays, as one space
+        cp = cp.copy() if cp is cps.cp else cp
+        cp[ws] = 0x20
+        out = _drop(CodePoints(cp, out.starts, out.ends, cls), keep)
+        if "punctuation" in steps:  # removed punctuation can leave a space at an end
+            nonempty = out.ends > out.starts
+            edge = np.concatenate([out.starts[nonempty], out.ends[nonempty] - 1])
+            edge = edge[out.cp[edge] == 0x20]
+            if len(edge):
+                keep = np.ones(len(out.cp), dtype=bool)
+                keep[edge] = False
+                out = _drop(out, keep)
+    return out
 
 
 def word_spans(cps: CodePoints) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -246,7 +257,8 @@ def word_spans(cps: CodePoints) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if not len(cp):
         z = np.zeros(0, np.int64)
         return z, z, z
-    w = (classes(cp) & 1).astype(np.int8)
+    cls = cps.cls if cps.cls is not None else classes(cp)
+    w = (cls & 1).view(np.int8) if cls.dtype == np.uint8 else (cls & 1).astype(np.int8)
     d = np.diff(w)
     starts = np.flatnonzero(d == 1) + 1
     if w[0]:
