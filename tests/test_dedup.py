@@ -235,6 +235,12 @@ def test_against_drops_what_the_old_corpus_has_and_reuses_its_signatures(tmp_pat
     assert "it was deduplicated with other shingling parameters (ngram 5 there vs 3 here" in (
         r.stderr
     )
+    r = run("dedup", new, "-o", tmp_path / "x2", "--against", tmp_path / "deduped", "--exact",
+            "--normalize", "none")  # fmt: skip
+    assert r.exit_code == 2 and "it was deduplicated with --normalize lower,whitespace" in r.stderr
+    r = run("dedup", new, "-o", tmp_path / "x3", "--against", tmp_path / "deduped", "--exact", "-q")
+    assert r.exit_code == 0, r
+    assert [x["id"] for x in read_rows(tmp_path / "x3")] == ["n1", "n3"]  # exact copies only
     # a dataset without a cache works too (its signatures are computed)
     r = run("dedup", new, "-o", tmp_path / "y", "--against", old, "-q")
     assert r.exit_code == 0, r
@@ -290,6 +296,17 @@ def test_bad_options_exit_2_with_one_line(tmp_path, args, message):
     assert r.exit_code == 2, r
     assert message in r.stderr
     assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_repeated_ids_and_empty_input(tmp_path):
+    pq.write_table(pa.table({"id": ["a", "a"], "text": ["x y", "z"]}), tmp_path / "d.parquet")
+    r = run("dedup", tmp_path / "d.parquet", "-o", tmp_path / "o")
+    assert r.exit_code == 2 and "id `a` appears more than once" in r.stderr
+    empty = pa.table({"id": pa.array([], pa.string()), "text": pa.array([], pa.string())})
+    pq.write_table(empty, tmp_path / "e.parquet")
+    r = run("dedup", tmp_path / "e.parquet", "-o", tmp_path / "oe", "--clusters", tmp_path / "c")
+    assert r.exit_code == 0, r
+    assert read_rows(tmp_path / "oe") == [] and read_rows(tmp_path / "c") == []
 
 
 def test_output_must_differ_from_input(tmp_path):

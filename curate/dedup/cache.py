@@ -112,6 +112,15 @@ def check_compatible(against: str, meta: dict[str, Any], spec: SignatureSpec) ->
     """True when `--against`'s cache can be reused; exit 2 when its shingling differs."""
     theirs = meta.get("spec", {})
     mine = spec.to_json()
+    if spec.num_perm is None:  # exact only: the normalisation is all that must agree
+        t_norm = (theirs.get("shingling") or {}).get("normalize")
+        if t_norm != mine["shingling"]["normalize"]:
+            raise CurateError(
+                f"--against {against}: it was deduplicated with --normalize "
+                f"{','.join(t_norm or []) or 'none'}, this run uses "
+                f"{','.join(mine['shingling']['normalize']) or 'none'}; use the same --normalize"
+            )
+        return theirs.get("scheme") == mine["scheme"]
     if theirs.get("shingling") != mine["shingling"] or (
         spec.num_perm is not None
         and theirs.get("num_perm") is not None

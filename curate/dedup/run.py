@@ -607,8 +607,11 @@ def dedup(
     if state.up_to_date:
         res = run_map(step, ds.location, out, rejected=rejected, workers=1, console=console)
         return DedupResult(res, {}, {})
+    # claim every output before the work, so a clash is reported before, not after, it
     if rejected is not None:
         DatasetWriter(rejected, step="dedup-rejected", params=params, overwrite=overwrite).begin()
+    if clusters is not None:
+        DatasetWriter(clusters, step="dedup-clusters", params=params, overwrite=overwrite).begin()
     small = ds.rows + (_rows_of(against) if against is not None else 0) < IN_PROCESS_BELOW
     executor = make_executor(1 if small else workers)
     times: dict[str, float] = {}
@@ -651,6 +654,7 @@ def dedup(
         c.end = g
     total = g
     n_against = colls[0].end if against is not None else 0
+    _check_unique_ids(colls[-1])
     hi_a, lo_a = (
         np.concatenate(hi or [[]]).astype(np.uint64),
         np.concatenate(lo or [[]]).astype(np.uint64),
@@ -764,6 +768,21 @@ def dedup(
     shutil.rmtree(work, ignore_errors=True)
     res.seconds = time.monotonic() - t0
     return DedupResult(res, facts, times)
+
+
+def _check_unique_ids(c: _Collection) -> None:
+    """Removal is by id, so ids must be unique (the dataset contract): check, exit 2."""
+    parts = [pl.from_arrow(cache.read_table(f, ["id"]).column("id")) for f in c.files]
+    if not parts:
+        return
+    ids = pl.concat(parts)
+    dup = ids.filter(ids.is_duplicated())
+    if len(dup):
+        raise CurateError(
+            f"{c.ds.location}: id `{dup[0]}` appears more than once ({len(dup.unique()):,} "
+            "ids repeated); dedup removes documents by id: make ids unique (curate ingest "
+            "does) and re-run"
+        )
 
 
 def _rows_of(spec: str | Path) -> int:
