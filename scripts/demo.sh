@@ -12,7 +12,8 @@ step curate ingest sample_data/crawl.warc.gz --source sample-crawl \
 step curate ingest sample_data/forum.jsonl.gz --source sample-forum \
   --sources sample_data/sources.toml --text-field body --id-field post_id \
   --url-field thread_url --created-field posted_at -o "$out/raw" --append
-step curate filter "$out/raw" -o "$out/filtered" --preset fineweb --lang en,de,fr,es,ru,zh \
+step curate filter "$out/raw" -o "$out/filtered" --preset fineweb --config sample_data/filters.toml \
+  --lang en,de,fr,es,ru,zh \
   --rejected "$out/filtered-rejected"
 step curate dedup "$out/filtered" -o "$out/deduped" --clusters "$out/clusters" \
   --rejected "$out/duplicates"
