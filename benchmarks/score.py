@@ -9,11 +9,15 @@ Input: the DCLM human-labelled web documents in
    * ``curate score IN -o OUT --workers W -q`` (the ``q_*`` signals only);
    * ``curate score IN -o OUT --no-signals --model M --column quality --workers W -q``;
    * datatrove (peer venv): ``ParquetReader -> FastTextClassifierFilter(M,
-     newline_replacement=" ") -> ParquetWriter`` under ``LocalPipelineExecutor(tasks=shards,
+     newline_replacement=" ") -> JsonlWriter(compression=None)`` under ``LocalPipelineExecutor(tasks=shards,
      workers=W)``. The filter keeps documents whose ``__label__1`` score is at least 0,
      so it annotates and keeps every document, like ``curate score`` (with no labels at
      all, datatrove 0.10.1 raises a TypeError); ``newline_replacement=" "`` makes it see the
      text curate sees (its default, ``""``, glues the words on either side of a newline).
+     Its ``ParquetWriter`` cannot write this output (datatrove 0.10.1): the label scores
+     land in ``metadata`` in probability order, so the struct's field order changes from
+     one document to the next and pyarrow refuses the second batch; hence JSONL, without
+     compression (so the writer costs as little as it can).
 
    The model M (the same file for both) is trained in a temp folder on the labelled
    documents themselves, by ``curate train-classifier`` with ``--dim 256 --bucket 2000000``
@@ -68,7 +72,7 @@ import sys
 from datatrove.executor import LocalPipelineExecutor
 from datatrove.pipeline.filters import FastTextClassifierFilter
 from datatrove.pipeline.readers import ParquetReader
-from datatrove.pipeline.writers import ParquetWriter
+from datatrove.pipeline.writers import JsonlWriter
 
 if __name__ == "__main__":  # required: the executor starts workers with forkserver
     input_dir, output_dir, logging_dir, model, tasks, workers = sys.argv[1:7]
@@ -76,7 +80,7 @@ if __name__ == "__main__":  # required: the executor starts workers with forkser
         pipeline=[
             ParquetReader(input_dir, glob_pattern="*.parquet"),
             FastTextClassifierFilter(model, keep_labels=("1", 0.0), newline_replacement=" "),
-            ParquetWriter(output_dir),
+            JsonlWriter(output_dir, compression=None),
         ],
         tasks=int(tasks),
         workers=int(workers),
@@ -163,16 +167,12 @@ def curate_scores(folder: Path, column: str) -> dict[str, float]:
 
 
 def datatrove_scores(folder: Path, label: str) -> dict[str, float]:
-    import pyarrow.parquet as pq
-
     out: dict[str, float] = {}
-    for p in sorted(folder.rglob("*.parquet")):
-        t = pq.read_table(p).to_pylist()
-        for row in t:
-            meta = row.get("metadata") or {}
-            if isinstance(meta, str):
-                meta = json.loads(meta)
-            out[row["id"]] = meta.get(label)
+    for p in sorted(folder.rglob("*.jsonl*")):
+        with open(p, encoding="utf-8") as fh:
+            for line in fh:
+                row = json.loads(line)
+                out[row["id"]] = (row.get("metadata") or {}).get(label)
     return out
 
 

@@ -28,6 +28,7 @@ worker; the cache is not).
 from __future__ import annotations
 
 import os
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,68 @@ def load_model(path: str | os.PathLike[str]) -> LoadedModel:
     return cached
 
 
+@dataclass(frozen=True)
+class ModelHeader:
+    """What a model file says about itself before its matrices: enough to check options."""
+
+    path: str
+    labels: list[str]
+    label_prefix: str = LABEL_PREFIX
+
+
+_MAGIC, _ARGS = 793712314, struct.Struct("<12id")
+_DICT = struct.Struct("<iiiqq")
+_ENTRY_TAIL = struct.Struct("<qb")
+
+
+def read_header(path: str | os.PathLike[str]) -> ModelHeader:
+    """The labels of a supervised model, read from its header without loading it.
+
+    A big model takes seconds and gigabytes to load; the parent process only needs the
+    labels to check `--label`, and each worker loads the model itself. The layout is
+    fastText's (`FastText::saveModel`): magic, version, the arguments, then the
+    dictionary's entries (word, count, type), labels last.
+    """
+    import mmap
+
+    p = Path(path)
+    if not p.is_file():
+        raise CurateError(
+            f"{path}: fastText model not found; pass the path of a .bin file to --model"
+        )
+    bad = CurateError(
+        f"{path}: not a fastText model (no fastText header); "
+        "pass a model saved by fastText or `curate train-classifier`"
+    )
+    with p.open("rb") as fh:
+        if p.stat().st_size < 8 + _ARGS.size + _DICT.size:
+            raise bad
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            magic, _version = struct.unpack_from("<ii", mm, 0)
+            if magic != _MAGIC:
+                raise bad
+            args = _ARGS.unpack_from(mm, 8)
+            if args[7] != 3:  # model_name::sup
+                raise CurateError(
+                    f"{path}: is a fastText word-vector model, not a classifier; "
+                    "pass a supervised model (one trained with labels)"
+                )
+            size, _nwords, nlabels, _ntokens, _prune = _DICT.unpack_from(mm, 8 + _ARGS.size)
+            pos = 8 + _ARGS.size + _DICT.size
+            labels: list[str] = []
+            for _ in range(size):
+                end = mm.find(b"\0", pos)
+                if end < 0:
+                    raise bad
+                _count, kind = _ENTRY_TAIL.unpack_from(mm, end + 1)
+                if kind == 1:
+                    labels.append(mm[pos:end].decode("utf-8", "replace"))
+                pos = end + 1 + _ENTRY_TAIL.size
+    if len(labels) != nlabels:
+        raise bad
+    return ModelHeader(str(path), labels)
+
+
 def forget_models() -> None:
     """Drop cached models (the parent process needs them only to check labels)."""
     _MODELS.clear()
@@ -129,14 +192,15 @@ def _load(path: str) -> LoadedModel:
         hashes = fnv1a(pa.array(words, pa.large_string()))
         model.vocab_tokens = pa.array(words, pa.large_string())
         model.vocab_hashes = hashes
-        model.input_matrix = np.asarray(ft.get_input_matrix(), dtype=np.float32)
-        model.output_matrix = np.asarray(ft.get_output_matrix(), dtype=np.float32)
+        # views of fastText's own matrices (its Python getters copy them: 2x the memory)
+        model.input_matrix = np.asarray(ft.f.getInputMatrix())
+        model.output_matrix = np.asarray(ft.f.getOutputMatrix())
         model.eos_id = int(ft.get_word_id(EOS))
         model.eos_hash = int(fnv1a(pa.array([EOS], pa.large_string()))[0])
     return model
 
 
-def resolve_label(model: LoadedModel, label: str) -> str:
+def resolve_label(model: LoadedModel | ModelHeader, label: str) -> str:
     """`hq` or `__label__hq` → the model's label; unknown → one-line error listing them."""
     full = label if label.startswith(model.label_prefix) else model.label_prefix + label
     if full not in model.labels:

@@ -118,10 +118,6 @@ def score(
                     f"--column {m.column}: the input already has a column `{m.column}`; "
                     "choose another name"
                 )
-    if workers != 1:
-        from curate.score.fasttext import forget_models
-
-        forget_models()  # workers load their own copy; the parent's would only use memory
     return run_map(step, source, output, workers=workers, overwrite=overwrite, console=console)
 
 
@@ -141,7 +137,7 @@ def resolve_models(
     models: list[str | Path], labels: list[str], columns: list[str], *, signals: bool
 ) -> list[ModelColumn]:
     """Pair `--model/--label/--column` by position and check each against its model."""
-    from curate.score.fasttext import load_model, resolve_label
+    from curate.score.fasttext import read_header, resolve_label
 
     if not models and not signals:
         raise CurateError("--no-signals leaves nothing to score; add --model PATH --column NAME")
@@ -159,9 +155,9 @@ def resolve_models(
     specs: list[ModelColumn] = []
     for i, (path, column) in enumerate(zip(models, columns, strict=True)):
         _check_column(column, seen)
-        model = load_model(path)
+        header = read_header(path)  # labels only: each worker loads the model itself
         label = labels[i] if labels else _card_label(Path(path))
-        full = resolve_label(model, label)
+        full = resolve_label(header, label)
         resolved = str(Path(path).resolve())
         specs.append(ModelColumn(resolved, full, column, _sha256(Path(path))))
     return specs
