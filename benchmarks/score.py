@@ -9,15 +9,15 @@ Input: the DCLM human-labelled web documents in
    * ``curate score IN -o OUT --workers W -q`` (the ``q_*`` signals only);
    * ``curate score IN -o OUT --no-signals --model M --column quality --workers W -q``;
    * datatrove (peer venv): ``ParquetReader -> FastTextClassifierFilter(M,
-     newline_replacement=" ") -> JsonlWriter(compression=None)`` under ``LocalPipelineExecutor(tasks=shards,
-     workers=W)``. The filter keeps documents whose ``__label__1`` score is at least 0,
-     so it annotates and keeps every document, like ``curate score`` (with no labels at
-     all, datatrove 0.10.1 raises a TypeError); ``newline_replacement=" "`` makes it see the
-     text curate sees (its default, ``""``, glues the words on either side of a newline).
-     Its ``ParquetWriter`` cannot write this output (datatrove 0.10.1): the label scores
-     land in ``metadata`` in probability order, so the struct's field order changes from
-     one document to the next and pyarrow refuses the second batch; hence JSONL, without
-     compression (so the writer costs as little as it can).
+     keep_labels=("1", 0.0), newline_replacement=" ") -> JsonlWriter(compression=None)``
+     under ``LocalPipelineExecutor(tasks=shards, workers=W)``. Keeping documents whose
+     ``__label__1`` score is at least 0 annotates and keeps every document, like
+     ``curate score`` (given no labels at all, datatrove 0.10.1 raises a TypeError);
+     ``newline_replacement=" "`` makes it see the text curate sees (its default, ``""``,
+     glues the words on either side of a newline together). Its ``ParquetWriter`` cannot
+     write this output: the label scores land in ``metadata`` in probability order, so
+     the struct's field order changes between documents and pyarrow refuses the second
+     batch; hence JSONL, uncompressed, the cheapest writer it has.
 
    The model M (the same file for both) is trained in a temp folder on the labelled
    documents themselves, by ``curate train-classifier`` with ``--dim 256 --bucket 2000000``
