@@ -723,7 +723,7 @@ def dedup(
 
         # 5. verify
         t = time.monotonic()
-        near_pairs = _verify(cand, options, colls, executor, console)
+        near_pairs = _verify(cand, options, colls, executor, console, nsh_a)
         facts["verified_pairs"] = int(len(near_pairs))
         times["verify"] = time.monotonic() - t
 
@@ -868,20 +868,36 @@ def _ids_of(colls: list[_Collection], g: np.ndarray) -> np.ndarray:
 
 
 def _verify(
-    cand: np.ndarray, options: DedupOptions, colls: list[_Collection], executor: Any, console: Any
+    cand: np.ndarray,
+    options: DedupOptions,
+    colls: list[_Collection],
+    executor: Any,
+    console: Any,
+    nsh: np.ndarray,
 ) -> np.ndarray:
     if not len(cand) or options.verify == "none":
         return cand
+    nodes = np.unique(cand.ravel())
+    sig = np.empty((len(nodes), options.num_perm), dtype=np.uint32)
+    for c, i, pos in _locate(colls, nodes):
+        local = nodes[pos] - c.base[i]
+        rows = local if c.select[i] is None else c.select[i][local]
+        sig[pos] = cache.sig_matrix(cache.read_table(c.files[i], ["sig"]), rows)
+    est = estimate_jaccard(
+        sig[np.searchsorted(nodes, cand[:, 0])], sig[np.searchsorted(nodes, cand[:, 1])]
+    )
     if options.verify == "estimate":
-        nodes = np.unique(cand.ravel())
-        sig = np.empty((len(nodes), options.num_perm), dtype=np.uint32)
-        for c, i, pos in _locate(colls, nodes):
-            local = nodes[pos] - c.base[i]
-            rows = local if c.select[i] is None else c.select[i][local]
-            sig[pos] = cache.sig_matrix(cache.read_table(c.files[i], ["sig"]), rows)
-        a = sig[np.searchsorted(nodes, cand[:, 0])]
-        b = sig[np.searchsorted(nodes, cand[:, 1])]
-        return cand[estimate_jaccard(a, b) >= options.threshold]
+        return cand[est >= options.threshold]
+    # Exact verification only for pairs whose estimate is not hopeless: a pair at the
+    # threshold t falls 6 standard deviations (sqrt(t(1-t)/m) each, m = K or fewer
+    # when a document has fewer shingles than bins) below it with probability ~1e-9,
+    # so such pairs are rejected without recomputing their shingles.
+    t = options.threshold
+    m = np.minimum(np.minimum(nsh[cand[:, 0]], nsh[cand[:, 1]]), options.num_perm)
+    margin = np.maximum(0.1, 6.0 * np.sqrt(t * (1.0 - t) / np.maximum(m, 1)))
+    cand = cand[est >= t - margin]
+    if not len(cand):
+        return cand
     nodes = np.unique(cand.ravel())
     ids = _ids_of(colls, nodes)
     id_to_g = dict(zip(ids.tolist(), nodes.tolist(), strict=True))
