@@ -75,11 +75,11 @@ from datatrove.pipeline.readers import ParquetReader
 from datatrove.pipeline.writers import JsonlWriter
 
 if __name__ == "__main__":  # required: the executor starts workers with forkserver
-    input_dir, output_dir, logging_dir, model, tasks, workers = sys.argv[1:7]
+    input_dir, output_dir, logging_dir, model, label, tasks, workers = sys.argv[1:8]
     LocalPipelineExecutor(
         pipeline=[
             ParquetReader(input_dir, glob_pattern="*.parquet"),
-            FastTextClassifierFilter(model, keep_labels=("1", 0.0), newline_replacement=" "),
+            FastTextClassifierFilter(model, keep_labels=(label, 0.0), newline_replacement=" "),
             JsonlWriter(output_dir, compression=None),
         ],
         tasks=int(tasks),
@@ -146,13 +146,20 @@ def run_curate(args: list[str], name: str, log: Path) -> RunResult:
 
 
 def run_datatrove(
-    tmp: Path, input_dir: Path, out: Path, model: Path, tasks: int, workers: int, name: str
+    tmp: Path,
+    input_dir: Path,
+    out: Path,
+    model: Path,
+    label: str,
+    tasks: int,
+    workers: int,
+    name: str,
 ) -> RunResult:
     script = tmp / "datatrove_score.py"
     script.write_text(DATATROVE_SCRIPT)
     logs = tmp / f"{name}-logs"
     env = {**PEER_ENV, "HF_HOME": str(tmp / "hf-home")}
-    cmd = [peer_python(), script, input_dir, out, logs, model, str(tasks), str(workers)]
+    cmd = [peer_python(), script, input_dir, out, logs, model, label, str(tasks), str(workers)]
     res = run_measured(cmd, name=name, log=tmp / f"{name}.log", env=env)
     if not res.ok:
         print(f"{name} failed (exit {res.returncode}):\n{res.tail()}")
@@ -176,6 +183,21 @@ def datatrove_scores(folder: Path, label: str) -> dict[str, float]:
     return out
 
 
+def train_model(args: argparse.Namespace, labelled: Path, tmp: Path) -> Path | None:
+    """A model of DCLM's classifier's shape, trained on the labelled documents (temp only)."""
+    model = tmp / "model" / "dclm_like.bin"
+    dim, bucket = ("100", "200000") if args.quick else ("256", "2000000")
+    train = [
+        "train-classifier", "--input", labelled, "--label-column", "label", "-o", model,
+        "--dim", dim, "--bucket", bucket, "--workers", str(args.workers), "-q",
+    ]  # fmt: skip
+    res = run_curate([str(a) for a in train], "train", tmp / "train.log")
+    if not res.ok:
+        return None
+    print(f"model: {model.stat().st_size / MB:,.0f} MB (dim {dim}, {bucket} buckets, bigrams)")
+    return model
+
+
 def throughput(args: argparse.Namespace, docs: list[dict], tmp: Path) -> None:
     corpus = tmp / "corpus"
     n_docs, n_bytes = stage_corpus(docs, args.repeat, args.shards, corpus)
@@ -185,16 +207,13 @@ def throughput(args: argparse.Namespace, docs: list[dict], tmp: Path) -> None:
     )
     labelled = tmp / "labelled.parquet"
     write_labelled(docs, labelled)
-    model = tmp / "model" / "dclm_like.bin"
-    dim, bucket = ("100", "200000") if args.quick else ("256", "2000000")
-    train = [
-        "train-classifier", "--input", labelled, "--label-column", "label", "-o", model,
-        "--dim", dim, "--bucket", bucket, "--workers", str(args.workers), "-q",
-    ]  # fmt: skip
-    res = run_curate([str(a) for a in train], "train", tmp / "train.log")
-    if not res.ok:
-        return
-    print(f"model: {model.stat().st_size / MB:,.0f} MB (dim {dim}, {bucket} buckets, bigrams)")
+    if args.model is not None:
+        model = args.model
+        print(f"model: {model} ({model.stat().st_size / MB:,.0f} MB, given with --model)")
+    else:
+        model = train_model(args, labelled, tmp)
+        if model is None:
+            return
     w = str(args.workers)
     runs: list[tuple[str, RunResult]] = []
     sig = run_curate(
@@ -203,7 +222,7 @@ def throughput(args: argparse.Namespace, docs: list[dict], tmp: Path) -> None:
         tmp / "sig.log",
     )
     runs.append(("curate score: q_* signals", sig))
-    ft_args = ["--no-signals", "--model", str(model), "--column", "quality"]
+    ft_args = ["--no-signals", "--model", str(model), "--label", args.label, "--column", "quality"]
     ft = run_curate(
         ["score", str(corpus), "-o", str(tmp / "ft"), *ft_args, "--workers", w, "-q"],
         "curate score (fastText)",
@@ -215,14 +234,15 @@ def throughput(args: argparse.Namespace, docs: list[dict], tmp: Path) -> None:
         warm = tmp / "warm"
         warm.mkdir()
         shutil.copy(corpus / "part-00000.parquet", warm / "part-00000.parquet")
-        run_datatrove(tmp, warm, tmp / "dt-warm", model, 1, 1, "datatrove-warmup")
+        run_datatrove(tmp, warm, tmp / "dt-warm", model, args.label, 1, 1, "datatrove-warmup")
         dt_res = run_datatrove(
-            tmp, corpus, tmp / "dt", model, args.shards, args.workers, "datatrove"
+            tmp, corpus, tmp / "dt", model, args.label, args.shards, args.workers, "datatrove"
         )
         runs.append(("datatrove FastTextClassifierFilter", dt_res))
     else:
         print("peer venv missing: datatrove not measured (bash benchmarks/make_peer_env.sh)")
     rows = []
+    dt_ok = dt_res is not None and dt_res.ok
     for label, r in runs:
         ok = r.ok
         rows.append(
@@ -233,18 +253,27 @@ def throughput(args: argparse.Namespace, docs: list[dict], tmp: Path) -> None:
                 f"{n_bytes / MB / r.wall_s:.2f}" if ok else "",
                 fmt_mb(r.peak_pss or r.peak_rss),
                 f"{r.cpu_s:.1f}",
-                ratio(dt_res.wall_s, r.wall_s) if dt_res is not None and dt_res.ok and ok else "",
+                f"{n_docs / r.cpu_s:,.0f}" if ok and r.cpu_s else "",
+                ratio(dt_res.wall_s, r.wall_s) if dt_ok and ok else "",
+                ratio(dt_res.cpu_s, r.cpu_s) if dt_ok and ok else "",
             ]
         )
     print()
     print_table(
-        ["tool", "wall s", "docs/s", "MB/s", "peak MB (PSS)", "CPU s", "speed vs dt"],
+        [
+            "tool", "wall s", "docs/s", "MB/s", "peak MB (PSS)", "CPU s", "docs/CPU-s",
+            "wall vs dt", "CPU vs dt",
+        ],
         rows,
         title=f"throughput, {args.workers} workers, {n_docs:,} documents",
+    )  # fmt: skip
+    print(
+        "wall vs dt = datatrove wall / tool wall; CPU vs dt = datatrove CPU / tool CPU (the "
+        "machine is shared: CPU seconds are the steadier measure of work when it is loaded)"
     )
     if ft.ok and dt_res is not None and dt_res.ok:
         a = curate_scores(tmp / "ft", "quality")
-        b = datatrove_scores(tmp / "dt", "__label__1")
+        b = datatrove_scores(tmp / "dt", f"__label__{args.label}")
         common = [k for k in a if k in b and a[k] is not None and b[k] is not None]
         diffs = [abs(a[k] - b[k]) for k in common]
         same = sum((a[k] >= 0.5) == (b[k] >= 0.5) for k in common)
@@ -344,6 +373,8 @@ def main() -> None:
     ap.add_argument("--no-auc", action="store_true")
     ap.add_argument("--no-speed", action="store_true")
     ap.add_argument("--keep", action="store_true", help="keep the temp folder")
+    ap.add_argument("--model", type=Path, help="score with this model instead of training one")
+    ap.add_argument("--label", default="1", help="label to score (without __label__)")
     args = ap.parse_args()
     args.repeat = args.repeat or (4 if args.quick else 40)
     args.seeds = args.seeds or (2 if args.quick else 5)

@@ -14,7 +14,7 @@ from curate.progress import stderr_console, summary_table, warn
 
 
 def _d(name: str):  # the library's defaults, shown in --help
-    from curate.score.train import TrainParams
+    from curate.score.params import TrainParams
 
     return getattr(TrainParams(), name)
 
@@ -90,7 +90,7 @@ def train_classifier(
 
         curate score crawl/ -o scored/ --model quality.bin --column quality
     """
-    from curate.score.train import TrainParams
+    from curate.score.params import TrainParams
     from curate.score.train import train_classifier as run_train
 
     console = stderr_console(quiet)

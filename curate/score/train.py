@@ -37,25 +37,11 @@ from curate.dataset import open_dataset
 from curate.errors import CurateError
 from curate.executor import default_workers
 from curate.score.fasttext import LABEL_PREFIX
+from curate.score.params import TrainParams
 
 CARD_FORMAT = "curate.classifier/1"
 THRESHOLD = 0.5
 _POSITIVE_NAMES = ("positive", "pos", "hq", "high", "good", "keep", "yes")
-
-
-@dataclass(frozen=True)
-class TrainParams:
-    """fastText's supervised training parameters (the names of its Python API)."""
-
-    epoch: int = 25
-    lr: float = 0.5
-    word_ngrams: int = 2
-    dim: int = 100
-    bucket: int = 200_000
-    min_count: int = 1
-    loss: str = "softmax"
-    seed: int = 0
-    test_fraction: float = 0.2
 
 
 @dataclass
@@ -405,8 +391,6 @@ def _fmt_counts(c: Counter[str]) -> str:
 
 def _train(train_txt: Path, out: Path, p: TrainParams, workers: int | None) -> None:
     import fasttext
-
-    from curate.executor import default_workers
 
     try:
         model = fasttext.train_supervised(
