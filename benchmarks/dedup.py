@@ -441,6 +441,9 @@ def bench_corpus(
                 "curate: "
                 + ", ".join(f"{k} {v}" for k, v in facts.items() if not isinstance(v, dict))
             )
+            stages = facts.get("stage_seconds", {})
+            if stages:
+                print("curate stages (s): " + ", ".join(f"{k} {v}" for k, v in stages.items()))
         if not res.ok:
             print(f"{res.name} failed; last lines of its log:\n{res.tail(15)}")
     print()

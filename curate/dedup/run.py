@@ -743,7 +743,7 @@ def dedup(
 
     # 7. filter pass
     t = time.monotonic()
-    extra = {"dedup": facts}
+    extra = {"dedup": {**facts, "stage_seconds": {k: round(v, 2) for k, v in times.items()}}}
     res = run_map(
         step,
         ds.location,
