@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from curate.dataset import Dataset, DatasetWriter, Shard, ShardSink, conform_batch, open_dataset
 from curate.errors import CurateError
@@ -70,9 +71,23 @@ class ShardResult:
     rows_in: int
     removed: dict[str, int]
     totals: dict[str, float]
+    per_source: dict[str, list[int]] = field(default_factory=dict)  # source -> [in, out]
 
     def info(self) -> dict[str, Any]:
-        return {"rows_in": self.rows_in, "removed": self.removed, "totals": self.totals}
+        return {
+            "rows_in": self.rows_in,
+            "removed": self.removed,
+            "totals": self.totals,
+            "per_source": self.per_source,
+        }
+
+
+def _source_counts(table: pa.Table) -> Counter[str]:
+    """Rows per `source` value: the report answers AB 2013's item 9 per source."""
+    if "source" not in table.column_names or table.num_rows == 0:
+        return Counter()
+    counts = pc.value_counts(table["source"].fill_null("(none)")).to_pylist()
+    return Counter({c["values"]: int(c["counts"]) for c in counts})
 
 
 def map_shard(job: ShardJob) -> ShardResult:
@@ -89,11 +104,16 @@ def map_shard(job: ShardJob) -> ShardResult:
     )
     removed: Counter[str] = Counter()
     totals: Counter[str] = Counter()
+    src_in: Counter[str] = Counter()
+    src_out: Counter[str] = Counter()
     rows_in = 0
     try:
         for batch in ds.shard_batches(job.shard, batch_size=job.batch_rows):
             rows_in += batch.num_rows
-            result = step.process(pa.Table.from_batches([batch]))
+            table = pa.Table.from_batches([batch])
+            src_in.update(_source_counts(table))
+            result = step.process(table)
+            src_out.update(_source_counts(result.kept))
             sink.write(_conform(result.kept, out_schema))
             if rej_sink is not None and result.rejected is not None:
                 sink_schema = rej_sink.schema
@@ -108,7 +128,8 @@ def map_shard(job: ShardJob) -> ShardResult:
         if rej_sink is not None:
             rej_sink.abort()
         raise
-    return ShardResult(shard, rej, rows_in, dict(removed), dict(totals))
+    per_source = {k: [src_in[k], src_out.get(k, 0)] for k in sorted(src_in)}
+    return ShardResult(shard, rej, rows_in, dict(removed), dict(totals), per_source)
 
 
 def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
@@ -192,7 +213,12 @@ def run_map(
             shards[0]["name"], Path(output) / name, shards[0]["rows"], shards[0]["bytes"]
         )
         results[name] = ShardResult(
-            out_shard, None, info.get("rows_in", 0), info.get("removed", {}), info.get("totals", {})
+            out_shard,
+            None,
+            info.get("rows_in", 0),
+            info.get("removed", {}),
+            info.get("totals", {}),
+            info.get("per_source", {}),
         )
     executor = make_executor(workers)
     progress = StepProgress(
@@ -219,9 +245,14 @@ def run_map(
     ordered = [results[s.name] for s in ds.shards]
     removed: Counter[str] = Counter()
     totals: Counter[str] = Counter()
+    per_source: dict[str, list[int]] = {}
     for r in ordered:
         removed.update(r.removed)
         totals.update(r.totals)
+        for src, (n_in, n_out) in r.per_source.items():
+            acc = per_source.setdefault(src, [0, 0])
+            acc[0] += n_in
+            acc[1] += n_out
     rows_in = sum(r.rows_in for r in ordered)
     rows_out = sum(r.shard.rows for r in ordered)
     out_schema = step.output_schema(ds.schema)
@@ -231,6 +262,9 @@ def run_map(
         "rows_out": rows_out,
         "removed": dict(sorted(removed.items())),
         "totals": dict(sorted(totals.items())),
+        "per_source": {
+            k: {"rows_in": v[0], "rows_out": v[1]} for k, v in sorted(per_source.items())
+        },
         **(extra_lineage or {}),
     }
     result_ds = writer.finish(

@@ -66,6 +66,7 @@ def test_map_writes_same_shard_names_and_carries_lineage(tmp_path):
     assert m_out["lineage"][1]["removed"] == {"has_word": 10}
     assert m_out["lineage"][1]["totals"]["chars_seen"] > 0
     assert m_out["sources"] == m_in["sources"]
+    assert m_out["lineage"][1]["per_source"] == {"s": {"rows_in": 30, "rows_out": 20}}
     rows = read_rows(tmp_path / "out")
     assert all("drop" not in r["text"] for r in rows) and rows[0]["n_chars"] == len(rows[0]["text"])
     rej = read_rows(tmp_path / "rej")

@@ -621,9 +621,17 @@ def _item9(ctx: _Ctx, name: str, decl: dict, m: SourceMeasure) -> Answer:
                 f"step `{step}` has no intended purpose; add processing.purpose.{step} to "
                 "sources.toml",
             )
+        mine = (s.get("per_source") or {}).get(name)
+        counts = (
+            f"{mine['rows_in']:,} → {mine['rows_out']:,} documents of this source "
+            f"(all sources: {s.get('rows_in', 0):,} → {s.get('rows_out', 0):,})"
+            if mine
+            else f"{s.get('rows_in', 0):,} → {s.get('rows_out', 0):,} documents"
+        )
+        rm_label = "removed from all sources" if mine else "removed"
         parts.append(
-            f"{step}: {s.get('rows_in', 0):,} → {s.get('rows_out', 0):,} documents"
-            + (f" (removed: {rm})" if rm else "")
+            f"{step}: {counts}"
+            + (f" ({rm_label}: {rm})" if rm else "")
             + (f" — {purpose}" if purpose else "")
         )
     status = "consistent" if declared_purposes else "measured"
