@@ -245,3 +245,17 @@ def test_quantised_models_score_through_fasttexts_predict(tmp_path):
     assert not ftz.vectorised
     p = scored(ftz, ["river mill bread flour", "casino cheap loan", None], "__label__good")
     assert p[0] > p[1] and np.isnan(p[2])
+
+
+def test_a_changed_model_is_not_up_to_date(tmp_path):
+    path = train_tiny(tmp_path / "m.bin")
+    src = write_docs(tmp_path / "in.parquet", TEXTS)
+    args = ["score", src, "-o", tmp_path / "out", "--model", path, "--label", "good",
+            "--column", "q", "--workers", "1"]  # fmt: skip
+    assert run(*args, "-q").exit_code == 0
+    assert "up to date" in run(*args).stderr
+    train_tiny(path, seed=7)  # same path, other model
+    r = run(*args)
+    assert r.exit_code == 2 and "other parameters" in r.stderr
+    m = json.loads((tmp_path / "out" / "_curate.json").read_text())
+    assert len(m["lineage"][-1]["params"]["models"][0]["fingerprint"]) == 64

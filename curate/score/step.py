@@ -29,7 +29,7 @@ class ModelColumn:
     path: str
     label: str
     column: str
-    sha256: str = ""
+    fingerprint: str = ""
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,12 @@ class ScoreStep:
             "signals": self.signals,
             "signal_columns": list(SIGNAL_NAMES) if self.signals else [],
             "models": [
-                {"path": m.path, "sha256": m.sha256, "label": m.label, "column": m.column}
+                {
+                    "path": m.path,
+                    "fingerprint": m.fingerprint,
+                    "label": m.label,
+                    "column": m.column,
+                }
                 for m in self.models
             ],
         }
@@ -159,7 +164,7 @@ def resolve_models(
         label = labels[i] if labels else _card_label(Path(path))
         full = resolve_label(header, label)
         resolved = str(Path(path).resolve())
-        specs.append(ModelColumn(resolved, full, column, _sha256(Path(path))))
+        specs.append(ModelColumn(resolved, full, column, model_fingerprint(Path(path))))
     return specs
 
 
@@ -198,7 +203,30 @@ def _card_label(model: Path) -> str:
     return label
 
 
-def _sha256(path: Path) -> str:
+_EDGE_BYTES = 16 << 20
+
+
+def model_fingerprint(path: Path) -> str:
+    """SHA-256 of the model's size, first 16 MiB and last 16 MiB (a model changes there).
+
+    Hashing all of a multi-gigabyte model would cost seconds on every run; the header
+    and dictionary (start) and the output matrix (end) change whenever the model does.
+    `curate train-classifier` records the full SHA-256 in MODEL.json.
+    """
+    size = path.stat().st_size
+    h = hashlib.sha256(f"{size}:".encode())
+    with path.open("rb") as fh:
+        if size <= 2 * _EDGE_BYTES:
+            h.update(fh.read())
+        else:
+            h.update(fh.read(_EDGE_BYTES))
+            fh.seek(size - _EDGE_BYTES)
+            h.update(fh.read(_EDGE_BYTES))
+    return h.hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    """The SHA-256 of a whole file (for the model card)."""
     h = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):

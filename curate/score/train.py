@@ -121,7 +121,7 @@ def train_classifier(
         metrics, warnings = _evaluate(tmp_model, test_pq, pos_full)
         os.replace(tmp_model, out)
     from curate.score.fasttext import forget_models, load_model
-    from curate.score.step import _sha256
+    from curate.score.step import sha256_file
 
     forget_models()
     labels = load_model(out).labels
@@ -129,7 +129,7 @@ def train_classifier(
     card_data = {
         "format": CARD_FORMAT,
         "model": out.name,
-        "model_sha256": _sha256(out),
+        "model_sha256": sha256_file(out),
         "positive_label": pos_full,
         "labels": labels,
         "params": {**asdict(params), "threads": workers or default_workers()},
