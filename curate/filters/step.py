@@ -28,6 +28,9 @@ FILTER_COLUMNS = ("filter", "filter_reason")
 _ARROW = {"int64": pa.int64(), "float64": pa.float64(), "string": pa.string()}
 # Below this many documents a batch is decided in-process: a pool round trip costs more.
 _MIN_PARALLEL_DOCS = 64
+# Rows per batch: documents, their tokens and decisions are held per batch, so this
+# bounds memory (web pages average a few KB; 2,000 keep a batch near 10-30 MB of text).
+BATCH_ROWS = 2_000
 
 
 @dataclass
@@ -252,9 +255,10 @@ def filter_dataset(
 ) -> MapResult:
     """Filter a dataset with `chain` (see `curate.filters.registry.build_chain`).
 
-    Parallelism: shards go to worker processes when there are at least as many shards
-    as workers; otherwise shards run one after another and each batch's documents are
-    split over `workers` processes, so a one-shard dataset still uses every core.
+    Parallelism: shards go to worker processes when there are at least four shards per
+    worker; otherwise shards run one after another and each batch's documents are
+    split over `workers` processes, so a one-shard dataset still uses every core and a
+    big shard among small ones does not leave workers idle.
     """
     from curate.dataset import open_dataset
     from curate.executor import default_workers
@@ -263,7 +267,10 @@ def filter_dataset(
         raise CurateError("--rejected has no effect with --annotate (nothing is removed); drop one")
     ds = open_dataset(source)
     w = workers or default_workers()
-    shard_workers, inner = (w, 1) if len(ds.shards) >= w else (1, w)
+    # Shards in parallel only when there are enough of them to balance the load (one
+    # big shard among small ones would leave workers idle); otherwise every batch is
+    # split across the workers.
+    shard_workers, inner = (w, 1) if len(ds.shards) >= 4 * w else (1, w)
     for fam in chain:
         fam.prepare()  # a bad model path or list fails now, not in a worker
     step = FilterStep(tuple(chain), annotate=annotate, inner_workers=inner)
@@ -276,6 +283,7 @@ def filter_dataset(
             workers=shard_workers,
             overwrite=overwrite,
             console=console,
+            batch_rows=BATCH_ROWS,
         )
     finally:
         shutdown_pools()

@@ -22,7 +22,7 @@ from itertools import chain
 from pathlib import Path
 
 _DATA = Path(__file__).with_name("spacy_en.json")
-_CACHE_MAX = 200_000
+_CACHE_MAX = 100_000  # distinct runs kept per process (~20 MB)
 
 
 class EnglishTokenizer:
