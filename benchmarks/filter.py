@@ -393,6 +393,8 @@ def main() -> None:
             t = timings[label]
             ours_dps = n / t.wall_s if t.ok else None
             peer_dps = n / peer_out[label]["seconds"]
+            ours_cpu = n / t.cpu_s if t.ok and t.cpu_s else None
+            peer_cpu = n / peer_out[label]["cpu"] if peer_out[label]["cpu"] else None
             rows.append(
                 [
                     label,
@@ -406,6 +408,9 @@ def main() -> None:
                     f"{ours_dps:,.0f}" if ours_dps else "failed",
                     f"{peer_dps:,.0f}",
                     ratio(ours_dps, peer_dps),
+                    f"{ours_cpu:,.0f}" if ours_cpu else "",
+                    f"{peer_cpu:,.0f}" if peer_cpu else "",
+                    ratio(ours_cpu, peer_cpu),
                     fmt_mb(t.peak_rss),
                 ]
             )
