@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The demo pipeline over sample_data/: ingest → filter → dedup → score → tag-synthetic
-# → pii → report → check. Every output folder is a dataset you can open with `curate stats`.
+# The demo pipeline over sample_data/: ingest → filter → dedup → train-classifier (kept vs
+# removed by the filter) → score → tag-synthetic → pii → report → check. Every output folder is a dataset you can open with `curate stats`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=demo
@@ -17,7 +17,9 @@ step curate filter "$out/raw" -o "$out/filtered" --preset fineweb --config sampl
   --rejected "$out/filtered-rejected"
 step curate dedup "$out/filtered" -o "$out/deduped" --clusters "$out/clusters" \
   --rejected "$out/duplicates"
-step curate score "$out/deduped" -o "$out/scored"
+step curate train-classifier --positive "$out/filtered" --negative "$out/filtered-rejected" \
+  -o "$out/quality.bin"
+step curate score "$out/deduped" -o "$out/scored" --model "$out/quality.bin" --column quality
 step curate tag-synthetic "$out/scored" -o "$out/tagged"
 step curate pii "$out/tagged" -o "$out/clean" --redact email,phone,ip
 step curate stats "$out/clean"
