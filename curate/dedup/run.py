@@ -707,13 +707,16 @@ def dedup(
                     )
                 )
                 n += 1
-        _run_units(executor, band_unit, bjobs, console, "dedup: bands")
+        # bands and candidates are light NumPy work (16 hashes, 16 sorts a document):
+        # starting worker processes for them cost more than they do (measured)
+        local = make_executor(1)
+        _run_units(local, band_unit, bjobs, console, "dedup: bands")
         times["bands"] = time.monotonic() - t
 
         # 4. candidate pairs, band by band
         t = time.monotonic()
         pjobs = [PairJob(b, tuple(j.out for j in bjobs)) for b in range(options.bands)]
-        got = _run_units(executor, pair_unit, pjobs, console, "dedup: candidates", "bands")
+        got = _run_units(local, pair_unit, pjobs, console, "dedup: candidates", "bands")
         cand = np.concatenate(got) if got else np.zeros((0, 2), np.int64)
         if len(cand):
             cand = np.unique(cand, axis=0)
