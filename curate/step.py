@@ -181,7 +181,7 @@ def run_map(
         warn(console, f"{ds.location} has no _curate.json: sources and lineage start here")
     params = {
         **step.params(),
-        "input": _input_identity(ds),
+        "input": input_identity(ds),
         "rejected": str(rejected) if rejected else None,
     }
     writer = DatasetWriter(output, step=step.name, params=params, overwrite=overwrite)
@@ -291,7 +291,7 @@ def run_map(
     )
 
 
-def _input_identity(ds: Dataset) -> dict[str, Any]:
+def input_identity(ds: Dataset) -> dict[str, Any]:
     """What identifies the input for "same run?": its manifest fingerprint or its files."""
     fp = (ds.manifest or {}).get("fingerprint")
     last = ((ds.manifest or {}).get("lineage") or [{}])[-1].get("fingerprint")

@@ -53,7 +53,7 @@ from curate.errors import CurateError
 from curate.executor import UnitFailed, make_executor, report
 from curate.progress import StepProgress, human_bytes, summary_table
 from curate.schema import check_core
-from curate.step import BatchOutput, MapResult, _input_identity, run_map
+from curate.step import BatchOutput, MapResult, input_identity, run_map
 
 SIG_BATCH = 4096
 # Below this many documents every stage runs in this process: starting worker
@@ -484,7 +484,7 @@ class _Collection:
 
 
 def _identity(ds: Dataset) -> dict[str, Any]:
-    ident = _input_identity(ds)
+    ident = input_identity(ds)
     ident["location"] = str(Path(ds.location).resolve())
     if ds.is_bare:
         ident["mtimes"] = [s.path.stat().st_mtime_ns for s in ds.shards]
@@ -600,7 +600,7 @@ def dedup(
     )
     params = {
         **step.params(),
-        "input": _input_identity(ds),
+        "input": input_identity(ds),
         "rejected": str(rejected) if rejected else None,
     }
     state = _claim_output(out, params, overwrite)
