@@ -104,8 +104,7 @@ class LocalExecutor:
     def _in_pool(
         self, fn: Callable[[U], R], units: Sequence[U], on_progress: ProgressFn | None
     ) -> Iterator[tuple[U, R | UnitFailed]]:
-        ctx = mp.get_context("spawn")
-        ticks = ctx.Queue()
+        ticks = _ticks()
         stop = threading.Event()
         drainer = threading.Thread(target=_drain, args=(ticks, on_progress, stop), daemon=True)
         drainer.start()
@@ -113,15 +112,12 @@ class LocalExecutor:
         todo = list(range(len(units)))
         try:
             while todo:
-                with ProcessPoolExecutor(
-                    max_workers=min(self.workers, len(todo)),
-                    mp_context=ctx,
-                    initializer=_init_worker,
-                    initargs=(ticks,),
-                ) as pool:
-                    futures: dict[Future[R], int] = {pool.submit(fn, units[i]): i for i in todo}
-                    todo = []
-                    pending = set(futures)
+                pool = _pool(self.workers)
+                futures: dict[Future[R], int] = {pool.submit(fn, units[i]): i for i in todo}
+                todo = []
+                pending = set(futures)
+                broken = False
+                try:
                     while pending:
                         done, pending = wait(pending, return_when=FIRST_COMPLETED)
                         for fut in done:
@@ -129,6 +125,7 @@ class LocalExecutor:
                             try:
                                 result = fut.result()
                             except BrokenProcessPool as exc:
+                                broken = True
                                 attempts[i] = attempts.get(i, 0) + 1
                                 if attempts[i] > self.retries:
                                     yield units[i], UnitFailed(units[i], f"worker crashed: {exc}")
@@ -136,9 +133,55 @@ class LocalExecutor:
                                     todo.append(i)
                                 continue
                             yield units[i], result
+                finally:
+                    for fut in pending:  # the caller stopped early: drop what has not started
+                        fut.cancel()
+                if broken:
+                    _discard_pool(self.workers)
         finally:
             stop.set()
             drainer.join(timeout=2)
+
+
+# One pool per worker count, kept for the life of the process: a step with several
+# stages (dedup) or a notebook running many steps pays the spawn and import cost of
+# the workers (numpy, polars, pyarrow: seconds on a busy machine) once, not per stage.
+_POOLS: dict[int, ProcessPoolExecutor] = {}
+_TICKS: Any = None
+
+
+def _ticks() -> Any:
+    global _TICKS
+    if _TICKS is None:
+        _TICKS = mp.get_context("spawn").Queue()
+    return _TICKS
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    pool = _POOLS.get(workers)
+    if pool is None:
+        pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=mp.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(_ticks(),),
+        )
+        _POOLS[workers] = pool
+    return pool
+
+
+def _discard_pool(workers: int) -> None:
+    """Forget a pool whose worker died, so the retry gets fresh processes."""
+    pool = _POOLS.pop(workers, None)
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def shutdown_pools() -> None:
+    """Stop the kept worker processes (tests, long-lived notebooks)."""
+    for workers in list(_POOLS):
+        pool = _POOLS.pop(workers)
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _init_worker(ticks: Any) -> None:
