@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from curate.dedup.text import CodePoints, decode, normalize, word_spans
 
-HASH_SCHEME = f"oph1/polars-{pl.__version__}"
+HASH_SCHEME = f"oph2/polars-{pl.__version__}"  # oph2: SHA-256 exact hash
 _SEED = 0x9E3779B97F4A7C15
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -203,16 +203,32 @@ def shingle_sets(hashes: np.ndarray, doc: np.ndarray, ndocs: int) -> tuple[np.nd
 
 
 def exact_hashes(cps: CodePoints) -> tuple[np.ndarray, np.ndarray]:
-    """A 128-bit BLAKE2b digest of every document's normalised text, as two uint64.
+    """A 128-bit (truncated) SHA-256 digest of every document's normalised text, as two uint64.
 
     A cryptographic hash here (not the polynomial one): an exact-duplicate decision
     is final (no verification follows), so a collision must be out of reach even for
-    text built to collide. BLAKE2b runs at ~1 GB/s, a per-document call costs ~1 µs.
+    text built to collide. Each document is hashed at the narrowest fixed width that
+    holds its code points (1, 2 or 4 bytes each, the width hashed first so the byte
+    strings of different widths never coincide): most text is 1-2 bytes a character,
+    not UTF-32's 4, and SHA-256 (CPU SHA extensions) measured 2.5x BLAKE2b's speed.
     """
-    view = memoryview(np.ascontiguousarray(cps.cp).view(np.uint8))
-    digest = b"".join(
-        hashlib.blake2b(view[s * 4 : e * 4], digest_size=16).digest()
-        for s, e in zip(cps.starts.tolist(), cps.ends.tolist(), strict=True)
-    )
-    both = np.frombuffer(digest, dtype=np.uint64).reshape(-1, 2)
+    n = cps.docs
+    cp = np.ascontiguousarray(cps.cp)
+    if not n:
+        z = np.zeros(0, np.uint64)
+        return z, z.copy()
+    # every document is followed by its NUL separator, so starts are inside cp
+    top = np.maximum.reduceat(cp, cps.starts)
+    width = np.where(top < 256, 1, np.where(top < 65536, 2, 4))
+    views = {4: memoryview(cp.view(np.uint8))}
+    for w, dt in ((1, np.uint8), (2, np.uint16)):
+        if (width == w).any():
+            views[w] = memoryview(cp.astype(dt).view(np.uint8))
+    seeds = {w: hashlib.sha256(bytes([w])) for w in (1, 2, 4)}
+    out = []
+    for s, e, w in zip(cps.starts.tolist(), cps.ends.tolist(), width.tolist(), strict=True):
+        h = seeds[w].copy()
+        h.update(views[w][s * w : e * w])
+        out.append(h.digest()[:16])
+    both = np.frombuffer(b"".join(out), dtype=np.uint64).reshape(-1, 2)
     return both[:, 0].copy(), both[:, 1].copy()
