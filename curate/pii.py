@@ -113,8 +113,12 @@ _NOT_NUMBER_BEFORE = re.compile(
 )
 
 
+_SEPARATORS = str.maketrans("", "", " .()+-")
+
+
 def _digits(s: str) -> str:
-    return "".join(c for c in s if c.isdigit())
+    """The digits of a match (which holds only digits and ` .()+-`)."""
+    return s.translate(_SEPARATORS)
 
 
 def _luhn(digits: str) -> bool:
@@ -307,6 +311,116 @@ def _phone_digits_ok(text: str, m: re.Match[str]) -> bool:
 # --------------------------------------------------------------------------- registry
 
 
+# --------------------------------------------------------------------------- windows
+
+# Python's regex engine tries a pattern that starts with a character class at every
+# character of the text (~50 MB/s), so scanning a text once per digit pattern was most of
+# the time. Every match of the digit patterns (phone, IPv4, card, SSN) consists only of
+# digits and ` .()+-` and holds at least two digits, so it lies inside one "window": a
+# run of those characters, from its first `(`, `+` or digit, with two digits or more.
+# The windows come from one Rust-regex pass over the whole batch (`str.extract_all`);
+# the Python patterns then scan only the windows. An IBAN's first check digit follows a
+# letter, so it always starts a window. Results are those of a whole-text scan.
+WINDOW = r"(?:\d|[(+][ .()+-]*\d)[ .()+-]*\d[\d .()+-]*"
+_WINDOW_RE = re.compile(WINDOW)
+# The digit patterns look at most this many characters past a match (`(?![\w-]|[.,]\d)`).
+_LOOKAHEAD = 2
+_HEX_COLON = frozenset("0123456789abcdefABCDEF:")
+
+# (start, end, digits, dots, has "+"): where a window is, and what a pattern checks
+# before it scans the window at all.
+Window = tuple[int, int, int, int, bool]
+
+
+def windows(text: str, pieces: Sequence[str] | None = None) -> list[Window]:
+    """The windows of `text`; `pieces` are their strings in order (from
+    `str.extract_all(WINDOW)`), else they are found here with Python's regex."""
+    if pieces is None:
+        pieces = _WINDOW_RE.findall(text)
+    out: list[Window] = []
+    pos = 0
+    for piece in pieces:
+        # the first occurrence after the previous window is this one: any earlier
+        # occurrence would itself have been a leftmost match of WINDOW
+        i = text.find(piece, pos)
+        n = len(piece)
+        pos = i + n
+        dots = piece.count(".")
+        plus = piece.count("+")
+        seps = dots + plus + piece.count(" ") + piece.count("-")
+        seps += piece.count("(") + piece.count(")")
+        out.append((i, pos, n - seps, dots, plus > 0))
+    return out
+
+
+# What a window needs for a match that the pattern's check accepts (windows do not
+# interact, so leaving out the others changes nothing): (characters, digits, dots, "+").
+# "1.2.3.4"; 12 card digits; 9 SSN digits; "+" and 8 digits; 7 digits and a separator.
+_NEEDS: dict[re.Pattern[str], tuple[int, int, int, bool]] = {
+    _IPV4: (7, 4, 3, False),
+    _CARD: (12, 12, 0, False),
+    _SSN: (9, 9, 0, False),
+    _PHONE_INTL: (9, 8, 0, True),
+    _PHONE_DIGITS: (8, 7, 0, False),
+}
+# Shorter windows hold no match the checks accept: a batch extracts only the longer ones.
+MIN_WINDOW = min(n[0] for n in _NEEDS.values())
+# An IBAN's window (`DE89 3704…` → "89 3704…") follows two letters, which are not window
+# characters, so these matches are exactly the windows that follow two letters.
+IBAN_WINDOW = r"[A-Za-z]{2}" + WINDOW
+
+
+def iban_starts(
+    text: str, wins: Sequence[Window] | None = None, pieces: Sequence[str] | None = None
+) -> list[int]:
+    """Where the windows that follow two ASCII letters start: from `pieces` (the strings of
+    `str.extract_all(IBAN_WINDOW)`, in order), else from all of the text's `wins`."""
+    if pieces is None:
+        return [w[0] for w in wins or () if w[0] >= 2 and _two_letters(text[w[0] - 2 : w[0]])]
+    out: list[int] = []
+    pos = 0
+    for piece in pieces:
+        i = text.find(piece, pos)
+        pos = i + len(piece)
+        out.append(i + 2)
+    return out
+
+
+def _two_letters(s: str) -> bool:
+    return s.isascii() and s.isalpha()
+
+
+def _scan(pattern: re.Pattern[str], text: str, wins: Sequence[Window]) -> Iterable[re.Match[str]]:
+    """`pattern.finditer(text)` for a pattern whose matches lie inside windows."""
+    chars, digits, dots, plus = _NEEDS[pattern]
+    for a, b, nd, ndot, hasplus in wins:
+        if nd < digits or ndot < dots or b - a < chars or (plus and not hasplus):
+            continue
+        for m in pattern.finditer(text, a, b + _LOOKAHEAD):
+            if m.start() >= b:
+                break
+            yield m
+
+
+def _scan_ipv6(text: str) -> Iterable[re.Match[str]]:
+    """`_IPV6.finditer(text)`, trying only where a match can start: an IPv6 match holds a
+    `:`, and starts where the hex-and-colon run before that colon starts."""
+    last = 0
+    tried = -1
+    c = text.find(":")
+    while c != -1:
+        s = c
+        while s > 0 and text[s - 1] in _HEX_COLON:
+            s -= 1
+        if s != tried and s >= last:
+            tried = s
+            m = _IPV6.match(text, s)
+            if m is not None:
+                yield m
+                last = m.end()
+        c = text.find(":", max(c + 1, last))
+
+
 @dataclass(frozen=True)
 class Detector:
     """One kind: a Rust-regex prefilter for the batch, then Python patterns and checks."""
@@ -315,26 +429,43 @@ class Detector:
     prefilter: str  # Polars (Rust) regex; rows not matching it cannot hold this kind
     patterns: tuple[tuple[re.Pattern[str], Callable[[str, re.Match[str]], bool]], ...]
 
-    def find(self, text: str) -> Iterable[tuple[int, int]]:
+    def find(
+        self, text: str, wins: Sequence[Window], ibans: Sequence[int]
+    ) -> Iterable[tuple[int, int]]:
         for pattern, ok in self.patterns:
-            if pattern is _IPV6 and not _IPV6_HINT.search(text):
-                continue
-            for m in pattern.finditer(text):
+            if pattern is _IPV6:
+                if not _IPV6_HINT.search(text):
+                    continue
+                matches = _scan_ipv6(text)
+            else:
+                matches = _scan(pattern, text, wins)
+            for m in matches:
                 if ok(text, m):
                     yield m.start(), m.end()
 
 
 class _EmailDetector(Detector):
-    def find(self, text: str) -> Iterable[tuple[int, int]]:
+    def find(
+        self, text: str, wins: Sequence[Window], ibans: Sequence[int]
+    ) -> Iterable[tuple[int, int]]:
         return _find_emails(text)
 
 
 class _IbanDetector(Detector):
-    def find(self, text: str) -> Iterable[tuple[int, int]]:
-        for m in _IBAN_START.finditer(text):
-            end = _iban_scan(text, m.start() - 2)
+    def find(
+        self, text: str, wins: Sequence[Window], ibans: Sequence[int]
+    ) -> Iterable[tuple[int, int]]:
+        last = 0
+        for a in ibans:
+            if a < last:
+                continue
+            m = _IBAN_START.match(text, a)
+            if m is None:
+                continue
+            last = m.end()
+            end = _iban_scan(text, a - 2)
             if end is not None:
-                yield m.start() - 2, end
+                yield a - 2, end
 
 
 DETECTORS: dict[str, Detector] = {
@@ -379,13 +510,24 @@ def parse_kinds(
     return list(dict.fromkeys(items))
 
 
-def find_pii(text: str, kinds: Sequence[str] = KINDS) -> list[Span]:
-    """Every PII span in `text`, sorted, without overlaps (PRIORITY decides)."""
+def find_pii(
+    text: str,
+    kinds: Sequence[str] = KINDS,
+    wins: Sequence[Window] | None = None,
+    ibans: Sequence[int] | None = None,
+) -> list[Span]:
+    """Every PII span in `text`, sorted, without overlaps (PRIORITY decides). `wins` (the
+    text's `windows`, at least those of MIN_WINDOW characters) and `ibans` (its
+    `iban_starts`) are found here unless the caller has them from a batch pass."""
+    if wins is None:
+        wins = windows(text)
+    if ibans is None:
+        ibans = iban_starts(text, wins)
     taken: list[Span] = []
     for kind in PRIORITY:
         if kind not in kinds:
             continue
-        for start, end in DETECTORS[kind].find(text):
+        for start, end in DETECTORS[kind].find(text, wins, ibans):
             if not any(s < end and start < e for _, s, e in taken):
                 taken.append((kind, start, end))
     taken.sort(key=lambda t: t[1])
@@ -479,14 +621,42 @@ class PiiStep:
         cand = pl.DataFrame({"t": texts}).select(
             [pl.col("t").str.contains(DETECTORS[k].prefilter).alias(k) for k in self.kinds]
         )
-        maybe = cand.select(pl.any_horizontal(pl.all()).fill_null(False)).to_series().to_numpy()
+        maybe = cand.select(pl.any_horizontal(pl.all()).fill_null(False)).to_series().to_list()
         counts = {k: [0] * n for k in self.kinds}
         redacted = [0] * n
         spans_col: list[list[dict[str, Any]] | None] = [[] for _ in range(n)]
         new_text: dict[int, str] = {}
         values = texts.to_list()
         null_rows = 0
-        kind_rows = {k: cand[k].fill_null(False).to_numpy() for k in self.kinds}
+        kind_rows = {k: cand[k].fill_null(False).to_list() for k in self.kinds}
+        # one Rust pass each for the windows of the rows a digit kind may be in, and for
+        # the IBAN windows of the rows an IBAN may be in
+        frame = pl.concat([pl.DataFrame({"t": texts}), cand], how="horizontal")
+        none: list[list[str] | None] = [None] * n
+        digit_kinds = [k for k in self.kinds if k not in ("email", "iban")]
+        pieces = none
+        if digit_kinds:
+            long = pl.element().filter(pl.element().str.len_chars() >= MIN_WINDOW)
+            pieces = (
+                frame.select(
+                    pl.when(pl.any_horizontal(digit_kinds).fill_null(False)).then(
+                        pl.col("t").str.extract_all(WINDOW).list.eval(long)
+                    )
+                )
+                .to_series()
+                .to_list()
+            )
+        iban_pieces = none
+        if "iban" in self.kinds:
+            iban_pieces = (
+                frame.select(
+                    pl.when(pl.col("iban").fill_null(False)).then(
+                        pl.col("t").str.extract_all(IBAN_WINDOW)
+                    )
+                )
+                .to_series()
+                .to_list()
+            )
         for i in range(n):
             t = values[i]
             if t is None:
@@ -496,7 +666,13 @@ class PiiStep:
             if not maybe[i]:
                 continue
             kinds = [k for k in self.kinds if kind_rows[k][i]]
-            found = find_pii(t, kinds)
+            p, q = pieces[i], iban_pieces[i]
+            found = find_pii(
+                t,
+                kinds,
+                windows(t, p) if p is not None else [],
+                iban_starts(t, pieces=q) if q is not None else [],
+            )
             if not found:
                 continue
             for kind, _s, _e in found:
