@@ -351,12 +351,26 @@ def test_whitespace_normalisation_matches_python():
     from curate.dedup.text import decode, normalize
 
     samples = ["  Hello \t\n World  ", "\u00a0x\u2003y\u3000", "", " ", "ÄÖÜ  ß", "a\r\nb"]
-    steps = ("lower", "whitespace")
-    cps, _ = decode(pa.array(samples, pa.large_string()), steps)
-    out = normalize(cps, steps)
-    for i, t in enumerate(samples):
-        got = "".join(map(chr, out.cp[out.starts[i] : out.ends[i]]))
-        assert got == " ".join(t.lower().split())
+    for steps, case in ((("lower", "whitespace"), str.lower), (("whitespace",), str)):
+        cps, _ = decode(pa.array(samples, pa.large_string()), steps)
+        out = normalize(cps, steps)
+        for i, t in enumerate(samples):
+            got = "".join(map(chr, out.cp[out.starts[i] : out.ends[i]]))
+            assert got == " ".join(case(t).split())
+
+
+def test_exact_hash_equal_only_for_equal_normalised_text():
+    from curate.dedup.shingles import exact_hashes, prepare
+
+    # 1-, 2- and 4-byte widths; "ab" and U+6261 have the same bytes at different widths
+    samples = ["ab", "\u6261", "AB ", "", "\U0001f600", " \U0001f600", "ä", "Ä", "a\u00e4"]
+    cps, _ = prepare(pa.array(samples, pa.large_string()), ("lower", "whitespace"))
+    hi, lo = exact_hashes(cps)
+    keys = list(zip(hi.tolist(), lo.tolist(), strict=True))
+    norm = [" ".join(t.lower().split()) for t in samples]
+    for i in range(len(samples)):
+        for j in range(len(samples)):
+            assert (keys[i] == keys[j]) == (norm[i] == norm[j]), (samples[i], samples[j])
 
 
 def test_optimal_bands_matches_datasketch():

@@ -117,6 +117,19 @@ def _lower_class_table() -> np.ndarray:
     return lower | (_class_table()[lower].astype(np.uint32) << 24)
 
 
+@lru_cache(maxsize=1)
+def _lower_ws_class_table() -> np.ndarray:
+    """`_lower_class_table` with every whitespace character mapped to a space (class kept).
+
+    With `lower` and `whitespace` both on (the default) this saves the pass that
+    writes the spaces after the look-up.
+    """
+    table = _lower_class_table().copy()
+    ws = (table >> np.uint32(24)) & np.uint32(2) != 0
+    table[ws] = (table[ws] & np.uint32(0xFF000000)) | np.uint32(0x20)
+    return table
+
+
 @dataclass
 class CodePoints:
     """A batch of documents as one code-point array.
@@ -214,8 +227,9 @@ def normalize(cps: CodePoints, steps: tuple[str, ...]) -> CodePoints:
     if not len(cp):
         return cps
     big = int(cp.max()) >= _TABLE_SIZE
+    spaced = "lower" in steps and "whitespace" in steps  # the table writes the spaces
     if "lower" in steps:
-        both = _gather(_lower_class_table(), cp, big, None)
+        both = _gather(_lower_ws_class_table() if spaced else _lower_class_table(), cp, big, None)
         if big:  # above the table: the code point itself, class 0
             both = np.where(cp >= _TABLE_SIZE, cp, both)
         cls = (both >> np.uint32(24)).astype(np.uint8)
@@ -237,8 +251,9 @@ def normalize(cps: CodePoints, steps: tuple[str, ...]) -> CodePoints:
         prev[1:] = ws[:-1]
         prev[out.starts] = True  # whitespace at a document's start is dropped
         keep = ~(ws & prev)  # the first whitespace of a run stays, as one space
-        cp = cp.copy() if cp is cps.cp else cp
-        cp[ws] = 0x20
+        if not spaced:
+            cp = cp.copy() if cp is cps.cp else cp
+            cp[ws] = 0x20
         out = _drop(CodePoints(cp, out.starts, out.ends, cls), keep)
         if "punctuation" in steps:  # removed punctuation can leave a space at an end
             nonempty = out.ends > out.starts
