@@ -165,13 +165,13 @@ _GROUP_BEFORE = re.compile(r"[A-Za-z0-9]*\d[A-Za-z0-9]*[ -]$|\b[A-Z]{2}\d{2}[ -]
 
 
 def _card_ok(text: str, m: re.Match[str]) -> bool:
-    s = m.group(0)
+    s = m.group(0)  # digits, and spaces or hyphens
     d = _digits(s)
-    seps = {c for c in s if not c.isdigit()}
-    if len(seps) > 1 or ("  " in s) or len(set(d)) < 2:
+    sep = " " if " " in s else "-" if "-" in s else ""
+    if (sep == " " and "-" in s) or ("  " in s) or len(set(d)) < 2:
         return False
-    if seps:
-        groups = [len(g) for g in re.split(r"[ -]", s)]
+    if sep:
+        groups = [len(g) for g in s.split(sep)]
         if not (
             (all(g == 4 for g in groups[:-1]) and groups[-1] >= 3)
             or groups in ([4, 6, 5], [4, 6, 4])
@@ -225,29 +225,29 @@ IBAN_LENGTHS: dict[str, int] = {
 _IBAN_START = re.compile(r"\d(?<=[A-Za-z]{2}\d)(?<![A-Za-z0-9][A-Za-z]{2}\d)\d ?[A-Za-z0-9]{4}")
 
 
+# Per length: that many ASCII letters and digits, single spaces allowed between them,
+# and no letter or digit right after.
+_IBAN_BODY: dict[int, re.Pattern[str]] = {
+    n: re.compile(rf"(?:[A-Za-z0-9] ?){{{n - 1}}}[A-Za-z0-9](?![A-Za-z0-9])")
+    for n in set(IBAN_LENGTHS.values())
+}
+# ISO 7064 mod 97: letters count as 10 (A) … 35 (Z).
+_IBAN_NUMBERS = str.maketrans({chr(65 + i): str(10 + i) for i in range(26)})
+
+
 def _iban_scan(text: str, start: int) -> int | None:
     """End offset of the IBAN starting at `start` (single spaces allowed), or None."""
-    country = text[start : start + 2].upper()
-    length = IBAN_LENGTHS.get(country)
+    length = IBAN_LENGTHS.get(text[start : start + 2].upper())
     if length is None:
         return None
-    chars: list[str] = []
-    i = start
-    while i < len(text) and len(chars) < length:
-        c = text[i]
-        if c.isascii() and c.isalnum():
-            chars.append(c.upper())
-        elif not (c == " " and chars and i + 1 < len(text) and text[i + 1] != " "):
-            break
-        i += 1
-    if len(chars) != length or (i < len(text) and text[i].isascii() and text[i].isalnum()):
+    m = _IBAN_BODY[length].match(text, start)
+    if m is None:
         return None
-    iban = "".join(chars)
+    iban = m.group(0).replace(" ", "").upper()
     if not iban[2:4].isdigit():
         return None
     rearranged = iban[4:] + iban[:4]
-    num = "".join(str(int(c, 36)) for c in rearranged)
-    return i if int(num) % 97 == 1 else None
+    return m.end() if int(rearranged.translate(_IBAN_NUMBERS)) % 97 == 1 else None
 
 
 # --------------------------------------------------------------------------- phone
