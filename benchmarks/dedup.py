@@ -410,9 +410,12 @@ def bench_corpus(
     must = sum(len(c) - 1 for c in clusters)
     rows = []
     speed = {}
+    per_cpu = {}
     for res, removed in results:
         dps = n / res.wall_s if res.ok and res.wall_s else None
         speed[res.name] = dps
+        dpc = n / res.cpu_s if res.ok and res.cpu_s else None
+        per_cpu[res.name] = dpc
         if removed is None:
             p = r = "-"
             nrem = "-"
@@ -423,17 +426,31 @@ def bench_corpus(
             p, r, nrem = f"{prec:.4f}", f"{rec:.4f}", f"{len(removed):,}"
         rows.append(
             [res.name, f"{res.wall_s:.1f}", f"{dps:,.0f}" if dps else "n/a",
+             f"{res.cpu_s:.1f}" if res.cpu_s else "n/a", f"{dpc:,.0f}" if dpc else "n/a",
              fmt_mb(res.peak_rss), nrem, p, r]
         )  # fmt: skip
     print_table(
-        ["tool", "wall s", "docs/s", "peak RSS MB", "removed", "precision", "recall"],
+        [
+            "tool",
+            "wall s",
+            "docs/s",
+            "CPU s",
+            "docs/CPU-s",
+            "peak RSS MB",
+            "removed",
+            "precision",
+            "recall",
+        ],
         rows,
         title=f"{name}: {n:,} documents, {must:,} must go (true clusters at J >= {THRESHOLD})",
     )
     cur = speed.get("curate")
     for peer in ("datasketch", "datatrove", "parquet r+w"):
         if peer in speed:
-            print(f"curate docs/s vs {peer}: {ratio(cur, speed[peer])}")
+            print(
+                f"curate docs/s vs {peer}: {ratio(cur, speed[peer])} "
+                f"(per CPU-second: {ratio(per_cpu.get('curate'), per_cpu[peer])})"
+            )
     for res, _ in results:
         if res.name == "curate" and res.ok:
             facts = res.extra["lineage"].get("dedup", {})
