@@ -618,45 +618,41 @@ class PiiStep:
         texts = pl.from_arrow(table["text"]).cast(pl.String)
         assert isinstance(texts, pl.Series)
         n = len(texts)
-        cand = pl.DataFrame({"t": texts}).select(
-            [pl.col("t").str.contains(DETECTORS[k].prefilter).alias(k) for k in self.kinds]
-        )
-        maybe = cand.select(pl.any_horizontal(pl.all()).fill_null(False)).to_series().to_list()
+        # One Polars query: which kinds each row may hold (a Rust regex per kind), and the
+        # windows of the rows a digit kind may be in, and the IBAN windows of the rows an
+        # IBAN may be in (so Python's regexes scan only those; see `windows`).
+        flags = [
+            pl.col("t").str.contains(DETECTORS[k].prefilter).fill_null(False).alias(k)
+            for k in self.kinds
+        ]
+        exprs: list[pl.Expr] = [pl.col(k) for k in self.kinds]
+        exprs.append(pl.any_horizontal(list(self.kinds)).alias("_maybe"))
+        digit_kinds = [k for k in self.kinds if k not in ("email", "iban")]
+        if digit_kinds:
+            long = pl.element().filter(pl.element().str.len_chars() >= MIN_WINDOW)
+            exprs.append(
+                pl.when(pl.any_horizontal(digit_kinds))
+                .then(pl.col("t").str.extract_all(WINDOW).list.eval(long))
+                .alias("_windows")
+            )
+        if "iban" in self.kinds:
+            exprs.append(
+                pl.when(pl.col("iban"))
+                .then(pl.col("t").str.extract_all(IBAN_WINDOW))
+                .alias("_ibans")
+            )
+        cand = pl.LazyFrame({"t": texts}).with_columns(flags).select(exprs).collect()
+        none: list[list[str] | None] = [None] * n
+        maybe = cand["_maybe"].to_list()
+        pieces = cand["_windows"].to_list() if digit_kinds else none
+        iban_pieces = cand["_ibans"].to_list() if "iban" in self.kinds else none
+        kind_rows = {k: cand[k].to_list() for k in self.kinds}
         counts = {k: [0] * n for k in self.kinds}
         redacted = [0] * n
         spans_col: list[list[dict[str, Any]] | None] = [[] for _ in range(n)]
         new_text: dict[int, str] = {}
         values = texts.to_list()
         null_rows = 0
-        kind_rows = {k: cand[k].fill_null(False).to_list() for k in self.kinds}
-        # one Rust pass each for the windows of the rows a digit kind may be in, and for
-        # the IBAN windows of the rows an IBAN may be in
-        frame = pl.concat([pl.DataFrame({"t": texts}), cand], how="horizontal")
-        none: list[list[str] | None] = [None] * n
-        digit_kinds = [k for k in self.kinds if k not in ("email", "iban")]
-        pieces = none
-        if digit_kinds:
-            long = pl.element().filter(pl.element().str.len_chars() >= MIN_WINDOW)
-            pieces = (
-                frame.select(
-                    pl.when(pl.any_horizontal(digit_kinds).fill_null(False)).then(
-                        pl.col("t").str.extract_all(WINDOW).list.eval(long)
-                    )
-                )
-                .to_series()
-                .to_list()
-            )
-        iban_pieces = none
-        if "iban" in self.kinds:
-            iban_pieces = (
-                frame.select(
-                    pl.when(pl.col("iban").fill_null(False)).then(
-                        pl.col("t").str.extract_all(IBAN_WINDOW)
-                    )
-                )
-                .to_series()
-                .to_list()
-            )
         for i in range(n):
             t = values[i]
             if t is None:
