@@ -423,14 +423,17 @@ def _scan_ipv6(text: str) -> Iterable[re.Match[str]]:
 
 @dataclass(frozen=True)
 class Detector:
-    """One kind: a Rust-regex prefilter for the batch, then Python patterns and checks."""
+    """One kind: a Rust-regex prefilter for the batch, then Python patterns and checks.
+
+    `find` gets the spans already taken by earlier kinds (PRIORITY): `find_pii` drops a
+    match that overlaps one, so its checks are skipped."""
 
     kind: str
     prefilter: str  # Polars (Rust) regex; rows not matching it cannot hold this kind
     patterns: tuple[tuple[re.Pattern[str], Callable[[str, re.Match[str]], bool]], ...]
 
     def find(
-        self, text: str, wins: Sequence[Window], ibans: Sequence[int]
+        self, text: str, wins: Sequence[Window], ibans: Sequence[int], taken: Sequence[Span]
     ) -> Iterable[tuple[int, int]]:
         for pattern, ok in self.patterns:
             if pattern is _IPV6:
@@ -440,20 +443,24 @@ class Detector:
             else:
                 matches = _scan(pattern, text, wins)
             for m in matches:
+                start, end = m.span()
+                # a span of an earlier kind here wins anyway: no need to check this one
+                if taken and any(s < end and start < e for _, s, e in taken):
+                    continue
                 if ok(text, m):
-                    yield m.start(), m.end()
+                    yield start, end
 
 
 class _EmailDetector(Detector):
     def find(
-        self, text: str, wins: Sequence[Window], ibans: Sequence[int]
+        self, text: str, wins: Sequence[Window], ibans: Sequence[int], taken: Sequence[Span]
     ) -> Iterable[tuple[int, int]]:
         return _find_emails(text)
 
 
 class _IbanDetector(Detector):
     def find(
-        self, text: str, wins: Sequence[Window], ibans: Sequence[int]
+        self, text: str, wins: Sequence[Window], ibans: Sequence[int], taken: Sequence[Span]
     ) -> Iterable[tuple[int, int]]:
         last = 0
         for a in ibans:
@@ -527,7 +534,7 @@ def find_pii(
     for kind in PRIORITY:
         if kind not in kinds:
             continue
-        for start, end in DETECTORS[kind].find(text, wins, ibans):
+        for start, end in DETECTORS[kind].find(text, wins, ibans, taken):
             if not any(s < end and start < e for _, s, e in taken):
                 taken.append((kind, start, end))
     taken.sort(key=lambda t: t[1])
