@@ -107,12 +107,22 @@ def read_warc(file: InputFile, opts: ReadOptions, out: Collector) -> None:
                 content_type = http.get("Content-Type")
             else:
                 content_type = headers.get("Content-Type")
+            if (status is not None and status != 200) or (
+                content_type and "html" not in content_type.lower()
+            ):
+                # Most records of a crawl are images, scripts and redirects: count them
+                # without copying their payloads into Python (fastwarc skips the bytes).
+                out.input_bytes(rec.content_length)
+                reason = "http_status" if status not in (None, 200) else "not_html"
+                raw = (content_type or "").encode() if reason == "not_html" else None
+                out.skip(reason, file.display, offset, raw)
+                continue
             try:
                 body = rec.reader.read()
             except OSError as exc:
                 out.skip("corrupt_record", file.display, offset, str(exc).encode())
                 continue
-            if _truncated(rec, body) and status in (None, 200) and is_html(content_type, body):
+            if _truncated(rec, body) and is_html(content_type, body):
                 out.input_bytes(len(body))
                 out.skip("truncated_record", file.display, offset, body)
                 continue
