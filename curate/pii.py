@@ -336,21 +336,24 @@ def windows(text: str, pieces: Sequence[str] | None = None) -> list[Window]:
     """The windows of `text`; `pieces` are their strings in order (from
     `str.extract_all(WINDOW)`), else they are found here with Python's regex."""
     if pieces is None:
-        pieces = _WINDOW_RE.findall(text)
+        return [_window(m.group(0), m.start(), m.end()) for m in _WINDOW_RE.finditer(text)]
     out: list[Window] = []
     pos = 0
     for piece in pieces:
         # the first occurrence after the previous window is this one: any earlier
         # occurrence would itself have been a leftmost match of WINDOW
         i = text.find(piece, pos)
-        n = len(piece)
-        pos = i + n
-        dots = piece.count(".")
-        plus = piece.count("+")
-        seps = dots + plus + piece.count(" ") + piece.count("-")
-        seps += piece.count("(") + piece.count(")")
-        out.append((i, pos, n - seps, dots, plus > 0))
+        pos = i + len(piece)
+        out.append(_window(piece, i, pos))
     return out
+
+
+def _window(piece: str, start: int, end: int) -> Window:
+    dots = piece.count(".")
+    plus = piece.count("+")
+    seps = dots + plus + piece.count(" ") + piece.count("-")
+    seps += piece.count("(") + piece.count(")")
+    return (start, end, len(piece) - seps, dots, plus > 0)
 
 
 # What a window needs for a match that the pattern's check accepts (windows do not
@@ -366,24 +369,37 @@ _NEEDS: dict[re.Pattern[str], tuple[int, int, int, bool]] = {
 # Shorter windows hold no match the checks accept: a batch extracts only the longer ones.
 MIN_WINDOW = min(n[0] for n in _NEEDS.values())
 # An IBAN's window (`DE89 3704…` → "89 3704…") follows two letters, which are not window
-# characters, so these matches are exactly the windows that follow two letters.
-IBAN_WINDOW = r"[A-Za-z]{2}" + WINDOW
+# characters: with the letters allowed in front, one Rust pass finds the windows and which
+# of them may start an IBAN (the windows stay the same).
+BATCH_WINDOW = r"(?:[A-Za-z]{2})?" + WINDOW
+# the batch pass keeps a window if it is long enough for a digit pattern or follows letters
+_LONG_ENOUGH = pl.element().str.len_chars() >= MIN_WINDOW
+KEEP_WINDOW = pl.element().filter(_LONG_ENOUGH | pl.element().str.contains(r"^[A-Za-z]"))
+KEEP_LONG_WINDOW = pl.element().filter(_LONG_ENOUGH)  # when no IBAN is looked for
 
 
-def iban_starts(
-    text: str, wins: Sequence[Window] | None = None, pieces: Sequence[str] | None = None
-) -> list[int]:
-    """Where the windows that follow two ASCII letters start: from `pieces` (the strings of
-    `str.extract_all(IBAN_WINDOW)`, in order), else from all of the text's `wins`."""
-    if pieces is None:
-        return [w[0] for w in wins or () if w[0] >= 2 and _two_letters(text[w[0] - 2 : w[0]])]
-    out: list[int] = []
+def batch_windows(text: str, pieces: Sequence[str]) -> tuple[list[Window], list[int]]:
+    """The windows of `text` and where those that follow two letters start, from `pieces`:
+    the strings of `str.extract_all(BATCH_WINDOW)` kept by KEEP_WINDOW, in order."""
+    out: list[Window] = []
+    ibans: list[int] = []
     pos = 0
     for piece in pieces:
+        # the first occurrence after the previous window is this one: any earlier
+        # occurrence would itself have been a leftmost match (that was kept)
         i = text.find(piece, pos)
         pos = i + len(piece)
-        out.append(i + 2)
-    return out
+        if not piece[0].isdigit() and piece[0] not in "(+":
+            i += 2  # two letters in front
+            ibans.append(i)
+            piece = piece[2:]
+        out.append(_window(piece, i, pos))
+    return out, ibans
+
+
+def iban_starts(text: str, wins: Sequence[Window]) -> list[int]:
+    """Where the windows that follow two ASCII letters start."""
+    return [w[0] for w in wins if w[0] >= 2 and _two_letters(text[w[0] - 2 : w[0]])]
 
 
 def _two_letters(s: str) -> bool:
@@ -525,7 +541,8 @@ def find_pii(
 ) -> list[Span]:
     """Every PII span in `text`, sorted, without overlaps (PRIORITY decides). `wins` (the
     text's `windows`, at least those of MIN_WINDOW characters) and `ibans` (its
-    `iban_starts`) are found here unless the caller has them from a batch pass."""
+    `iban_starts`) are found here unless the caller has them from a batch pass
+    (`batch_windows`)."""
     if wins is None:
         wins = windows(text)
     if ibans is None:
@@ -626,33 +643,25 @@ class PiiStep:
         assert isinstance(texts, pl.Series)
         n = len(texts)
         # One Polars query: which kinds each row may hold (a Rust regex per kind), and the
-        # windows of the rows a digit kind may be in, and the IBAN windows of the rows an
-        # IBAN may be in (so Python's regexes scan only those; see `windows`).
+        # windows of the rows a digit kind or an IBAN may be in (Python's regexes then scan
+        # only those; see `WINDOW`).
         flags = [
             pl.col("t").str.contains(DETECTORS[k].prefilter).fill_null(False).alias(k)
             for k in self.kinds
         ]
         exprs: list[pl.Expr] = [pl.col(k) for k in self.kinds]
         exprs.append(pl.any_horizontal(list(self.kinds)).alias("_maybe"))
-        digit_kinds = [k for k in self.kinds if k not in ("email", "iban")]
+        digit_kinds = [k for k in self.kinds if k != "email"]
         if digit_kinds:
-            long = pl.element().filter(pl.element().str.len_chars() >= MIN_WINDOW)
+            keep = KEEP_WINDOW if "iban" in self.kinds else KEEP_LONG_WINDOW
             exprs.append(
                 pl.when(pl.any_horizontal(digit_kinds))
-                .then(pl.col("t").str.extract_all(WINDOW).list.eval(long))
+                .then(pl.col("t").str.extract_all(BATCH_WINDOW).list.eval(keep))
                 .alias("_windows")
             )
-        if "iban" in self.kinds:
-            exprs.append(
-                pl.when(pl.col("iban"))
-                .then(pl.col("t").str.extract_all(IBAN_WINDOW))
-                .alias("_ibans")
-            )
         cand = pl.LazyFrame({"t": texts}).with_columns(flags).select(exprs).collect()
-        none: list[list[str] | None] = [None] * n
         maybe = cand["_maybe"].to_list()
-        pieces = cand["_windows"].to_list() if digit_kinds else none
-        iban_pieces = cand["_ibans"].to_list() if "iban" in self.kinds else none
+        pieces: list[list[str] | None] = cand["_windows"].to_list() if digit_kinds else [None] * n
         kind_rows = {k: cand[k].to_list() for k in self.kinds}
         counts = {k: [0] * n for k in self.kinds}
         redacted = [0] * n
@@ -669,13 +678,9 @@ class PiiStep:
             if not maybe[i]:
                 continue
             kinds = [k for k in self.kinds if kind_rows[k][i]]
-            p, q = pieces[i], iban_pieces[i]
-            found = find_pii(
-                t,
-                kinds,
-                windows(t, p) if p is not None else [],
-                iban_starts(t, pieces=q) if q is not None else [],
-            )
+            p = pieces[i]
+            wins, ibans = batch_windows(t, p) if p is not None else ([], [])
+            found = find_pii(t, kinds, wins, ibans)
             if not found:
                 continue
             for kind, _s, _e in found:
