@@ -182,3 +182,25 @@ def test_kinds_limits_the_columns(tmp_path):
 def test_an_ssn_after_a_phone_word_is_an_ssn_and_iban_tails_are_not_cards():
     assert found("contact us at: SSN: 527-44-3586") == [("us_ssn", "527-44-3586")]
     assert found("Wrong account GB09 KNOW 5828 6951 6177 17 was rejected.") == []
+
+
+BATCH_TEXTS = [
+    "IBAN GB82 WEST 1234 5698 7654 32, card 4111-1111-1111-1111; SSN 536-22-8726.",
+    "xGB82WEST12345698765432 and DE89370400440532013000x2 and DE89370400440532013000",
+    "Call (415) 555-2671 or +44 20 7946 0958 from 203.0.113.45 (v1.2.3.4) ::1 fe80::1",
+    "tel: 0490 75 40 81 / 12.30.2024 / 4111 1111 1111 1111.5 / 5555555555554444",
+    "٤١٥-٥٥٥-٢٦٧١ and ab12 34 and 1 2 3 4 5 6 7 8 9 0 1 2 3 and (+1) 415.555.2671",
+    "ann@example.org 10.0.0.1:8080 2001:db8::1.2.3.4 phone 020 7946 0958 SSN 536 22 8726",
+    "",
+]
+
+
+def test_a_batch_finds_the_same_spans_as_each_text_alone():
+    # the batch path reads candidate windows from one Polars pass; find_pii finds them itself
+    from curate.pii import make_step
+
+    step = make_step(spans=True, redact="all")
+    out = step.process(pa.table({"text": pa.array(BATCH_TEXTS * 3, pa.large_string())})).kept
+    got = [[(s["kind"], s["start"], s["end"]) for s in row] for row in out["pii_spans"].to_pylist()]
+    assert got == [find_pii(t) for t in BATCH_TEXTS * 3]
+    assert sum(map(len, got)) >= 20
