@@ -8,9 +8,14 @@ shapes other things share (a dotted number after "version" or "section" is not a
 a run of digits after "ISBN" or "order" is not a phone or a card; a national number
 without a `+` is a phone only when a word like "phone" or "tel" stands before it).
 
-Speed: a Polars (Rust regex) prefilter over the whole batch finds the rows that can
-hold each kind at all; the Python regex and the validators then run only on those
-rows. Offsets are Python string indices, i.e. characters (code points).
+Speed: one Polars (Rust regex) query over the whole batch finds the rows that can hold
+each kind at all and, in those rows, the "windows" (runs of digits and ` .()+-`) that
+can hold a phone number, IPv4 address, card, SSN or IBAN. Python's regexes and the
+validators then run only inside those windows (Python's engine tries a pattern at every
+character of what it scans, so scanning whole texts once per pattern was most of the
+time), and a match that a higher-priority span already covers is not validated. The
+spans are exactly those of a whole-text scan. Offsets are Python string indices, i.e.
+characters (code points).
 """
 
 from __future__ import annotations
