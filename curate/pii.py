@@ -674,6 +674,7 @@ class PiiStep:
         new_text: dict[int, str] = {}
         values = texts.to_list()
         null_rows = 0
+        with_pii = 0
         for i in range(n):
             t = values[i]
             if t is None:
@@ -688,6 +689,7 @@ class PiiStep:
             found = find_pii(t, kinds, wins, ibans)
             if not found:
                 continue
+            with_pii += 1
             for kind, _s, _e in found:
                 counts[kind][i] += 1
             if self.spans:
@@ -712,9 +714,7 @@ class PiiStep:
         if self.spans:
             out = out.append_column("pii_spans", pa.array(spans_col, SPAN_TYPE))
         totals: dict[str, float] = {f"pii_{k}": float(sum(counts[k])) for k in self.kinds}
-        totals["documents_with_pii"] = float(
-            sum(1 for i in range(n) if any(counts[k][i] for k in self.kinds))
-        )
+        totals["documents_with_pii"] = float(with_pii)
         totals["null_text"] = float(null_rows)
         if self.redact:
             totals["pii_redacted"] = float(sum(redacted))
