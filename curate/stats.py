@@ -14,6 +14,7 @@ import polars as pl
 import pyarrow as pa
 
 from curate.dataset import Dataset, open_dataset
+from curate.errors import CurateError
 
 PERCENTILES = (0, 1, 5, 25, 50, 75, 95, 99, 100)
 TOP = 20
@@ -27,6 +28,13 @@ def compute_stats(spec: str) -> dict[str, Any]:
 
 def dataset_stats(ds: Dataset) -> dict[str, Any]:
     names = ds.column_names()
+    if "text" in names:
+        text_type = ds.schema.field("text").type
+        if not (pa.types.is_string(text_type) or pa.types.is_large_string(text_type)):
+            raise CurateError(
+                f"{ds.location}: column `text` is {text_type}, expected string; "
+                "re-run `curate ingest` on the source data"
+            )
     group_cols = [c for c in ("source", "lang", "license") if c in names]
     read_cols = [c for c in ("text", *group_cols) if c in names]
     counters: dict[str, Counter[str]] = {c: Counter() for c in group_cols}

@@ -68,3 +68,9 @@ def test_stats_on_bare_parquet_with_languages_and_licences(tmp_path):
 def test_stats_of_a_missing_dataset_is_one_line(tmp_path):
     r = run("stats", tmp_path / "nope")
     assert r.exit_code == 2 and r.stderr.startswith("error:") and "no such file" in r.stderr
+
+
+def test_stats_of_non_text_column_is_one_line(tmp_path):
+    pq.write_table(pa.table({"id": ["a"], "text": [1]}), tmp_path / "x.parquet")
+    r = run("stats", tmp_path / "x.parquet")
+    assert r.exit_code == 2 and "column `text` is int64, expected string" in r.stderr
