@@ -201,6 +201,35 @@ def _drain(ticks: Any, on_progress: ProgressFn | None, stop: threading.Event) ->
             on_progress(counts)
 
 
+def run_units(
+    executor: Executor,
+    fn: Callable[[U], R],
+    units: Sequence[U],
+    *,
+    progress: Any,
+    on_result: Callable[[U, R], None],
+    what: str = "unit",
+) -> None:
+    """Run `units`, hand each result to `on_result` as it arrives, tick `progress`.
+
+    A unit whose worker crashed on every attempt makes the whole step fail with one
+    line; the results already handed over stay recorded, so a rerun resumes.
+    """
+    failed: list[UnitFailed] = []
+    with progress:
+        for unit, res in executor.map_unordered(fn, units, on_progress=progress.tick):
+            if isinstance(res, UnitFailed):
+                failed.append(res)
+                continue
+            on_result(unit, res)
+            progress.unit_done()
+    if failed:
+        raise CurateError(
+            f"{len(failed)} {what}(s) crashed twice ({failed[0].error}); the output is "
+            "unfinished: re-run the same command to resume"
+        )
+
+
 def make_executor(workers: int | None = None, backend: str = "local") -> Executor:
     """The executor a `--workers N` (and later `--executor`) option asks for."""
     if backend != "local":

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from curate.dataset import Dataset, DatasetWriter, Shard, ShardSink, conform_batch, open_dataset
 from curate.errors import CurateError
-from curate.executor import UnitFailed, make_executor, report
+from curate.executor import make_executor, report, run_units
 from curate.progress import StepProgress, human_bytes, summary_table, warn
 from curate.schema import check_core
 
@@ -224,24 +224,16 @@ def run_map(
     progress = StepProgress(
         console or _quiet(), label=step.name, units=len(ds.shards), unit_name="shards"
     )
-    failed: list[UnitFailed] = []
-    with progress:
-        for _ in results:
-            progress.unit_done()
-        for job, res in executor.map_unordered(map_shard, jobs, on_progress=progress.tick):
-            if isinstance(res, UnitFailed):
-                failed.append(res)
-                continue
-            results[job.shard.name] = res
-            writer.unit_done(job.shard.name, [res.shard], res.info())
-            if rej_writer is not None and res.rejected is not None:
-                rej_writer.unit_done(job.shard.name, [res.rejected])
-            progress.unit_done()
-    if failed:
-        raise CurateError(
-            f"{len(failed)} shard(s) crashed twice ({failed[0].error}); the output is "
-            "unfinished: re-run the same command to resume"
-        )
+    for _ in results:
+        progress.unit_done()
+
+    def record(job: ShardJob, res: ShardResult) -> None:
+        results[job.shard.name] = res
+        writer.unit_done(job.shard.name, [res.shard], res.info())
+        if rej_writer is not None and res.rejected is not None:
+            rej_writer.unit_done(job.shard.name, [res.rejected])
+
+    run_units(executor, map_shard, jobs, progress=progress, on_result=record, what="shard")
     ordered = [results[s.name] for s in ds.shards]
     removed: Counter[str] = Counter()
     totals: Counter[str] = Counter()

@@ -24,7 +24,7 @@ from rich.console import Console
 
 from curate.dataset import Dataset, DatasetWriter, Shard, open_dataset
 from curate.errors import CurateError
-from curate.executor import UnitFailed, make_executor
+from curate.executor import make_executor, run_units
 from curate.ingest import files, tabular, warc
 from curate.ingest.collect import Collector, id_hash
 from curate.ingest.detect import InputFile, expand_inputs
@@ -286,25 +286,16 @@ def ingest(
 
     total_bytes = sum(f.size for f in inputs)
     progress = StepProgress(console, label="ingest", units=len(tasks), unit_name="tasks")
-    failed: list[UnitFailed] = []
-    with progress:
-        for _ in results:
-            progress.unit_done()
-        for task, res in executor.map_unordered(run_task, todo, on_progress=progress.tick):
-            if isinstance(res, UnitFailed):
-                failed.append(res)
-                continue
-            results[task.number] = res
-            writer.unit_done(task.key, res.shards, res.info())
-            if rejected_writer is not None:
-                rejected_writer.unit_done(task.key, res.rejected_shards)
-            progress.unit_done()
-    if failed:
-        raise CurateError(
-            f"{len(failed)} task(s) crashed twice ({failed[0].error}); the output is unfinished: "
-            "re-run the same command to resume"
-        )
+    for _ in results:
+        progress.unit_done()
 
+    def record(task: Task, res: TaskResult) -> None:
+        results[task.number] = res
+        writer.unit_done(task.key, res.shards, res.info())
+        if rejected_writer is not None:
+            rejected_writer.unit_done(task.key, res.rejected_shards)
+
+    run_units(executor, run_task, todo, progress=progress, on_result=record, what="task")
     ordered = [results[t.number] for t in tasks]
     skipped: Counter[str] = Counter()
     notes: Counter[str] = Counter()
