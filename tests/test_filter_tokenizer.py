@@ -60,3 +60,45 @@ def test_sentences_match_spacy_sentencizer():
 def test_rules_file_matches_installed_spacy_version():
     spacy = pytest.importorskip("spacy")
     assert EnglishTokenizer().spacy_version.split(".")[:2] == spacy.__version__.split(".")[:2]
+
+
+@pytest.mark.parametrize(
+    "run",
+    [
+        "word,",
+        "word.",
+        "Word.",
+        "I.",
+        "kW.",
+        "PiS.",
+        "USA.",
+        "(word",
+        '"word',
+        "\u201eWort",
+        "word)",
+        "cannot,",
+        "(cannot",
+        "Dr.",
+        "etc.",
+        "Schutz-",
+        "lib/",
+        "word\u2026",
+    ],
+)
+def test_fast_paths_agree_with_the_full_algorithm(run):
+    """A run of letters with one mark takes a shortcut; it must split as spaCy's rules do."""
+    tok = EnglishTokenizer()
+    assert tok._new_tokens(run) == tok._tokenize_run(run)
+    assert tok.words(f"{run} {run}") == [*tok._tokenize_run(run)] * 2
+
+
+def test_cache_overflow_keeps_tokens(monkeypatch):
+    """Clearing the bounded run cache mid-document cannot lose or reorder tokens."""
+    import curate.filters.tokenizer as mod
+
+    monkeypatch.setattr(mod, "_CACHE_MAX", 3)
+    tok = EnglishTokenizer()
+    text = "a b, (c d. e-mail f g h"
+    assert tok.words("a b") == ["a", "b"]
+    assert tok.words(text) == EnglishTokenizer().words(text)
+    assert len(tok._cache) <= 8
