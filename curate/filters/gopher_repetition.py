@@ -86,9 +86,14 @@ class NgramIndex:
                 key = ids[:m].astype(np.uint64)
                 for k in range(1, n):
                     key = key * np.uint64(0x9E3779B97F4A7C15) + ids[k : k + m].astype(np.uint64)
-        uniq, first, counts = np.unique(key, return_index=True, return_counts=True)
+        # Sort once (stable: within a run of equal keys the first position comes
+        # first) instead of `np.unique`, whose per-call overhead showed in profiles.
+        order = np.argsort(key, kind="stable")
+        sk = key[order]
+        starts = np.flatnonzero(np.concatenate(([True], sk[1:] != sk[:-1])))
+        counts = np.diff(np.append(starts, m))
         best = counts.max()
-        start = int(first[counts == best].min())  # ties: the n-gram seen first
+        start = int(order[starts[counts == best]].min())  # ties: the n-gram seen first
         chars = int(self.offs[start + n] - self.offs[start]) + n - 1
         return chars * int(best)
 
@@ -117,10 +122,15 @@ class NgramIndex:
         with np.errstate(over="ignore"):
             key = (h[b] - h[a]) * self._inv[a]
             key = key ^ (((b - a).astype(np.uint64)) * np.uint64(0xC2B2AE3D27D4EB4F))
-        uniq, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-        if len(uniq) == m:
+        order = np.argsort(key)
+        sk = key[order]
+        same = sk[1:] == sk[:-1]
+        if not same.any():
             return 0
-        positions = np.flatnonzero(counts[inverse] > 1).tolist()
+        repeats = np.zeros(m, dtype=bool)  # positions whose key occurs more than once
+        repeats[order[1:][same]] = True
+        repeats[order[:-1][same]] = True
+        positions = np.flatnonzero(repeats).tolist()
         keys = key.tolist()
         lengths = (b - a).tolist()
         seen: set[int] = set()
