@@ -42,6 +42,8 @@ class EnglishTokenizer:
             if any(c.isspace() for c in special):
                 continue  # whitespace specials only re-spell whitespace tokens
             self._patterns.setdefault(toks[0], []).append((tuple(toks), special))
+        # First tokens of those sequences: most runs contain none, and skip the merge.
+        self._pattern_starts: frozenset[str] = frozenset(self._patterns)
         self.punct_chars: frozenset[str] = frozenset(d["punct_chars"])
         self._punct_re = re.compile("[" + "".join(map(re.escape, sorted(self.punct_chars))) + "]")
         self._cache: dict[str, tuple[str, ...]] = {}
@@ -221,7 +223,7 @@ class EnglishTokenizer:
             else:
                 tokens.extend(self._split_infixes(string))
         tokens.extend(reversed(suffixes))
-        if len(tokens) > 1 and self._patterns:
+        if len(tokens) > 1 and not self._pattern_starts.isdisjoint(tokens):
             tokens = self._merge_specials(tokens)
         return tuple(tokens)
 
