@@ -218,6 +218,18 @@ def test_fineweb_quality_rules():
     assert check("fineweb_quality", listy, new_line_ratio=0.5)[0] is None
 
 
+def test_fineweb_list_ratio_counts_tokens_not_whitespace_runs():
+    """newlines / runs > 0.3 but newlines / spaCy tokens <= 0.3: kept, tokenized or not."""
+    text = "\n\n\n".join(f"Alpha{i}, beta, gamma, delta, epsilon, zeta." for i in range(10))
+    assert text.count("\n") / len(text.split()) > 0.3
+    assert check("fineweb_quality", text)[0] is None
+    fam = make_family("fineweb_quality", {})
+    doc = Doc(text)
+    assert len(doc.words) == 120  # shared tokens already there (the FineWeb chain)
+    assert fam.check(doc, Counter()) is None
+    assert check("fineweb_quality", text, new_line_ratio=0.2)[0] == "list_ratio"
+
+
 # -- length and url ---------------------------------------------------------------------
 
 

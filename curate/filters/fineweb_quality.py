@@ -52,6 +52,13 @@ class FineWebQuality(Family):
         newlines = text.count("\n")
         if duplicates(lines)[1] / (len(text) - newlines) > self.char_duplicates_ratio:
             return "char_dup_ratio"
+        if not doc.words_known:
+            # Every whitespace run is at least one token, so newlines / runs bounds
+            # newlines / tokens from above: when it passes, so would the token ratio,
+            # and this family alone need not tokenize at all (the costliest step).
+            runs = len(text.split())
+            if not runs or newlines / runs <= self.new_line_ratio:
+                return None
         words = doc.words
         if words and newlines / len(words) > self.new_line_ratio:
             return "list_ratio"

@@ -83,6 +83,11 @@ class Doc:
         return self._words
 
     @property
+    def words_known(self) -> bool:
+        """Whether `words` is already computed (a family may then skip a cheaper bound)."""
+        return self._words is not None
+
+    @property
     def nonsymbol_words(self) -> list[str]:
         if self._nonsymbol is None:
             self._nonsymbol = list(filter(is_word, self.words))
