@@ -119,3 +119,25 @@ def test_executor_reports_a_unit_that_keeps_crashing():
     ex = LocalExecutor(workers=2, retries=1)
     results = [r for _, r in ex.map_unordered(_always_crash, [1, 2])]
     assert all(isinstance(r, UnitFailed) for r in results)
+
+
+def test_ids_repeated_across_tasks_are_dropped_and_rejected(tmp_path, monkeypatch):
+    monkeypatch.setattr(ingest_run, "MIN_TASK_BYTES", 1)
+    monkeypatch.setattr(ingest_run, "TASK_FILES", 1)  # each file is its own task
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_jsonl(folder / "a.jsonl", [{"id": "x", "text": "first copy"}, {"id": "y", "text": "y"}])
+    write_jsonl(folder / "b.jsonl", [{"id": "x", "text": "second copy"}, {"id": "z", "text": "z"}])
+    out, rej = tmp_path / "out", tmp_path / "rej"
+    r = run("ingest", folder, "-o", out, "--source", "s", "-q", "--workers", "1", "--rejected", rej)
+    assert r.exit_code == 0, r
+    rows = read_rows(out)
+    assert sorted((x["id"], x["text"]) for x in rows) == [
+        ("x", "first copy"),
+        ("y", "y"),
+        ("z", "z"),
+    ]
+    assert manifest(out)["rows"] == 3
+    assert manifest(out)["lineage"][0]["removed"] == {"duplicate_id": 1}
+    dup = [x for x in read_rows(rej) if x["reason"] == "duplicate_id"]
+    assert len(dup) == 1 and dup[0]["raw"] == b"second copy"

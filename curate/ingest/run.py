@@ -26,7 +26,7 @@ from curate.dataset import Dataset, DatasetWriter, Shard, open_dataset
 from curate.errors import CurateError
 from curate.executor import make_executor, run_units
 from curate.ingest import files, tabular, warc
-from curate.ingest.collect import Collector, id_hash
+from curate.ingest.collect import RAW_LIMIT, Collector, id_hash
 from curate.ingest.detect import InputFile, expand_inputs
 from curate.ingest.options import ReadOptions
 from curate.progress import StepProgress, human_bytes, summary_table, warn
@@ -313,7 +313,7 @@ def ingest(
         raise CurateError(f"no record could be read from {len(inputs)} input file(s) ({reasons})")
 
     try:
-        shards, dup_skips = _drop_repeated_ids(writer, ordered)
+        shards, dup_skips = _drop_repeated_ids(writer, ordered, rejected_writer)
     except CurateError:
         writer.abandon()
         if rejected_writer is not None:
@@ -385,10 +385,11 @@ def _next_task_number(base: Dataset | None) -> int:
 
 def _result_from_state(task: Task, state: Any, writer: DatasetWriter) -> TaskResult:
     """A task finished by an earlier (interrupted) run: its shards and counts, not redone."""
-    shards = [
-        Shard(s["name"], writer.folder / s["name"], s["rows"], s["bytes"])
-        for s in state.done[task.key]
-    ]
+    shards = []
+    for s in state.done[task.key]:
+        path = writer.folder / s["name"]
+        # a shard may have been rewritten after its task finished (repeated ids): trust the file
+        shards.append(Shard(s["name"], path, pq.read_metadata(path).num_rows, path.stat().st_size))
     info = state.info.get(task.key, {})
     ids: list[str] = []
     for s in shards:
@@ -405,13 +406,18 @@ def _result_from_state(task: Task, state: Any, writer: DatasetWriter) -> TaskRes
     )
 
 
-def _drop_repeated_ids(writer: DatasetWriter, ordered: list[TaskResult]) -> tuple[list[Shard], int]:
+def _drop_repeated_ids(
+    writer: DatasetWriter,
+    ordered: list[TaskResult],
+    rejected_writer: DatasetWriter | None = None,
+) -> tuple[list[Shard], int]:
     """Find ids repeated across tasks (or already in an appended-to dataset).
 
     Each task drops its own repeats while reading; across tasks the parent compares
     64-bit id hashes (8 bytes per document: the one place ingest's memory grows with
-    the corpus) and rewrites the rare shards that hold a later copy. An id that is
-    already in the dataset being appended to is a user error (CLI.md): exit 2.
+    the corpus) and rewrites the rare shards that hold a later copy (kept, with the
+    reason `duplicate_id`, in `--rejected` like every other skipped record). An id that
+    is already in the dataset being appended to is a user error (CLI.md): exit 2.
     """
     shards = [s for r in ordered for s in r.shards]
     new = np.concatenate([r.hashes for r in ordered]) if ordered else np.empty(0, np.uint64)
@@ -434,6 +440,7 @@ def _drop_repeated_ids(writer: DatasetWriter, ordered: list[TaskResult]) -> tupl
     seen: set[str] = set()
     dropped = 0
     out: list[Shard] = []
+    rejected_rows: list[dict[str, Any]] = []
     for shard in shards:
         table = pq.read_table(shard.path)
         ids = table.column("id").to_pylist()
@@ -449,9 +456,21 @@ def _drop_repeated_ids(writer: DatasetWriter, ordered: list[TaskResult]) -> tupl
             out.append(shard)
             continue
         dropped += int((~keep).sum())
+        if rejected_writer is not None:
+            texts = table.column("text")
+            for i in np.flatnonzero(~keep).tolist():
+                raw = (texts[i].as_py() or "").encode()[:RAW_LIMIT]
+                rejected_rows.append(
+                    {"path": shard.name, "offset": i, "reason": "duplicate_id", "raw": raw}
+                )
         sink = writer.shard_sink(shard.name, table.schema)
         sink.write(table.filter(pa.array(keep)))
         out.append(sink.commit())
+    if rejected_writer is not None and rejected_rows:
+        name = f"part-{ordered[0].number:05d}-repeated-ids.parquet"
+        sink = rejected_writer.shard_sink(name, INGEST_REJECTED_SCHEMA)
+        sink.write(pa.Table.from_pylist(rejected_rows, schema=INGEST_REJECTED_SCHEMA))
+        rejected_writer.unit_done("repeated-ids", [sink.commit()])
     return out, dropped
 
 
