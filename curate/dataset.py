@@ -187,11 +187,7 @@ def _open_bare(location: str, files: list[Path]) -> Dataset:
         )
         shards.append(Shard(p.name, p, meta.num_rows, p.stat().st_size))
     assert schema is not None
-    return Dataset(location, shards, _drop_pandas_meta(schema), None)
-
-
-def _drop_pandas_meta(schema: pa.Schema) -> pa.Schema:
-    return schema.remove_metadata()
+    return Dataset(location, shards, schema.remove_metadata(), None)
 
 
 def schema_from_manifest(manifest: dict[str, Any], shards: list[Shard], *, where: str) -> pa.Schema:

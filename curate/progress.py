@@ -8,7 +8,6 @@ in a CI log.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Iterable
 from types import TracebackType
@@ -49,13 +48,11 @@ class StepProgress:
         label: str,
         units: int,
         unit_name: str = "files",
-        total_bytes: int | None = None,
     ) -> None:
         self.console = console
         self.label = label
         self.units_total = units
         self.unit_name = unit_name
-        self.total_bytes = total_bytes
         self.units = 0
         self.docs = 0
         self.bytes = 0
@@ -67,15 +64,14 @@ class StepProgress:
             self._bar = Progress(
                 TextColumn(f"[bold]{label}"),
                 BarColumn(),
-                MofNCompleteColumn() if total_bytes is None else TextColumn(""),
+                MofNCompleteColumn(),
                 TextColumn("{task.fields[detail]}"),
                 TimeElapsedColumn(),
                 TimeRemainingColumn(),
                 console=console,
                 transient=True,
             )
-            total = total_bytes if total_bytes else units
-            self._task = self._bar.add_task(label, total=total, detail="")
+            self._task = self._bar.add_task(label, total=units, detail="")
 
     def __enter__(self) -> StepProgress:
         if self._bar is not None:
@@ -110,8 +106,7 @@ class StepProgress:
 
     def _refresh(self, force_log: bool = False) -> None:
         if self._bar is not None and self._task is not None:
-            done = self.bytes if self.total_bytes else self.units
-            self._bar.update(self._task, completed=done, detail=self._detail())
+            self._bar.update(self._task, completed=self.units, detail=self._detail())
             return
         now = time.monotonic()
         if force_log or now - self._last_log >= LOG_EVERY_S:
@@ -130,7 +125,3 @@ def summary_table(title: str, rows: Iterable[tuple[str, str]]) -> Table:
 
 def warn(console: Console, message: str) -> None:
     console.print(f"[yellow]warning:[/yellow] {message}")
-
-
-def is_tty() -> bool:
-    return sys.stderr.isatty()

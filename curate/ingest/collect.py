@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,6 @@ class Collector:
         self.cols: dict[str, list[Any]] = {n: [] for n in self.names}
         self.skipped: Counter[str] = Counter()
         self.notes: Counter[str] = Counter()  # kept-but-noted (bad_created…)
-        self.read = 0
         self.bytes_out = 0
         self.shards: list[Shard] = []
         self.hashes: list[np.ndarray] = []
@@ -78,7 +78,6 @@ class Collector:
 
     def add(self, doc: dict[str, Any]) -> None:
         """One document; `doc` holds `id` and `text` and any other schema columns."""
-        self.read += 1
         doc_id = doc["id"]
         if doc_id in self._ids:
             self.skip("duplicate_id", doc.get("path"), doc.get("_offset"), doc_id.encode())
@@ -91,15 +90,26 @@ class Collector:
         if len(self.cols["id"]) >= BATCH_ROWS:
             self._flush()
 
-    def skip(self, reason: str, path: str | None, offset: int | None, raw: bytes | None) -> None:
-        """A record that is not written: counted, and kept in --rejected if asked."""
-        self.read += 1
+    def skip(
+        self,
+        reason: str,
+        path: str | None,
+        offset: int | None,
+        raw: bytes | Callable[[], bytes] | None,
+    ) -> None:
+        """A record that is not written: counted, and kept in --rejected if asked.
+
+        `raw` may be a function, for readers whose raw snippet costs work to build
+        (Parquet rows): it is only called when a rejected dataset is being written.
+        """
         self.skipped[reason] += 1
         if self.rejected_folder is not None:
             r = self._rejected
             r["path"].append(path)
             r["offset"].append(offset)
             r["reason"].append(reason)
+            if callable(raw):
+                raw = raw()
             r["raw"].append(raw[:RAW_LIMIT] if raw is not None else None)
             if len(r["reason"]) >= BATCH_ROWS:
                 self._flush_rejected()

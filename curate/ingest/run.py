@@ -58,29 +58,11 @@ READERS: dict[str, Reader] = {
 }
 
 
-def schema_for(formats: Sequence[str]) -> pa.Schema:
-    """The one schema every ingest shard has, whatever its input format.
-
-    Columns a format does not fill (`http_status` for JSONL, `path` for WARC) are
-    null rather than absent, so that every shard of a dataset — including shards
-    appended later from another kind of source — has the same columns, and a plain
-    `polars.scan_parquet("ds/*.parquet")` works without schema options.
-    """
-    del formats  # kept in the signature: the schema is deliberately format-independent
-    return INGEST_SCHEMA
-
-
-INGEST_SCHEMA = pa.schema(
-    [
-        *CORE_FIELDS,
-        PATH_FIELD,
-        WEB_FIELDS[0],
-        WEB_FIELDS[1],
-        WEB_FIELDS[2],
-        WEB_FIELDS[3],
-        METADATA_FIELD,
-    ]
-)
+# The one schema of every ingest shard, whatever its input format: columns a format does
+# not fill (`http_status` for JSONL, `path` for WARC) are null rather than absent, so every
+# shard of a dataset — including shards appended later from another kind of source — has
+# the same columns, and a plain `polars.scan_parquet("ds/*.parquet")` works.
+INGEST_SCHEMA = pa.schema([*CORE_FIELDS, PATH_FIELD, *WEB_FIELDS, METADATA_FIELD])
 
 
 @dataclass(frozen=True)
@@ -121,11 +103,10 @@ class TaskResult:
 
 def run_task(task: Task) -> TaskResult:
     """Read a task's files into its shards (runs in a worker process)."""
-    schema = schema_for([f.format for f in task.files])
     out = Collector(
         folder=task.output,
         task=task.number,
-        schema=schema,
+        schema=INGEST_SCHEMA,
         shard_rows=task.shard_rows,
         source=task.options.source,
         rejected_folder=task.rejected,
@@ -159,15 +140,13 @@ def plan_tasks(
     inputs: Sequence[InputFile],
     *,
     first_number: int,
-    workers: int,
     make: Callable[[int, tuple[InputFile, ...]], Task],
 ) -> list[Task]:
-    """Group sorted files into tasks of about TASK_BYTES, at least one per worker if possible.
+    """Group sorted files into tasks of about TASK_BYTES (1/16 of the input at most).
 
-    The plan must not depend on `workers` (resume and reproducibility need the same
-    shard names on every run), so the size target is derived from the inputs alone.
+    The plan must not depend on the worker count (resume and reproducibility need the
+    same shard names on every run), so the size target is derived from the inputs alone.
     """
-    del workers  # see docstring: deliberately unused
     total = sum(f.size for f in inputs)
     target = max(MIN_TASK_BYTES, min(TASK_BYTES, total // 16 + 1))
     tasks: list[Task] = []
@@ -277,7 +256,7 @@ def ingest(
             shard_rows,
         )
 
-    tasks = plan_tasks(inputs, first_number=first, workers=0, make=make)
+    tasks = plan_tasks(inputs, first_number=first, make=make)
     results: dict[int, TaskResult] = {}
     for task in tasks:
         if task.key in state.done:
@@ -324,7 +303,6 @@ def ingest(
     if ignored:
         skipped["unknown_format"] += len(ignored)
     written = sum(s.rows for s in shards)
-    schema = schema_for([f.format for f in inputs])
     lineage_step = {
         "source": source,
         "input": [f.display for f in inputs],
@@ -337,7 +315,7 @@ def ingest(
     }
     ds = writer.finish(
         shards=shards,
-        schema=schema,
+        schema=INGEST_SCHEMA,
         sources={source: declared},
         lineage_step=lineage_step,
         system=system,

@@ -11,7 +11,7 @@ import io
 import json
 import sys
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pyarrow as pa
@@ -43,7 +43,7 @@ def add_record(
     *,
     index: int,
     offset: int,
-    raw: bytes,
+    raw: bytes | Callable[[], bytes],
     file: InputFile,
     opts: ReadOptions,
     out: Collector,
@@ -169,8 +169,12 @@ def read_parquet(file: InputFile, opts: ReadOptions, out: Collector) -> None:
     records = 0
     for index, row in enumerate(_parquet_rows(file, out), start=1):
         records += 1
-        raw = json.dumps(row, default=str, ensure_ascii=False).encode()[:4096]
-        out.input_bytes(len(raw))
+        text = row.get(opts.text_field)
+        out.input_bytes(len(text) if isinstance(text, str) else 0)
+
+        def raw(row: dict[str, Any] = row) -> bytes:
+            return json.dumps(row, default=str, ensure_ascii=False).encode()[:4096]
+
         add_record(row, index=index, offset=index, raw=raw, file=file, opts=opts, out=out)
     if records == 0 and not out.skipped.get("corrupt_file"):
         out.skip("empty_file", file.display, None, None)
