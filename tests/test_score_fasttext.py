@@ -259,3 +259,24 @@ def test_a_changed_model_is_not_up_to_date(tmp_path):
     assert r.exit_code == 2 and "other parameters" in r.stderr
     m = json.loads((tmp_path / "out" / "_curate.json").read_text())
     assert len(m["lineage"][-1]["params"]["models"][0]["fingerprint"]) == 64
+
+
+def test_batch_models_are_mapped_not_loaded_into_each_worker(tmp_path, model_path):
+    ft.forget_models()
+    model = ft.load_model(model_path)
+    assert model.vectorised and model.ft is None  # fastText itself never loaded the file
+    assert not model.input_matrix.flags.writeable  # a read-only view of the file's pages
+    texts = ["river mill bread flour", "casino cheap loan"]
+    np.testing.assert_allclose(
+        ft._predict_vectorised(model, pl.Series("t", texts)), reference(model, texts), atol=2e-5
+    )
+
+
+def test_a_cut_short_model_file_is_a_usage_error(tmp_path, model_path):
+    cut = tmp_path / "cut.bin"
+    cut.write_bytes(model_path.read_bytes()[:-100])  # fastText itself would load this
+    src = write_docs(tmp_path / "in.parquet", TEXTS)
+    r = run("score", src, "-o", tmp_path / "o", "--model", cut, "--label", "good", "--column", "q")
+    assert r.exit_code == 2 and "cut short or damaged" in r.stderr
+    assert r.stderr.strip().splitlines()[-1].startswith("error:")  # after a bare-file warning
+    assert not (tmp_path / "o").exists()  # refused before any worker started

@@ -22,7 +22,8 @@ models go through fastText's own `predict` (the low-level `model.f.predict`, bec
 both paths give the same probabilities.
 
 Models are loaded once per process and cached (a step object is pickled to each
-worker; the cache is not).
+worker; the cache is not). For the batch path the matrices are memory-mapped from the
+model file rather than loaded, so workers share one copy in the page cache.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class LoadedModel:
     """A fastText model and what batch inference needs from it."""
 
     path: str
-    ft: Any
+    ft: Any  # fastText's own model; None until needed when the matrices are mapped
     labels: list[str]
     label_prefix: str
     vectorised: bool
@@ -99,16 +100,90 @@ class ModelHeader:
 
 _MAGIC, _ARGS = 793712314, struct.Struct("<12id")
 _DICT = struct.Struct("<iiiqq")
-_ENTRY_TAIL = struct.Struct("<qb")
+_MATRIX = struct.Struct("<?qq")  # quantised flag, rows, columns
+_VERSION = 12  # fastText's file format since 0.9; older files go through fastText itself
+_LOSSES = {3: _LOSS_SOFTMAX, 4: _LOSS_OVA}  # loss_name::softmax, loss_name::ova
+
+
+@dataclass
+class _Layout:
+    """Where things are in a supervised model file (`FastText::saveModel`'s layout).
+
+    Magic and version, the arguments (`Args::save`), the dictionary (sizes, then each
+    entry as word, NUL, int64 count, int8 type, labels after words, then the prune
+    index), then for each of the input and output matrix a quantised flag, its shape
+    (two int64) and, unquantised, its float32 rows.
+    """
+
+    version: int
+    args: tuple[Any, ...]
+    words: list[str]
+    labels: list[str]
+    pruned: bool
+    matrices: list[tuple[int, int, int]]  # (offset, rows, columns); [] if quantised
+
+
+def _read_layout(mm: Any, path: str, *, want_words: bool) -> _Layout:
+    """Parse the file's layout; a file whose sizes do not add up is a one-line error.
+
+    fastText itself loads a truncated model without complaint (and scores with garbage),
+    so the sizes are checked here, before any worker starts.
+    """
+    end = len(mm)
+    if end < 8 + _ARGS.size + _DICT.size or struct.unpack_from("<i", mm, 0)[0] != _MAGIC:
+        raise CurateError(
+            f"{path}: not a fastText model (no fastText header); "
+            "pass a model saved by fastText or `curate train-classifier`"
+        )
+    version = struct.unpack_from("<i", mm, 4)[0]
+    args = _ARGS.unpack_from(mm, 8)
+    if args[7] != 3:  # model_name::sup
+        raise CurateError(
+            f"{path}: is a fastText word-vector model, not a classifier; "
+            "pass a supervised model (one trained with labels)"
+        )
+    damaged = CurateError(
+        f"{path}: the fastText model file is cut short or damaged "
+        "(its sizes do not add up); copy or save it again"
+    )
+    size, nwords, nlabels, _ntokens, prune = _DICT.unpack_from(mm, 8 + _ARGS.size)
+    pos = 8 + _ARGS.size + _DICT.size
+    words: list[str] = []
+    labels: list[str] = []
+    for _ in range(size):
+        stop = mm.find(b"\0", pos)
+        if stop < 0 or stop + 10 > end:
+            raise damaged
+        if mm[stop + 9] == 1:  # entry_type::label
+            labels.append(mm[pos:stop].decode("utf-8", "replace"))
+        elif want_words:
+            words.append(mm[pos:stop].decode("utf-8", "replace"))
+        pos = stop + 10
+    if len(labels) != nlabels or (want_words and len(words) != nwords):
+        raise damaged
+    pos += 8 * max(prune, 0)
+    matrices: list[tuple[int, int, int]] = []
+    for _ in range(2):
+        if pos + _MATRIX.size > end:
+            raise damaged
+        quantised, rows, cols = _MATRIX.unpack_from(mm, pos)
+        if quantised:
+            return _Layout(version, args, words, labels, prune > 0, [])
+        pos += _MATRIX.size
+        if rows < 0 or cols != args[0] or pos + 4 * rows * cols > end:
+            raise damaged
+        matrices.append((pos, rows, cols))
+        pos += 4 * rows * cols
+    if pos != end or matrices[0][1] != nwords + args[8] or matrices[1][1] != nlabels:
+        raise damaged
+    return _Layout(version, args, words, labels, prune > 0, matrices)
 
 
 def read_header(path: str | os.PathLike[str]) -> ModelHeader:
-    """The labels of a supervised model, read from its header without loading it.
+    """The labels of a supervised model, read without loading it, its sizes checked.
 
     A big model takes seconds and gigabytes to load; the parent process only needs the
-    labels to check `--label`, and each worker loads the model itself. The layout is
-    fastText's (`FastText::saveModel`): magic, version, the arguments, then the
-    dictionary's entries (word, count, type), labels last.
+    labels to check `--label`, and each worker loads the model itself.
     """
     import mmap
 
@@ -117,37 +192,13 @@ def read_header(path: str | os.PathLike[str]) -> ModelHeader:
         raise CurateError(
             f"{path}: fastText model not found; pass the path of a .bin file to --model"
         )
-    bad = CurateError(
-        f"{path}: not a fastText model (no fastText header); "
-        "pass a model saved by fastText or `curate train-classifier`"
-    )
     with p.open("rb") as fh:
-        if p.stat().st_size < 8 + _ARGS.size + _DICT.size:
-            raise bad
-        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-            magic, _version = struct.unpack_from("<ii", mm, 0)
-            if magic != _MAGIC:
-                raise bad
-            args = _ARGS.unpack_from(mm, 8)
-            if args[7] != 3:  # model_name::sup
-                raise CurateError(
-                    f"{path}: is a fastText word-vector model, not a classifier; "
-                    "pass a supervised model (one trained with labels)"
-                )
-            size, _nwords, nlabels, _ntokens, _prune = _DICT.unpack_from(mm, 8 + _ARGS.size)
-            pos = 8 + _ARGS.size + _DICT.size
-            labels: list[str] = []
-            for _ in range(size):
-                end = mm.find(b"\0", pos)
-                if end < 0:
-                    raise bad
-                _count, kind = _ENTRY_TAIL.unpack_from(mm, end + 1)
-                if kind == 1:
-                    labels.append(mm[pos:end].decode("utf-8", "replace"))
-                pos = end + 1 + _ENTRY_TAIL.size
-    if len(labels) != nlabels:
-        raise bad
-    return ModelHeader(str(path), labels)
+        try:
+            mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        except (ValueError, OSError):
+            mm = b""  # an empty file: no header
+        layout = _read_layout(mm, str(path), want_words=False)
+    return ModelHeader(str(path), layout.labels)
 
 
 def forget_models() -> None:
@@ -156,15 +207,13 @@ def forget_models() -> None:
 
 
 def _load(path: str) -> LoadedModel:
-    from fasttext.FastText import _FastText
+    """The model, mapped from its file when batch inference can use it, else fastText's."""
+    return _map(path) or _load_native(path)
 
-    try:
-        ft = _FastText(model_path=path)
-    except (ValueError, RuntimeError, MemoryError) as exc:
-        raise CurateError(
-            f"{path}: not a fastText model ({' '.join(str(exc).split()) or type(exc).__name__}); "
-            "pass a model saved by fastText or `curate train-classifier`"
-        ) from None
+
+def _load_native(path: str) -> LoadedModel:
+    """The model through fastText itself: quantised, `hs` and subword models need it."""
+    ft = _native(path)
     args = ft.f.getArgs()
     if str(args.model).split(".")[-1] != "supervised":
         raise CurateError(
@@ -173,31 +222,79 @@ def _load(path: str) -> LoadedModel:
         )
     labels = list(ft.get_labels())
     loss = str(args.loss).split(".")[-1]
-    quantised = bool(ft.f.isQuant())
-    vectorised = not quantised and loss in (_LOSS_SOFTMAX, _LOSS_OVA) and args.maxn <= 0
-    model = LoadedModel(
+    return LoadedModel(
         path=path,
         ft=ft,
         labels=labels,
         label_prefix=str(args.label),
-        vectorised=vectorised,
+        vectorised=False,
         loss=loss,
         word_ngrams=int(args.wordNgrams),
         bucket=int(args.bucket),
         nwords=0,
     )
-    if vectorised:
-        words = list(ft.get_words(on_unicode_error="replace"))
-        model.nwords = len(words)
-        hashes = fnv1a(pa.array(words, pa.large_string()))
-        model.vocab_tokens = pa.array(words, pa.large_string())
-        model.vocab_hashes = hashes
-        # views of fastText's own matrices (its Python getters copy them: 2x the memory)
-        model.input_matrix = np.asarray(ft.f.getInputMatrix())
-        model.output_matrix = np.asarray(ft.f.getOutputMatrix())
-        model.eos_id = int(ft.get_word_id(EOS))
-        model.eos_hash = int(fnv1a(pa.array([EOS], pa.large_string()))[0])
-    return model
+
+
+def _native(path: str) -> Any:
+    from fasttext.FastText import _FastText
+
+    try:
+        return _FastText(model_path=path)
+    except (ValueError, RuntimeError, MemoryError) as exc:
+        raise CurateError(
+            f"{path}: not a fastText model ({' '.join(str(exc).split()) or type(exc).__name__}); "
+            "pass a model saved by fastText or `curate train-classifier`"
+        ) from None
+
+
+def _map(path: str) -> LoadedModel | None:
+    """The model with its matrices memory-mapped from the file, or None if it needs fastText.
+
+    fastText's loader copies the matrices into each process: a DCLM-sized model costs
+    every worker seconds and 2 GB before its first document. Mapped, the matrices stay
+    in the page cache, shared by all workers, and only the rows a batch uses are read.
+    """
+    import mmap
+
+    with open(path, "rb") as fh:
+        try:
+            mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        except (ValueError, OSError):
+            return None  # empty or unmappable: fastText gives the error
+    layout = _read_layout(mm, path, want_words=True)
+    args = layout.args
+    word_ngrams, loss, bucket, maxn = args[5], args[6], args[8], args[10]
+    if layout.version != _VERSION or loss not in _LOSSES or maxn > 0 or layout.pruned:
+        return None  # hierarchical softmax, subwords, quantised: fastText's own predict
+    if not layout.matrices:
+        return None
+    inp, out = (
+        np.frombuffer(mm, np.float32, rows * cols, offset).reshape(rows, cols)
+        for offset, rows, cols in layout.matrices
+    )
+    words, labels, nwords = layout.words, layout.labels, len(layout.words)
+    vocab = pa.array(words, pa.large_string())
+    try:
+        eos_id = words.index(EOS)
+    except ValueError:
+        eos_id = -1
+    return LoadedModel(
+        path=path,
+        ft=None,
+        labels=labels,
+        label_prefix=LABEL_PREFIX,  # not in the file: fastText loads with its default too
+        vectorised=True,
+        loss=_LOSSES[loss],
+        word_ngrams=int(word_ngrams),
+        bucket=int(bucket),
+        nwords=nwords,
+        vocab_tokens=vocab,
+        vocab_hashes=fnv1a(vocab),
+        input_matrix=inp,
+        output_matrix=out,
+        eos_id=eos_id,
+        eos_hash=int(fnv1a(pa.array([EOS], pa.large_string()))[0]),
+    )
 
 
 def resolve_label(model: LoadedModel | ModelHeader, label: str) -> str:
@@ -239,6 +336,8 @@ def prepare_text(s: pl.Series) -> pl.Series:
 
 def _predict_reference(model: LoadedModel, s: pl.Series) -> np.ndarray:
     """fastText's own predict, one document at a time (quantised and `hs` models)."""
+    if model.ft is None:
+        model.ft = _native(model.path)
     f = model.ft.f
     pos = {lab: i for i, lab in enumerate(model.labels)}
     out = np.full((len(s), len(model.labels)), np.nan)
