@@ -294,3 +294,20 @@ def test_workers_give_the_same_result(tmp_path):
 def test_help_has_example():
     r = run("filter", "--help")
     assert r.exit_code == 0 and "Example" in r.stdout
+
+
+def test_pandas_is_blocked_only_while_a_filter_runs():
+    """pyarrow would import pandas (~0.8 CPU-s) per worker; the block must not outlive the run."""
+    import importlib.util
+    import sys
+
+    from curate.filters.step import without_pandas
+
+    if "pandas" in sys.modules or importlib.util.find_spec("pandas") is None:
+        pytest.skip("needs pandas installed and not yet imported")
+    with without_pandas():
+        assert pa.array(["a", None]).to_pylist() == ["a", None]
+        assert "pandas" not in sys.modules
+        with pytest.raises(ImportError):
+            import pandas  # noqa: F401
+    assert importlib.util.find_spec("pandas") is not None  # importable again afterwards
