@@ -113,14 +113,28 @@ def error_areas(threshold: float, bands: int, rows: int) -> tuple[float, float]:
 def optimal_bands(
     threshold: float, num_perm: int, fp_weight: float = 0.5, fn_weight: float = 0.5
 ) -> tuple[int, int]:
-    """(bands, rows) minimising fp_weight*FP + fn_weight*FN over b*r <= num_perm."""
+    """(bands, rows) minimising fp_weight*FP + fn_weight*FN over b*r <= num_perm.
+
+    Every (b, r) at once as one matrix per chunk (a loop of `error_areas` cost 0.17 s
+    per run at K = 128, a twentieth of a small run); the first minimum in (b, r) order.
+    """
+    pairs = np.array(
+        [(b, r) for b in range(1, num_perm + 1) for r in range(1, num_perm // b + 1)],
+        dtype=np.int64,
+    )
+    xs = np.linspace(0.0, threshold, 513)
+    ys = np.linspace(threshold, 1.0, 513)
+    errs = []
+    for lo in range(0, len(pairs), 2048):
+        b = pairs[lo : lo + 2048, 0:1].astype(np.float64)
+        r = pairs[lo : lo + 2048, 1:2].astype(np.float64)
+        fp = np.trapezoid(1.0 - (1.0 - np.power(xs, r)) ** b, xs, axis=1)
+        fn = np.trapezoid((1.0 - np.power(ys, r)) ** b, ys, axis=1)
+        errs.append(fp_weight * fp + fn_weight * fn)
     best, best_err = (1, num_perm), float("inf")
-    for b in range(1, num_perm + 1):
-        for r in range(1, num_perm // b + 1):
-            fp, fn = error_areas(threshold, b, r)
-            err = fp_weight * fp + fn_weight * fn
-            if err < best_err - 1e-15:
-                best, best_err = (b, r), err
+    for (b_, r_), err in zip(pairs.tolist(), np.concatenate(errs).tolist(), strict=True):
+        if err < best_err - 1e-15:
+            best, best_err = (b_, r_), err
     return best
 
 

@@ -67,9 +67,14 @@ class RepeatCache:
 _CACHE = RepeatCache()
 
 
-def process_cache(spec: object) -> RepeatCache:
-    """This process's cache for signatures made with `spec` (emptied when it changes)."""
-    return _CACHE.for_spec(spec)
+def process_cache(spec: object, run: str) -> RepeatCache:
+    """This process's cache for run `run`'s signatures made with `spec`.
+
+    Emptied when either changes: within a run every text is computed (and spilled for
+    verification) once per process; a later run in the same process (a notebook, a
+    kept worker pool) starts afresh, so its spill files are complete again.
+    """
+    return _CACHE.for_spec((spec, run))
 
 
 def plan(digests: list[bytes | None], cache: RepeatCache) -> tuple[np.ndarray, np.ndarray]:

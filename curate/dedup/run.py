@@ -26,6 +26,7 @@ import os
 import shutil
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,7 @@ from curate.dedup.shingles import (
 )
 from curate.dedup.text import parse_normalize
 from curate.errors import CurateError
-from curate.executor import UnitFailed, make_executor, report
+from curate.executor import UnitFailed, default_workers, make_executor, report
 from curate.progress import StepProgress, human_bytes, summary_table
 from curate.schema import check_core
 from curate.step import BatchOutput, MapResult, input_identity, run_map
@@ -203,6 +204,7 @@ class SigJob:
     out: Path
     options: DedupOptions
     spill_dir: Path | None = None  # also keep the shingle hashes here (for verification)
+    run: str = ""  # this dedup run (the repeats cache starts empty in each)
 
 
 def signature_unit(job: SigJob) -> int:
@@ -214,7 +216,7 @@ def signature_unit(job: SigJob) -> int:
     opts = job.options
     k = None if opts.exact_only else opts.num_perm
     schema = cache.signature_schema(k)
-    seen = repeats.process_cache(opts.spec())
+    seen = repeats.process_cache(opts.spec(), job.run)
     spill_w = (
         spill.SpillWriter(job.spill_dir, Path(job.shard.name).stem)
         if job.spill_dir is not None and k is not None
@@ -238,6 +240,27 @@ def signature_unit(job: SigJob) -> int:
     return rows
 
 
+@dataclass(frozen=True)
+class ThreadedSigJobs:
+    """Several shards' signature jobs run as one in-process unit on threads."""
+
+    jobs: tuple[SigJob, ...]
+    threads: int
+
+
+def threaded_signature_units(job: ThreadedSigJobs) -> int:
+    """Signature files of several shards on `threads` threads of this process.
+
+    For inputs too small to pay for worker processes (starting one and importing
+    NumPy, Arrow and Polars in it costs more than the work): most of the work is in
+    NumPy, Arrow, Polars and hashlib calls that release the GIL, so a second thread
+    uses a second core with no start-up cost. Each shard's file is the same as
+    from one thread.
+    """
+    with ThreadPoolExecutor(job.threads) as pool:
+        return sum(pool.map(signature_unit, job.jobs))
+
+
 def _signature_batch(
     batch: pa.RecordBatch,
     opts: DedupOptions,
@@ -254,14 +277,14 @@ def _signature_batch(
     sub = texts if len(todo) == n else texts.take(pa.array(todo))
     cps, nulls_sub = prepare(sub, opts.shingle.normalize)
     hi_s, lo_s = exact_hashes(cps)
-    chars = pc.utf8_length(sub).to_numpy(zero_copy_only=False)  # float with NaN for nulls
+    chars = _int32_values(pc.utf8_length(sub))
     hi = np.zeros(n, np.uint64)
     lo = np.zeros(n, np.uint64)
     n_chars = np.zeros(n, np.int64)
     n_sh = np.zeros(n, np.int64)
     nulls = np.zeros(n, bool)
     hi[todo], lo[todo] = hi_s, lo_s
-    n_chars[todo] = np.nan_to_num(chars).astype(np.int64)
+    n_chars[todo] = np.where(nulls_sub, 0, chars)
     nulls[todo] = nulls_sub
     sig = None
     if k is not None:
@@ -305,6 +328,17 @@ def _signature_batch(
     if sig is not None:
         cols.append(pa.FixedSizeListArray.from_arrays(pa.array(sig.ravel(), pa.uint32()), k))
     return pa.RecordBatch.from_arrays(cols, schema=schema)
+
+
+def _int32_values(arr: pa.Array) -> np.ndarray:
+    """An int32 array's values (anything under a null), without pyarrow's pandas-backed
+    `to_numpy(zero_copy_only=False)`: that imports pandas, half a second per process."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    buf = arr.buffers()[1]
+    if buf is None:
+        return np.zeros(len(arr), np.int32)
+    return np.frombuffer(buf, dtype=np.int32, count=arr.offset + len(arr))[arr.offset :]
 
 
 # --------------------------------------------------------------------------- stage 3 and 4
@@ -569,21 +603,27 @@ def _signatures(
     console: Any,
     label: str,
     spill_dir: Path | None = None,
+    threads: int = 1,
 ) -> tuple[list[Path], int]:
     """Signature files of every shard (computing the missing ones); and how many were.
 
     With `spill_dir` (and a corpus small enough, `spill.fits`) the computed shards'
-    shingle hashes are kept there for verification.
+    shingle hashes are kept there for verification. `threads` > 1: all shards in
+    this process on that many threads (small inputs, see `threaded_signature_units`).
     """
     valid = cache.prepare_folder(sig_dir, options.spec(), _identity(coll_ds))
+    run_token = f"{os.getpid()}-{time.time_ns()}"
     if spill_dir is not None and not spill.fits(coll_ds.bytes):
         spill_dir = None
     jobs = [
-        SigJob(s, coll_ds.schema, sig_dir, options, spill_dir)
+        SigJob(s, coll_ds.schema, sig_dir, options, spill_dir, run_token)
         for s in coll_ds.shards
         if cache.shard_file(sig_dir, s.name).name not in valid
     ]
-    if jobs:
+    if jobs and threads > 1 and len(jobs) > 1:
+        unit = ThreadedSigJobs(tuple(jobs), threads)
+        _run_units(executor, threaded_signature_units, [unit], console, label, "passes")
+    elif jobs:
         _run_units(executor, signature_unit, jobs, console, label)
     return [cache.shard_file(sig_dir, s.name) for s in coll_ds.shards], len(jobs)
 
@@ -594,6 +634,7 @@ def _against_collection(
     work: Path,
     executor: Any,
     console: Any,
+    threads: int = 1,
 ) -> _Collection:
     ads = open_dataset(against)
     check_core(ads.schema, where=ads.location)
@@ -624,7 +665,7 @@ def _against_collection(
     sig_dir = work / "against"
     spill_dir = work / "shingles-against"
     files, _ = _signatures(
-        ads, sig_dir, options, executor, console, "dedup: signatures (against)", spill_dir
+        ads, sig_dir, options, executor, console, "dedup: signatures (against)", spill_dir, threads
     )
     return _Collection(
         f"--against {against}",
@@ -691,15 +732,16 @@ def dedup(
     t = time.monotonic()
     sig_dir = out / cache.CACHE / cache.SIGNATURES
     spill_dir = work / "shingles"
+    threads = (workers or default_workers()) if small else 1
     files, computed = _signatures(
-        ds, sig_dir, options, executor, console, "dedup: signatures", spill_dir
+        ds, sig_dir, options, executor, console, "dedup: signatures", spill_dir, threads
     )
     meta = cache.read_meta(sig_dir) or {}
     meta["shards_order"] = [s.name for s in ds.shards]
     cache.write_meta(sig_dir, meta)
     colls: list[_Collection] = []
     if against is not None:
-        colls.append(_against_collection(str(against), options, work, executor, console))
+        colls.append(_against_collection(str(against), options, work, executor, console, threads))
     colls.append(
         _Collection(
             "input", ds, sig_dir, files, [], [None] * len(files), ds.shards, spill_dir=spill_dir
@@ -800,7 +842,7 @@ def dedup(
 
         # 5. verify
         t = time.monotonic()
-        near_pairs = _verify(cand, options, colls, executor, console, nsh_a, facts)
+        near_pairs = _verify(cand, options, colls, executor, console, nsh_a, facts, (hi_a, lo_a))
         facts["verified_pairs"] = int(len(near_pairs))
         times["verify"] = time.monotonic() - t
 
@@ -952,6 +994,7 @@ def _verify(
     console: Any,
     nsh: np.ndarray,
     facts: dict[str, Any],
+    exact_keys: tuple[np.ndarray, np.ndarray],
 ) -> np.ndarray:
     if not len(cand) or options.verify == "none":
         return cand
@@ -977,7 +1020,7 @@ def _verify(
     if not len(cand):
         return cand
     nodes = np.unique(cand.ravel())
-    starts, lens, hashes = _candidate_sets(nodes, options, colls, executor, console)
+    starts, lens, hashes = _candidate_sets(nodes, options, colls, executor, console, exact_keys)
     a, b = np.searchsorted(nodes, cand[:, 0]), np.searchsorted(nodes, cand[:, 1])
     passed, checked = _verify_unjoined(a, b, starts, lens, hashes, options.threshold)
     facts["checked_pairs"] = checked
@@ -1028,24 +1071,40 @@ def _verify_unjoined(
 
 
 def _candidate_sets(
-    nodes: np.ndarray, options: DedupOptions, colls: list[_Collection], executor: Any, console: Any
+    nodes: np.ndarray,
+    options: DedupOptions,
+    colls: list[_Collection],
+    executor: Any,
+    console: Any,
+    exact_keys: tuple[np.ndarray, np.ndarray],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sorted shingle sets of the candidate documents: (start, length) per node, hashes.
 
-    From the signature pass's spill files where they hold the document, else
-    recomputed from the text (`set_unit`, only for those documents).
+    From the signature pass's spill files where they hold the document or an exact
+    duplicate of it (same normalised text, so the same set: a repeated text is
+    spilled once, see `repeats`), else recomputed from the text (`set_unit`, only
+    for those documents).
     """
-    got_h, got_pos = [], []
     missing = np.ones(len(nodes), dtype=bool)
-    for c, i, pos in _locate(colls, nodes):
-        stem = c.files[i].stem
-        if c.select[i] is not None or not spill.stored(c.spill_dir, stem):
-            continue
-        assert c.spill_dir is not None
-        h, p, ok = spill.read_rows(c.spill_dir, stem, nodes[pos] - c.base[i])
-        got_h.append(h)
-        got_pos.append(pos[p])
-        missing[pos[ok]] = False
+    got_h, got_pos = [], []
+
+    def take(targets: np.ndarray, node_pos: np.ndarray) -> None:
+        """Read the spilled sets of documents `targets` for the nodes at `node_pos`."""
+        for c, i, pos in _locate(colls, targets):
+            stem = c.files[i].stem
+            if c.select[i] is not None or not spill.stored(c.spill_dir, stem):
+                continue
+            assert c.spill_dir is not None
+            h, p, ok = spill.read_rows(c.spill_dir, stem, targets[pos] - c.base[i])
+            got_h.append(h)
+            got_pos.append(node_pos[pos[p]])
+            missing[node_pos[pos[ok]]] = False
+
+    take(nodes, np.arange(len(nodes)))
+    if missing.any():
+        sub, sub_pos = _spilled_twins(nodes, missing, exact_keys, colls)
+        if len(sub):
+            take(sub, sub_pos)
     h = np.concatenate(got_h) if got_h else np.zeros(0, np.uint64)
     d = np.concatenate(got_pos) if got_pos else np.zeros(0, np.int64)
     sets, off = shingle_sets(h, d, len(nodes))
@@ -1078,6 +1137,37 @@ def _candidate_sets(
         chunks.append(hh)
         pos += len(hh)
     return starts, lens, np.concatenate(chunks)
+
+
+def _spilled_twins(
+    nodes: np.ndarray,
+    missing: np.ndarray,
+    exact_keys: tuple[np.ndarray, np.ndarray],
+    colls: list[_Collection],
+) -> tuple[np.ndarray, np.ndarray]:
+    """For nodes without spilled hashes: one exact duplicate that has them, if any.
+
+    Returns (documents, position in `nodes` each stands for); the earliest spilled
+    member of each node's exact group.
+    """
+    hi, lo = exact_keys
+    want = nodes[missing]
+    want_pos = np.flatnonzero(missing)
+    df_want = pl.DataFrame({"hi": hi[want], "lo": lo[want], "pos": want_pos})
+    maybe = np.flatnonzero(np.isin(hi, hi[want]))
+    maybe = maybe[~np.isin(maybe, want)]
+    if not len(maybe):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    ok = np.zeros(len(maybe), dtype=bool)
+    for c, i, pos in _locate(colls, maybe):
+        stem = c.files[i].stem
+        if c.select[i] is None and spill.stored(c.spill_dir, stem):
+            assert c.spill_dir is not None
+            ok[pos] = spill.stored_mask(c.spill_dir, stem)[maybe[pos] - c.base[i]]
+    maybe = maybe[ok]
+    df_have = pl.DataFrame({"hi": hi[maybe], "lo": lo[maybe], "g": maybe})
+    j = df_want.join(df_have, on=["hi", "lo"]).group_by("pos").agg(pl.col("g").min())
+    return j["g"].to_numpy().astype(np.int64), j["pos"].to_numpy().astype(np.int64)
 
 
 def _decide(

@@ -68,6 +68,11 @@ def stored(folder: Path | None, stem: str) -> bool:
     return folder is not None and all(p.exists() for p in _paths(folder, stem))
 
 
+def stored_mask(folder: Path, stem: str) -> np.ndarray:
+    """Which file rows of a shard have their hashes in the spill file."""
+    return np.load(_paths(folder, stem)[2])
+
+
 def read_rows(
     folder: Path, stem: str, rows: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
