@@ -1,0 +1,106 @@
+"""`curate dedup`'s shortcuts change nothing a user sees: repeated texts copied instead of
+recomputed, shingle hashes kept from the signature pass, pairs already joined not
+checked, the vectorised Jaccard, threads for small inputs. Small data built here."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from conftest import manifest, read_rows, run
+from test_dedup import edit, ingest, jaccard, shingles, text
+
+
+def family_corpus() -> list[dict]:
+    """Triangles of near duplicates, raw repeats across shards, unrelated documents."""
+    rows = []
+    for i in range(6):
+        base = text(500 + i, n=80)
+        rows.append({"id": f"f{i}-0", "text": base})
+        rows.append({"id": f"f{i}-1", "text": edit(base, 1, seed=i)})
+        rows.append({"id": f"f{i}-2", "text": edit(base, 1, seed=100 + i)})
+        rows.append({"id": f"f{i}-3", "text": base})  # a byte-for-byte repeat
+    for i in range(8):
+        rows.append({"id": f"u{i}", "text": text(900 + i, n=80)})
+    random.Random(3).shuffle(rows)
+    return rows
+
+
+def dedup_outputs(tmp_path, raw, name, *extra):
+    out, cl, rej = tmp_path / f"o-{name}", tmp_path / f"c-{name}", tmp_path / f"r-{name}"
+    r = run("dedup", raw, "-o", out, "--clusters", cl, "--rejected", rej, "-q", *extra)
+    assert r.exit_code == 0, r
+    rejected = sorted((x["id"], x["dup_of"], x["dup_reason"]) for x in read_rows(rej))
+    clusters = sorted((x["id"], x["cluster"], x["kept"]) for x in read_rows(cl))
+    kept = [x["id"] for x in read_rows(out)]
+    return kept, rejected, clusters, manifest(out)["lineage"][-1]["dedup"]
+
+
+def test_shortcuts_give_the_same_result_as_computing_everything(tmp_path, monkeypatch):
+    import curate.dedup.repeats as repeats
+    import curate.dedup.run as run_mod
+    import curate.dedup.spill as spill
+
+    rows = family_corpus()
+    raw = ingest(tmp_path, rows, shard_rows=7)
+    monkeypatch.setattr(run_mod, "VERIFY_CHUNK", 1)  # skip every pair already joined
+    fast = dedup_outputs(tmp_path, raw, "fast", "--workers", 2)
+    # every shortcut off: no repeats cache, no spill, one thread, every pair checked
+    monkeypatch.setattr(repeats, "MAX_ENTRIES", 0)
+    monkeypatch.setattr(spill, "BUDGET_BYTES", 0)
+    monkeypatch.setattr(run_mod, "VERIFY_CHUNK", 10_000)
+    slow = dedup_outputs(tmp_path, raw, "slow", "--workers", 1)
+    assert fast[:3] == slow[:3]
+    # the expected answer: 6 clusters of 4 (3 near copies, 1 exact repeat each)
+    assert len(fast[0]) == 6 + 8
+    assert len(fast[1]) == 18
+    by_cluster: dict[str, set[str]] = {}
+    for doc_id, cluster, _ in fast[2]:
+        by_cluster.setdefault(cluster, set()).add(doc_id)
+    assert sorted(by_cluster.values(), key=min) == [
+        {f"f{i}-{k}" for k in range(4)} for i in range(6)
+    ]
+    # triangles: a pair whose documents were already joined is not checked
+    facts = fast[3]
+    assert slow[3]["checked_pairs"] == slow[3]["candidate_pairs"] == facts["candidate_pairs"]
+    assert facts["checked_pairs"] < facts["candidate_pairs"]
+    assert facts["verified_pairs"] <= facts["checked_pairs"]
+
+
+def test_worker_processes_and_threads_agree(tmp_path, monkeypatch):
+    import curate.dedup.run as run_mod
+
+    raw = ingest(tmp_path, family_corpus(), shard_rows=5)
+    threads = dedup_outputs(tmp_path, raw, "threads", "--workers", 2)
+    monkeypatch.setattr(run_mod, "IN_PROCESS_BELOW", 0)  # worker processes
+    procs = dedup_outputs(tmp_path, raw, "procs", "--workers", 2)
+    assert threads[:3] == procs[:3]
+
+
+def test_a_second_run_in_the_same_process_is_the_same(tmp_path):
+    raw = ingest(tmp_path, family_corpus(), shard_rows=7)
+    first = dedup_outputs(tmp_path, raw, "one", "--workers", 1)
+    second = dedup_outputs(tmp_path, raw, "two", "--workers", 1)
+    assert first[:3] == second[:3]
+
+
+@pytest.mark.parametrize("block", [1, 7, 1 << 22])
+def test_pair_jaccard_matches_python_sets(monkeypatch, block):
+    import curate.dedup.jaccard as jac
+    from curate.dedup.shingles import ShingleConfig, prepare, shingle_hashes, shingle_sets
+
+    monkeypatch.setattr(jac, "BLOCK", block)
+    docs = [text(1), edit(text(1), 2), text(2), "", "one two", edit(text(2), 1), text(1)]
+    import pyarrow as pa
+
+    cps, _ = prepare(pa.array(docs), ("lower", "whitespace"))
+    h, d = shingle_hashes(cps, ShingleConfig())
+    sets, off = shingle_sets(h, d, len(docs))
+    pairs = np.array([(0, 1), (0, 2), (1, 2), (3, 4), (4, 3), (2, 5), (0, 6), (3, 3)])
+    got = jac.pair_jaccard(pairs[:, 0], pairs[:, 1], off[:-1], np.diff(off), sets)
+    for (a, b), j in zip(pairs.tolist(), got.tolist(), strict=True):
+        if not shingles(docs[a]) or not shingles(docs[b]):
+            assert j == 0.0
+        else:
+            assert j == pytest.approx(jaccard(docs[a], docs[b]), abs=1e-12)
