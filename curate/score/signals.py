@@ -102,12 +102,24 @@ def signal_fields() -> list[pa.Field]:
     return [pa.field(s.name, s.type) for s in SIGNALS]
 
 
+CHUNK_ROWS = 2_000  # documents per pass: the word tables hold ~40 bytes per character
+
+
 def compute_signals(text: pa.Array | pa.ChunkedArray) -> pa.Table:
     """Every `q_*` signal for each text of a batch (null text → null signals).
 
     Row order is kept; the result has one row per input text and the columns of
-    `SIGNALS` in order.
+    `SIGNALS` in order. The batch is computed `CHUNK_ROWS` documents at a time: the
+    per-word intermediates are many times the text's size, and smaller passes bound
+    them without costing speed.
     """
+    if len(text) <= CHUNK_ROWS:
+        return _signals(text)
+    parts = [_signals(text.slice(i, CHUNK_ROWS)) for i in range(0, len(text), CHUNK_ROWS)]
+    return pa.concat_tables(parts).combine_chunks()
+
+
+def _signals(text: pa.Array | pa.ChunkedArray) -> pa.Table:
     s = pl.Series("t", text)
     if s.dtype != pl.String:
         s = pl.Series("t", [None] * len(s), dtype=pl.String)
