@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from curate.errors import CurateError
 from curate.step import BatchOutput
@@ -190,56 +191,32 @@ def heuristic_scores(texts: pl.Series) -> np.ndarray:
 # --------------------------------------------------------------------------- fastText
 
 
-@dataclass
+@dataclass(frozen=True)
 class FastTextDetector:
     """A user's supervised fastText model; the probability of `label` is the score.
 
-    Loaded lazily, once per worker process (the step object is pickled to workers).
-    Uses fastText's low-level `f.predict`: the wrapper's `predict` is broken under
-    NumPy 2 (it gives every label the top label's probability).
+    Scored exactly as `curate score --model` scores (curate.score.fasttext: the whole
+    batch at once, the model mapped rather than loaded, once per worker process), so a
+    detector made by `curate train-classifier` sees documents as it saw them in training.
     """
 
     path: str
     label: str
-    _model: Any = field(default=None, repr=False, compare=False)
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {"path": self.path, "label": self.label, "_model": None}
-
-    def model(self) -> Any:
-        if self._model is None:
-            self._model = load_fasttext(self.path)
-        return self._model
 
     def scores(self, texts: pl.Series) -> np.ndarray:
-        f = self.model().f
-        n_labels = len(self.model().get_labels())
-        out = np.full(len(texts), np.nan)
-        for i, t in enumerate(texts.to_list()):
-            if t is None:
-                continue
-            line = " ".join(t.split()) + "\n"
-            for prob, lab in f.predict(line, n_labels, 0.0, "strict"):
-                if lab == self.label:
-                    out[i] = min(max(float(prob), 0.0), 1.0)
-                    break
-            else:
-                out[i] = 0.0
-        return out
+        from curate.score.fasttext import load_model, predict_labels
+
+        probs = predict_labels(load_model(self.path), texts.to_arrow(), [self.label])
+        return pc.fill_null(probs[self.label], np.nan).to_numpy()
 
 
-def load_fasttext(path: str | Path) -> Any:
-    """Open a fastText `.bin`, or a one-line error naming the file."""
-    p = Path(path)
-    if not p.is_file():
-        raise CurateError(f"{p}: no such model file; pass a fastText .bin to --model")
-    import fasttext
+def model_labels(path: str | Path) -> list[str]:
+    """The labels of the fastText model at `path`, read from its header (no loading)."""
+    from curate.score.fasttext import read_header
 
-    fasttext.FastText.eprint = lambda *a, **k: None  # silence the load warning
-    try:
-        return fasttext.load_model(str(p))
-    except ValueError as exc:
-        raise CurateError(f"{p}: not a fastText model ({exc}); pass a fastText .bin") from exc
+    if not Path(path).is_file():
+        raise CurateError(f"{path}: no such model file; pass a fastText .bin to --model")
+    return read_header(path).labels
 
 
 def resolve_label(path: str | Path, label: str | None) -> str:
@@ -258,7 +235,7 @@ def resolve_label(path: str | Path, label: str | None) -> str:
         label = label or DEFAULT_MODEL_LABEL
     if not label.startswith("__label__"):
         label = "__label__" + label
-    labels = load_fasttext(path).get_labels()
+    labels = model_labels(path)
     if label not in labels:
         raise CurateError(
             f"{path}: the model has no label {label!r} (labels: {', '.join(labels)}); "
