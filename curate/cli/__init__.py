@@ -35,4 +35,7 @@ __all__ = ["app", "main"]
 
 def main() -> None:
     """Entry point of the `curate` console script."""
+    from curate.nopandas import block_pandas
+
+    block_pandas()
     app(prog_name="curate")
