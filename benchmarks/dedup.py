@@ -49,6 +49,7 @@ import argparse
 import gzip
 import json
 import lzma
+import os
 import random
 import re
 import shutil
@@ -401,12 +402,21 @@ def bench_corpus(
     ds = write_dataset(docs, work / f"ds-{name}", work, shard_rows)
     n = len(docs)
     tasks = len(json.loads((ds / "_curate.json").read_text())["shards"])
-    results: list[tuple[RunResult, set[str] | None]] = [(run_plain(ds, work), None)]
-    results.append(run_curate(ds, work, args.workers))
+    loads: dict[str, str] = {}
+
+    def timed(fn, *a):  # the 1-minute load average before and after each tool
+        before = os.getloadavg()[0]
+        got = fn(*a)
+        res = got[0] if isinstance(got, tuple) else got
+        loads[res.name] = f"{before:.1f}-{os.getloadavg()[0]:.1f}"
+        return got if isinstance(got, tuple) else (got, None)
+
+    results: list[tuple[RunResult, set[str] | None]] = [timed(run_plain, ds, work)]
+    results.append(timed(run_curate, ds, work, args.workers))
     if not args.curate_only:
-        results.append(run_datasketch(ds, work))
+        results.append(timed(run_datasketch, ds, work))
         if not args.no_datatrove:
-            results.append(run_datatrove(ds, work, args.workers, tasks))
+            results.append(timed(run_datatrove, ds, work, args.workers, tasks))
     must = sum(len(c) - 1 for c in clusters)
     rows = []
     speed = {}
@@ -427,7 +437,7 @@ def bench_corpus(
         rows.append(
             [res.name, f"{res.wall_s:.1f}", f"{dps:,.0f}" if dps else "n/a",
              f"{res.cpu_s:.1f}" if res.cpu_s else "n/a", f"{dpc:,.0f}" if dpc else "n/a",
-             fmt_mb(res.peak_rss), nrem, p, r]
+             fmt_mb(res.peak_rss), nrem, p, r, loads.get(res.name, "")]
         )  # fmt: skip
     print_table(
         [
@@ -440,6 +450,7 @@ def bench_corpus(
             "removed",
             "precision",
             "recall",
+            "load",
         ],
         rows,
         title=f"{name}: {n:,} documents, {must:,} must go (true clusters at J >= {THRESHOLD})",

@@ -38,7 +38,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from curate.dataset import Dataset, DatasetWriter, Shard, open_dataset, write_table_dataset
-from curate.dedup import cache, repeats, spill
+from curate.dedup import cache, memory, repeats, spill
 from curate.dedup.components import components
 from curate.dedup.jaccard import pair_jaccard
 from curate.dedup.minhash import band_hashes, estimate_jaccard, optimal_bands, signatures
@@ -237,6 +237,8 @@ def signature_unit(job: SigJob) -> int:
         spill_w.close()
     table = pa.Table.from_batches(parts, schema=schema)
     cache.write_table(cache.shard_file(job.out, job.shard.name), table)
+    del parts, table
+    memory.release()
     return rows
 
 
@@ -427,9 +429,11 @@ def set_unit(job: SetJob) -> tuple[list[str], np.ndarray, np.ndarray]:
         lens.append(np.diff(set_off))
         report(docs=sel.num_rows)
     h = np.concatenate(hs) if hs else np.zeros(0, np.uint64)
+    del hs
     off = np.zeros(len(ids) + 1, np.int64)
     if lens:
         np.cumsum(np.concatenate(lens), out=off[1:])
+    memory.release()
     return ids, h, off
 
 
@@ -593,6 +597,20 @@ def _run_units(
             results[index[id(job)]] = res
             progress.unit_done()
     return [results[i] for i in range(len(jobs))]
+
+
+def _stream_units(executor: Any, fn: Any, jobs: list[Any], console: Any, label: str) -> Any:
+    """Like `_run_units`, but yield (job index, result) as each unit finishes."""
+    index = {id(j): i for i, j in enumerate(jobs)}
+    with _progress(console, label, len(jobs)) as progress:
+        for job, res in executor.map_unordered(fn, jobs, on_progress=progress.tick):
+            if isinstance(res, UnitFailed):
+                raise CurateError(
+                    f"{label}: a worker crashed twice ({res.error}); "
+                    "re-run the same command to resume"
+                )
+            progress.unit_done()
+            yield index[id(job)], res
 
 
 def _signatures(
@@ -1020,7 +1038,9 @@ def _verify(
     if not len(cand):
         return cand
     nodes = np.unique(cand.ravel())
-    starts, lens, hashes = _candidate_sets(nodes, options, colls, executor, console, exact_keys)
+    starts, lens, hashes = _candidate_sets(
+        nodes, options, colls, executor, console, exact_keys, nsh
+    )
     a, b = np.searchsorted(nodes, cand[:, 0]), np.searchsorted(nodes, cand[:, 1])
     passed, checked = _verify_unjoined(a, b, starts, lens, hashes, options.threshold)
     facts["checked_pairs"] = checked
@@ -1077,6 +1097,7 @@ def _candidate_sets(
     executor: Any,
     console: Any,
     exact_keys: tuple[np.ndarray, np.ndarray],
+    nsh: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sorted shingle sets of the candidate documents: (start, length) per node, hashes.
 
@@ -1111,32 +1132,41 @@ def _candidate_sets(
     starts, lens = off[:-1].copy(), np.diff(off)
     if not missing.any():
         return starts, lens, sets
-    # recompute the rest from their text
+    # recompute the rest from their text, into one array sized by the shingle counts
+    # (an upper bound of the set sizes): each result is copied in and dropped as it
+    # arrives, so the stage holds the candidates' sets once, not twice
     want_nodes = nodes[missing]
+    want_pos = np.flatnonzero(missing)
     ids = _ids_of(colls, want_nodes)
-    id_to_pos = dict(zip(ids.tolist(), np.flatnonzero(missing).tolist(), strict=True))
-    jobs = []
+    jobs, job_ids = [], []
     for c in colls:
-        in_c = ids[(want_nodes >= c.start) & (want_nodes < c.end)]
-        if not len(in_c):
+        m = (want_nodes >= c.start) & (want_nodes < c.end)
+        if not m.any():
             continue
-        want = pa.array(in_c.tolist(), pa.string())
+        id_to_pos = dict(zip(ids[m].tolist(), want_pos[m].tolist(), strict=True))
+        want = pa.array(ids[m].tolist(), pa.string())
         for s in c.shards_for_text:
             jobs.append(SetJob(s, c.ds.schema, want, options.shingle))
-    results = _run_units(executor, set_unit, jobs, console, "dedup: verify")
-    chunks = [sets]
+            job_ids.append(id_to_pos)
+    out = np.empty(len(sets) + int(nsh[want_nodes].sum()), np.uint64)
+    out[: len(sets)] = sets
     pos = len(sets)
+    del sets
     done = np.zeros(len(nodes), dtype=bool)
-    for got_ids, hh, oo in results:
+    for i, (got_ids, hh, oo) in _stream_units(executor, set_unit, jobs, console, "dedup: verify"):
+        id_to_pos = job_ids[i]
+        if pos + len(hh) > len(out):  # only if an id repeats inside a dataset
+            out = np.concatenate([out[:pos], np.empty(len(hh), np.uint64)])
+        out[pos : pos + len(hh)] = hh
         for j, doc_id in enumerate(got_ids):
             k = id_to_pos.get(doc_id)
             if k is not None and not done[k]:
                 done[k] = True
                 starts[k] = pos + int(oo[j])
                 lens[k] = int(oo[j + 1] - oo[j])
-        chunks.append(hh)
         pos += len(hh)
-    return starts, lens, np.concatenate(chunks)
+        del hh
+    return starts, lens, out[:pos]
 
 
 def _spilled_twins(
