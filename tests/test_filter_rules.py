@@ -301,7 +301,7 @@ def test_fast_ngram_scores_equal_the_reference_walk():
             rng.choice(["a", "b", "ab", "c", "bc", "é", "日本"]) for _ in range(rng.randint(1, 6))
         ]
         tokens = [rng.choice(vocab) for _ in range(rng.randint(1, 50))]
-        index = NgramIndex(tokens)
+        index = NgramIndex.from_tokens(tokens)
         for n in range(2, 11):
             assert index.duplicate_chars(n) == duplicate_ngram_chars(tokens, n), (tokens, n)
             assert index.top_chars(n) == top_ngram_chars(tokens, n), (tokens, n)

@@ -10,8 +10,11 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import ClassVar
 
+import numpy as np
+
 from curate.filters.base import Family
-from curate.filters.text import Doc, has_alpha
+from curate.filters.text import Doc, ensure_token_ids
+from curate.filters.tokenizer import english
 
 STOP_WORDS = ("the", "be", "to", "of", "and", "that", "have", "with")
 
@@ -60,20 +63,25 @@ class GopherQuality(Family):
     min_stop_words: int | None = 2
     stop_words: tuple[str, ...] = STOP_WORDS
 
+    def check_batch(self, docs: list[Doc], stats: Counter[str]) -> list[str | None]:
+        ensure_token_ids(docs)  # every document is tokenized: all new runs at once
+        return [self.check(d, stats) for d in docs]
+
     def check(self, doc: Doc, stats: Counter[str]) -> str | None:
         text = doc.text
-        tokens = doc.words
-        n = len(tokens)
+        ids = doc.token_ids  # per-token facts are summed with NumPy (`TokenTable`)
+        n = len(ids)
         if n == 0:
             return "too_few_words"  # datatrove would divide by zero; FILTERS.md §1
-        words = doc.nonsymbol_words
-        nw = len(words)
+        table = english().table
+        is_word = table.is_word[ids]
+        nw = int(np.count_nonzero(is_word))
         if self.min_doc_words and nw < self.min_doc_words:
             return "too_few_words"
         if self.max_doc_words and nw > self.max_doc_words:
             return "too_many_words"
         if nw:
-            mean = sum(map(len, words)) / nw
+            mean = int(table.length[ids[is_word]].sum()) / nw
             if self.min_avg_word_length and mean < self.min_avg_word_length:
                 return "mean_word_length_low"
             if self.max_avg_word_length and mean > self.max_avg_word_length:
@@ -94,11 +102,12 @@ class GopherQuality(Family):
             if ends / nl > self.max_ellipsis_lines_ratio:
                 return "ellipsis_lines"
         if self.max_non_alpha_words_ratio:
-            alpha = sum(map(has_alpha, tokens))
+            alpha = int(np.count_nonzero(table.has_alpha[ids]))
             if alpha / n < self.max_non_alpha_words_ratio:
                 return "alpha_words"
         if self.min_stop_words:
-            present = set(self.stop_words).intersection(tokens)
-            if len(present) < self.min_stop_words:
+            known = [i for i in map(table.ids.get, set(self.stop_words)) if i is not None]
+            present = sum(1 for i in known if (ids == i).any())
+            if present < self.min_stop_words:
                 return "stop_words"
         return None

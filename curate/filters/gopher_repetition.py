@@ -16,7 +16,8 @@ from typing import ClassVar
 import numpy as np
 
 from curate.filters.base import Family
-from curate.filters.text import Doc
+from curate.filters.text import Doc, ensure_token_ids
+from curate.filters.tokenizer import english, token_hashes
 
 _PARAGRAPHS = re.compile(r"\n{2,}")
 _LINES = re.compile(r"\n+")
@@ -51,25 +52,47 @@ def top_ngram_chars(tokens: list[str], n: int) -> int:
 class NgramIndex:
     """One document's tokens, prepared once for all the n-gram rules (n = 2 … 10).
 
-    Top n-grams: tokens become integer ids and each n-gram one int64 (exact while
-    vocabulary**n fits, else a 64-bit mix), counted with `np.unique` (C, not a Python
-    Counter). Duplicate n-grams: the key (tokens concatenated without separator) is a
-    64-bit polynomial hash of that substring of the joined text, from one prefix-sum
-    over its code points; equal keys have equal hashes, and a false match needs a
-    64-bit collision. Only positions whose hash repeats reach the Python walk.
+    Built from per-token arrays (`from_doc`: the tokenizer's `TokenTable`, no Python
+    per token). Top n-grams: tokens get dense ids and each n-gram one int64 (exact
+    while vocabulary**n fits, else a 64-bit mix), counted with one sort. Duplicate
+    n-grams: the key (tokens concatenated without separator) is the 64-bit polynomial
+    hash of that substring (`tokenizer.token_hashes`), from prefix sums over token
+    hashes; equal keys have equal hashes, and a false match needs a 64-bit collision.
+    Only positions whose hash repeats reach the Python walk.
     """
 
-    _P = np.uint64(0x100000001B3)  # odd, so invertible modulo 2**64
-
-    def __init__(self, tokens: list[str]) -> None:
-        self.tokens = tokens
-        self.n = len(tokens)
-        vocab = {t: i for i, t in enumerate(dict.fromkeys(tokens))}
-        self.ids = np.fromiter(map(vocab.__getitem__, tokens), dtype=np.int64, count=self.n)
-        self.vocab_size = max(len(vocab), 1)
-        self.lens = np.fromiter(map(len, tokens), dtype=np.int64, count=self.n)
-        self.offs = np.concatenate(([0], np.cumsum(self.lens)))
+    def __init__(
+        self,
+        ids: np.ndarray,
+        lens: np.ndarray,
+        hashes: np.ndarray,
+        pows: np.ndarray,
+        invs: np.ndarray,
+    ) -> None:
+        self.n = len(ids)
+        uniq, dense = np.unique(ids, return_inverse=True)
+        self.ids = dense.astype(np.int64)
+        self.vocab_size = max(len(uniq), 1)
+        self.lens = lens
+        self.offs = np.concatenate(([0], np.cumsum(lens)))
+        self._parts = (hashes, pows, invs)
         self._hash: np.ndarray | None = None
+
+    @classmethod
+    def from_doc(cls, doc: Doc) -> NgramIndex:
+        ids = doc.token_ids
+        t = english().table
+        th, tpow, tinv = t.hashes()
+        return cls(ids, t.length[ids], th[ids], tpow[ids], tinv[ids])
+
+    @classmethod
+    def from_tokens(cls, tokens: list[str]) -> NgramIndex:
+        """From a list of strings (tests, and callers without the tokenizer's table)."""
+        vocab = {t: i for i, t in enumerate(dict.fromkeys(tokens))}
+        ids = np.fromiter(map(vocab.__getitem__, tokens), np.int64, len(tokens))
+        lens = np.fromiter(map(len, tokens), np.int64, len(tokens))
+        th, tpow, tinv = token_hashes(tokens) if tokens else (np.zeros(0, np.uint64),) * 3
+        return cls(ids, lens, th, tpow, tinv)
 
     def top_chars(self, n: int) -> int:
         """`top_ngram_chars` computed on ids."""
@@ -98,15 +121,18 @@ class NgramIndex:
         return chars * int(best)
 
     def _prefix(self) -> np.ndarray:
+        """Prefix hashes at token boundaries, and P**-offset there (for keys)."""
         if self._hash is None:
-            joined = "".join(self.tokens)
-            cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+            th, tpow, tinv = self._parts
             with np.errstate(over="ignore"):
-                pw = np.cumprod(np.full(len(cps) + 1, self._P, dtype=np.uint64))
-                pw = np.concatenate(([np.uint64(1)], pw[:-1]))
-                inv = np.cumprod(np.full(len(cps) + 1, _inverse(self._P), dtype=np.uint64))
-                inv = np.concatenate(([np.uint64(1)], inv[:-1]))
-                h = np.concatenate(([np.uint64(0)], np.cumsum((cps + np.uint64(1)) * pw[:-1])))
+                pw = np.empty(self.n + 1, np.uint64)  # P ** (chars before token i)
+                pw[0] = 1
+                np.cumprod(tpow, out=pw[1:])
+                inv = np.empty(self.n + 1, np.uint64)
+                inv[0] = 1
+                np.cumprod(tinv, out=inv[1:])
+                h = np.zeros(self.n + 1, np.uint64)
+                np.cumsum(th * pw[:-1], out=h[1:])
             self._hash = h
             self._inv = inv
         return self._hash
@@ -120,7 +146,7 @@ class NgramIndex:
         a = self.offs[:m]
         b = self.offs[n : n + m]
         with np.errstate(over="ignore"):
-            key = (h[b] - h[a]) * self._inv[a]
+            key = (h[n : n + m] - h[:m]) * self._inv[:m]
             key = key ^ (((b - a).astype(np.uint64)) * np.uint64(0xC2B2AE3D27D4EB4F))
         order = np.argsort(key)
         sk = key[order]
@@ -146,15 +172,6 @@ class NgramIndex:
             else:
                 seen.add(k)
         return repeated
-
-
-def _inverse(p: np.uint64) -> np.uint64:
-    """Multiplicative inverse of an odd number modulo 2**64 (Newton's iteration)."""
-    x = int(p)
-    inv = 1
-    for _ in range(7):
-        inv = (inv * (2 - x * inv)) % (1 << 64)
-    return np.uint64(inv)
 
 
 def duplicate_ngram_chars(tokens: list[str], n: int) -> int:
@@ -210,7 +227,20 @@ class GopherRepetition(Family):
         (10, 0.10),
     )
 
+    def check_batch(self, docs: list[Doc], stats: Counter[str]) -> list[str | None]:
+        """Line rules per document, then the n-gram rules for the survivors, whose new
+        runs are tokenized together (`ensure_token_ids`)."""
+        out = [self._line_rules(d) for d in docs]
+        todo = [d for d, r in zip(docs, out, strict=True) if r is _NGRAMS]
+        ensure_token_ids(todo)
+        verdicts = iter([self._ngram_rules(d) for d in todo])
+        return [next(verdicts) if r is _NGRAMS else r for r in out]
+
     def check(self, doc: Doc, stats: Counter[str]) -> str | None:
+        r = self._line_rules(doc)
+        return self._ngram_rules(doc) if r is _NGRAMS else r
+
+    def _line_rules(self, doc: Doc) -> str | None:
         text = doc.text
         if not text:
             return "empty"
@@ -227,10 +257,13 @@ class GopherRepetition(Family):
             return "dup_line_frac"
         if self.dup_line_char_frac and chars / size > self.dup_line_char_frac:
             return "dup_line_char_frac"
-        tokens = doc.words
-        if not tokens:
+        return _NGRAMS
+
+    def _ngram_rules(self, doc: Doc) -> str | None:
+        size = len(doc.text)
+        index = NgramIndex.from_doc(doc)
+        if not index.n:
             return None
-        index = NgramIndex(tokens)
         for n, frac in self.top_n_grams:
             if index.top_chars(n) / size > frac:
                 return f"top_{n}_gram"
@@ -238,3 +271,6 @@ class GopherRepetition(Family):
             if index.duplicate_chars(n) / size > frac:
                 return f"duplicated_{n}_n_grams"
         return None
+
+
+_NGRAMS = "(n-gram rules next)"  # sentinel: the line rules passed

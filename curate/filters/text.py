@@ -9,6 +9,7 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from curate.filters.tokenizer import english
 
@@ -75,6 +76,8 @@ class Doc:
     lang_score: float | None = None
     _words: list[str] | None = field(default=None, repr=False)
     _nonsymbol: list[str] | None = field(default=None, repr=False)
+    _ids: Any = field(default=None, repr=False)
+    _ids_generation: int = field(default=-1, repr=False)
 
     @property
     def words(self) -> list[str]:
@@ -83,9 +86,21 @@ class Doc:
         return self._words
 
     @property
+    def token_ids(self) -> Any:
+        """`words` as ids into `english().table` (a NumPy array; see `TokenTable`).
+
+        Recomputed when the tokenizer's bounded caches were cleared since (stale ids).
+        """
+        tok = english()
+        if self._ids is None or self._ids_generation != tok.generation:
+            self._ids = tok.token_ids(self.text)
+            self._ids_generation = tok.generation
+        return self._ids
+
+    @property
     def words_known(self) -> bool:
-        """Whether `words` is already computed (a family may then skip a cheaper bound)."""
-        return self._words is not None
+        """Whether the tokens are already computed (a family may then skip a cheaper bound)."""
+        return self._words is not None or self._ids is not None
 
     @property
     def nonsymbol_words(self) -> list[str]:
@@ -93,9 +108,24 @@ class Doc:
             self._nonsymbol = list(filter(is_word, self.words))
         return self._nonsymbol
 
+    def set_token_ids(self, ids: Any) -> None:
+        """Token ids computed for many documents at once (`ensure_token_ids`)."""
+        self._ids = ids
+        self._ids_generation = english().generation
+
     def set_text(self, text: str, words: list[str] | None = None) -> None:
         """Replace the text (C4); `words` are its tokens when the caller knows them."""
         if text != self.text:
             self.text = text
             self._words = words
             self._nonsymbol = None
+            self._ids = None
+
+
+def ensure_token_ids(docs: list[Doc]) -> None:
+    """Give every document its token ids, the new runs of all of them tokenized at once."""
+    tok = english()
+    todo = [d for d in docs if d._ids is None or d._ids_generation != tok.generation]
+    if todo:
+        for d, ids in zip(todo, tok.batch_token_ids([d.text for d in todo]), strict=True):
+            d.set_token_ids(ids)

@@ -18,8 +18,10 @@ import json
 import re
 import unicodedata
 from functools import lru_cache
-from itertools import chain
+from itertools import chain, repeat
 from pathlib import Path
+
+import numpy as np
 
 _DATA = Path(__file__).with_name("spacy_en.json")
 _CACHE_MAX = 300_000  # distinct runs kept per process (~60 MB)
@@ -46,7 +48,14 @@ class EnglishTokenizer:
         self._pattern_starts: frozenset[str] = frozenset(self._patterns)
         self.punct_chars: frozenset[str] = frozenset(d["punct_chars"])
         self._punct_re = re.compile("[" + "".join(map(re.escape, sorted(self.punct_chars))) + "]")
-        self._cache: dict[str, tuple[str, ...]] = {}
+        # Run cache: run -> run id; `_run_tokens[id]` its tokens. Token ids per run and
+        # per-token facts (`TokenTable`) are built only when `token_ids` is asked for.
+        self._cache: dict[str, int] = {}
+        self._run_tokens: list[tuple[str, ...]] = []
+        self.table = TokenTable()
+        # Bumped whenever the caches are cleared: token ids of an older generation
+        # are stale (`Doc` checks this before reusing the ids it holds).
+        self.generation = 0
 
     # -- public -------------------------------------------------------------------------
 
@@ -58,18 +67,96 @@ class EnglishTokenizer:
         difference, so Python only runs for those, not for every run of the document.
         """
         runs = text.split()
-        cache = self._cache
-        got = list(map(cache.get, runs))
+        got = list(map(self._cache.get, runs))
         if None in got:
-            new = {run: self._new_tokens(run) for run in set(runs).difference(cache)}
-            if len(cache) + len(new) > _CACHE_MAX:
-                cache.clear()  # bounded memory; the hits just looked up may be gone
-                cache.update(new)
-                got = list(map(self.run_tokens, runs))
-            else:
-                cache.update(new)
-                got = list(map(cache.__getitem__, runs))
-        return list(_flatten(got))
+            self._add_missing(runs)
+            got = list(map(self._cache.__getitem__, runs))
+        return list(_flatten(map(self._run_tokens.__getitem__, got)))
+
+    def token_ids(self, text: str) -> np.ndarray:
+        """`words(text)` as ids into `self.table` (int64), built with NumPy, no Python loop.
+
+        Valid until `generation` changes (the bounded caches were cleared).
+        """
+        runs = text.split()
+        n = len(runs)
+        cache = self._cache
+        rid = np.fromiter(map(cache.get, runs, repeat(-1)), np.int64, n)
+        if n and rid.min() < 0:
+            self._add_missing(runs)
+            rid = np.fromiter(map(cache.__getitem__, runs), np.int64, n)
+        table = self.table
+        if table.runs < len(self._run_tokens):
+            table.add_runs(self._run_tokens[table.runs :])
+        counts = table.run_count[rid]
+        total = int(counts.sum())
+        if total == n:  # every run is one token (the common case)
+            return table.flat[table.run_start[rid]]
+        ends = np.cumsum(counts)
+        idx = np.repeat(table.run_start[rid] - (ends - counts), counts) + np.arange(total)
+        return table.flat[idx]
+
+    def batch_token_ids(self, texts: list[str]) -> list[np.ndarray]:
+        """`token_ids` of many texts at once: the per-run work happens in Arrow (C++).
+
+        Arrow splits every text at whitespace (its whitespace is exactly `str.isspace`,
+        checked on every code point; it keeps empty pieces between adjacent spaces,
+        and the empty run has no tokens) and dictionary-encodes the pieces, so Python
+        only looks up each *distinct* run of the batch once, and tokenizes the new
+        ones in one go, instead of hashing every run of every document.
+        """
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if not texts:
+            return []
+        pieces = pc.utf8_split_whitespace(pa.array(texts, pa.large_string()))
+        bounds = np.asarray(pieces.offsets)  # piece offsets per text
+        flat = pieces.flatten()
+        if len(flat) == 0:
+            return [np.zeros(0, np.int64) for _ in texts]
+        enc = pc.dictionary_encode(flat)
+        distinct = enc.dictionary.to_pylist()
+        cache = self._cache
+        gid = np.fromiter(map(cache.get, distinct, repeat(-1)), np.int64, len(distinct))
+        if gid.min() < 0:
+            missing = [distinct[i] for i in np.flatnonzero(gid < 0).tolist()]
+            if len(cache) + len(missing) > _CACHE_MAX:
+                self._clear()
+                missing = distinct
+            self._add_runs(missing)
+            gid = np.fromiter(map(cache.__getitem__, distinct), np.int64, len(distinct))
+        table = self.table
+        if table.runs < len(self._run_tokens):
+            table.add_runs(self._run_tokens[table.runs :])
+        rid = gid[np.asarray(enc.indices)]
+        counts = table.run_count[rid]
+        ends = np.cumsum(counts)
+        idx = np.repeat(table.run_start[rid] - (ends - counts), counts) + np.arange(ends[-1])
+        ids = table.flat[idx]
+        cuts = np.concatenate(([0], ends))[bounds].tolist()
+        return [ids[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+
+    def _add_missing(self, runs: list[str]) -> None:
+        """Tokenize the runs of `runs` not in the cache (clearing it first when full)."""
+        cache = self._cache
+        new = set(runs).difference(cache)
+        if len(cache) + len(new) > _CACHE_MAX:
+            self._clear()  # bounded memory; then this document's runs all go in again
+            new = set(runs)
+        self._add_runs(list(new))
+
+    def _add_runs(self, new: list[str]) -> None:
+        """Tokenize runs known to be missing from the cache and give them ids."""
+        base = len(self._run_tokens)
+        self._run_tokens.extend(map(self._new_tokens, new))
+        self._cache.update(zip(new, range(base, base + len(new)), strict=True))
+
+    def _clear(self) -> None:
+        self._cache.clear()
+        self._run_tokens.clear()
+        self.table = TokenTable()
+        self.generation += 1
 
     def _new_tokens(self, run: str) -> tuple[str, ...]:
         """Tokens of a run not in the cache (not added to it)."""
@@ -77,6 +164,8 @@ class EnglishTokenizer:
         # (checked against spaCy on 334k distinct real-text runs); only a special case
         # (`cannot`, `gonna`) can.
         rules = self._rules
+        if not run:
+            return ()  # Arrow's split yields empty pieces between adjacent whitespace
         if (run.isalpha() or run.isdigit()) and run not in rules:
             return (run,)
         # Second fast path: letters with one mark before or after (`word,` `word.`
@@ -97,18 +186,13 @@ class EnglishTokenizer:
             return (first, tail)
         return self._tokenize_run(run)
 
-    def _remember(self, run: str, toks: tuple[str, ...]) -> None:
-        if len(self._cache) >= _CACHE_MAX:
-            self._cache.clear()
-        self._cache[run] = toks
-
     def run_tokens(self, run: str) -> tuple[str, ...]:
         """Tokens of one whitespace-free run (cached)."""
-        toks = self._cache.get(run)
-        if toks is None:
-            toks = self._tokenize_run(run)
-            self._remember(run, toks)
-        return toks
+        i = self._cache.get(run)
+        if i is None:
+            self._add_missing([run])
+            i = self._cache[run]
+        return self._run_tokens[i]
 
     def count_sentences(self, line: str, words: list[str] | None = None) -> int:
         """Sentences spaCy's `Sentencizer` finds in `line` (C4's count, FILTERS.md §0.2).
@@ -282,6 +366,152 @@ class EnglishTokenizer:
 
 
 _flatten = chain.from_iterable
+
+# Polynomial string hash shared by the duplicate-n-gram rule: h(s) = sum (cp_i + 1) P**i
+# modulo 2**64, so h(a + b) = h(a) + P**len(a) * h(b) and n-gram keys come from token
+# hashes with prefix sums (see `gopher_repetition.NgramIndex`).
+HASH_P = np.uint64(0x100000001B3)  # odd, so invertible modulo 2**64
+
+
+def _inverse(p: int) -> int:
+    """Multiplicative inverse of an odd number modulo 2**64 (Newton's iteration)."""
+    inv = 1
+    for _ in range(7):
+        inv = (inv * (2 - p * inv)) % (1 << 64)
+    return inv
+
+
+HASH_P_INV = np.uint64(_inverse(int(HASH_P)))
+
+
+def token_hashes(tokens: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(h(token), P**len, P**-len) per token, for all tokens at once (uint64)."""
+    joined = "".join(tokens)
+    cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    lens = np.fromiter(map(len, tokens), np.int64, len(tokens))
+    ends = np.cumsum(lens)
+    starts = ends - lens
+    with np.errstate(over="ignore"):
+        pw = np.empty(len(cps) + 1, np.uint64)
+        pw[0] = 1
+        np.cumprod(np.full(len(cps), HASH_P, np.uint64), out=pw[1:])
+        inv = np.empty(len(cps) + 1, np.uint64)
+        inv[0] = 1
+        np.cumprod(np.full(len(cps), HASH_P_INV, np.uint64), out=inv[1:])
+        h = np.zeros(len(cps) + 1, np.uint64)
+        np.cumsum((cps + np.uint64(1)) * pw[:-1], out=h[1:])
+        th = (h[ends] - h[starts]) * inv[starts]
+        tpow = pw[ends] * inv[starts]
+        tinv = inv[ends] * pw[starts]
+    return th, tpow, tinv
+
+
+class _Column:
+    """A NumPy array that grows by doubling (appends are amortised O(1))."""
+
+    def __init__(self, dtype: type) -> None:
+        self.data = np.zeros(1024, dtype)
+        self.size = 0
+
+    def extend(self, values: np.ndarray) -> None:
+        end = self.size + len(values)
+        if end > len(self.data):
+            grown = np.zeros(max(end, 2 * len(self.data)), self.data.dtype)
+            grown[: self.size] = self.data[: self.size]
+            self.data = grown
+        self.data[self.size : end] = values
+        self.size = end
+
+
+class TokenTable:
+    """Token ids of the cached runs, and per-token facts the families sum with NumPy.
+
+    `flat[run_start[r] : run_start[r] + run_count[r]]` are run r's token ids; per token
+    id: `length`, `is_word` (not only symbols), `has_alpha` (computed per code point
+    with lookup tables, then one `reduceat` per batch of new tokens) and, on first use,
+    its hash parts (`token_hashes`, only the n-gram rule needs them). Bounded with the
+    run cache (cleared together).
+    """
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.tokens: list[str] = []
+        self.runs = 0  # runs added (run ids 0 .. runs-1)
+        self._start = _Column(np.int64)
+        self._count = _Column(np.int64)
+        self._flat = _Column(np.int64)
+        self._len = _Column(np.int64)
+        self._word = _Column(np.bool_)
+        self._alpha = _Column(np.bool_)
+        self._hash = _Column(np.uint64)
+        self._pow = _Column(np.uint64)
+        self._inv = _Column(np.uint64)
+        self._refresh()
+
+    def add_runs(self, run_tokens: list[tuple[str, ...]]) -> None:
+        flat = list(_flatten(run_tokens))
+        ids = self.ids
+        new = list(set(flat).difference(ids))
+        if new:
+            ids.update(zip(new, range(len(ids), len(ids) + len(new)), strict=True))
+            self.tokens.extend(new)
+            lens = np.fromiter(map(len, new), np.int64, len(new))
+            cps = np.frombuffer("".join(new).encode("utf-32-le"), dtype=np.uint32)
+            flags = _char_flags(cps)
+            starts = np.cumsum(lens) - lens
+            self._len.extend(lens)
+            # is_word: some character outside SYMBOLS; has_alpha: some letter.
+            self._word.extend(np.logical_or.reduceat(flags & _NOT_SYMBOL > 0, starts))
+            self._alpha.extend(np.logical_or.reduceat(flags & _ALPHA > 0, starts))
+        counts = np.fromiter(map(len, run_tokens), np.int64, len(run_tokens))
+        self._start.extend(self._flat.size + np.cumsum(counts) - counts)
+        self._count.extend(counts)
+        self._flat.extend(np.fromiter(map(ids.__getitem__, flat), np.int64, len(flat)))
+        self.runs += len(run_tokens)
+        self._refresh()
+
+    def hashes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(h, P**len, P**-len) per token id (`token_hashes`), computed on first use."""
+        done = self._hash.size
+        if done < len(self.tokens):
+            th, tpow, tinv = token_hashes(self.tokens[done:])
+            self._hash.extend(th)
+            self._pow.extend(tpow)
+            self._inv.extend(tinv)
+        n = self._hash.size
+        return self._hash.data[:n], self._pow.data[:n], self._inv.data[:n]
+
+    def _refresh(self) -> None:
+        """Views of the filled part (what readers index)."""
+        self.run_start = self._start.data[: self._start.size]
+        self.run_count = self._count.data[: self._count.size]
+        self.flat = self._flat.data[: self._flat.size]
+        self.length = self._len.data[: self._len.size]
+        self.is_word = self._word.data[: self._word.size]
+        self.has_alpha = self._alpha.data[: self._alpha.size]
+
+
+_NOT_SYMBOL = np.uint8(1)
+_ALPHA = np.uint8(2)
+_KNOWN = np.uint8(4)
+_FLAGS = np.zeros(0x110000, np.uint8)  # per code point: the bits above, filled lazily
+
+
+def _char_flags(cps: np.ndarray) -> np.ndarray:
+    """Per code point: not in `text.SYMBOLS`, `str.isalpha` (datatrove's per-char tests)."""
+    from curate.filters.text import SYMBOLS
+
+    flags = _FLAGS[cps]
+    if not (flags & _KNOWN).all():
+        for cp in np.unique(cps[(flags & _KNOWN) == 0]).tolist():
+            c = chr(cp)
+            _FLAGS[cp] = (
+                _KNOWN | (_NOT_SYMBOL if c not in SYMBOLS else 0) | (_ALPHA if c.isalpha() else 0)
+            )
+        flags = _FLAGS[cps]
+    return flags
+
+
 # Marks that spaCy always splits off the end of a run of letters (see `_new_tokens`).
 _CLOSING = frozenset(',:;?!)"\u201c\u201d\u2026')
 # Marks that spaCy always splits off the start of a run of letters.
