@@ -7,6 +7,7 @@ import sys
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -67,17 +68,20 @@ def _render_stats(console: Console, s: dict) -> None:
                 gt.add_row(str(name), f"{n:,}", f"{n / docs:.1%}")
             console.print(gt)
     if s["lineage"]:
-        lin = Table(title="lineage", title_justify="left")
-        for c in ("step", "source", "rows in", "rows out", "removed by reason", "ended"):
-            lin.add_column(c)
+        lin = Table(title="lineage", title_justify="left", box=box.SIMPLE_HEAD)
+        lin.add_column("step", no_wrap=True)
+        lin.add_column("source", overflow="fold")
+        lin.add_column("in", justify="right", no_wrap=True)
+        lin.add_column("out", justify="right", no_wrap=True)
+        lin.add_column("removed by reason", overflow="fold")
         for step in s["lineage"]:
-            removed = ", ".join(f"{k} {v:,}" for k, v in step.get("removed", {}).items())
+            # one reason a line: a comma-joined list wraps mid-name in a narrow terminal
+            removed = "\n".join(f"{k} {v:,}" for k, v in step.get("removed", {}).items())
             lin.add_row(
                 step.get("step", ""),
                 step.get("source", "") or "",
                 f"{step.get('rows_in', 0):,}",
                 f"{step.get('rows_out', 0):,}",
                 removed,
-                step.get("ended", ""),
-            )
+            )  # when each step ended is in `--json`: the reasons need the width
         console.print(lin)
