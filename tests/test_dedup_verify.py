@@ -1,6 +1,6 @@
 """`curate dedup`'s shortcuts change nothing a user sees: repeated texts copied instead of
 recomputed, shingle hashes kept from the signature pass, pairs already joined not
-checked, the vectorised Jaccard, threads for small inputs. Small data built here."""
+checked, the vectorised Jaccard. Small data built here."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def test_shortcuts_give_the_same_result_as_computing_everything(tmp_path, monkey
     raw = ingest(tmp_path, rows, shard_rows=7)
     monkeypatch.setattr(run_mod, "VERIFY_CHUNK", 1)  # skip every pair already joined
     fast = dedup_outputs(tmp_path, raw, "fast", "--workers", 2)
-    # every shortcut off: no repeats cache, no spill, one thread, every pair checked
+    # every shortcut off: no repeats cache, no spill, every pair checked
     monkeypatch.setattr(repeats, "MAX_ENTRIES", 0)
     monkeypatch.setattr(spill, "BUDGET_BYTES", 0)
     monkeypatch.setattr(run_mod, "VERIFY_CHUNK", 10_000)
@@ -68,14 +68,15 @@ def test_shortcuts_give_the_same_result_as_computing_everything(tmp_path, monkey
     assert facts["verified_pairs"] <= facts["checked_pairs"]
 
 
-def test_worker_processes_and_threads_agree(tmp_path, monkeypatch):
+def test_worker_processes_and_one_process_agree(tmp_path, monkeypatch):
+    """Each worker process has its own repeats cache and spill files: same result."""
     import curate.dedup.run as run_mod
 
     raw = ingest(tmp_path, family_corpus(), shard_rows=5)
-    threads = dedup_outputs(tmp_path, raw, "threads", "--workers", 2)
+    one = dedup_outputs(tmp_path, raw, "one", "--workers", 2)
     monkeypatch.setattr(run_mod, "IN_PROCESS_BELOW", 0)  # worker processes
     procs = dedup_outputs(tmp_path, raw, "procs", "--workers", 2)
-    assert threads[:3] == procs[:3]
+    assert one[:3] == procs[:3]
 
 
 def test_a_second_run_in_the_same_process_is_the_same(tmp_path):

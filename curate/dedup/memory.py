@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import multiprocessing
 from functools import lru_cache
 from typing import Any
 
@@ -30,7 +31,13 @@ def _libc() -> Any:
 
 
 def release() -> None:
-    """Return the heap's free memory to the system (after a unit)."""
+    """Return the heap's free memory to the system (after a unit, in a worker process).
+
+    Not in the main process: there the units are small inputs run in-process, and
+    memory handed back would only be faulted in again by the next unit.
+    """
+    if multiprocessing.parent_process() is None:
+        return
     libc = _libc()
     if libc is not None:
         libc.malloc_trim(0)

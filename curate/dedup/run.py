@@ -26,7 +26,6 @@ import os
 import shutil
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,7 +51,7 @@ from curate.dedup.shingles import (
 )
 from curate.dedup.text import parse_normalize
 from curate.errors import CurateError
-from curate.executor import UnitFailed, default_workers, make_executor, report
+from curate.executor import UnitFailed, make_executor, report
 from curate.progress import StepProgress, human_bytes, summary_table
 from curate.schema import check_core
 from curate.step import BatchOutput, MapResult, input_identity, run_map
@@ -240,27 +239,6 @@ def signature_unit(job: SigJob) -> int:
     del parts, table
     memory.release()
     return rows
-
-
-@dataclass(frozen=True)
-class ThreadedSigJobs:
-    """Several shards' signature jobs run as one in-process unit on threads."""
-
-    jobs: tuple[SigJob, ...]
-    threads: int
-
-
-def threaded_signature_units(job: ThreadedSigJobs) -> int:
-    """Signature files of several shards on `threads` threads of this process.
-
-    For inputs too small to pay for worker processes (starting one and importing
-    NumPy, Arrow and Polars in it costs more than the work): most of the work is in
-    NumPy, Arrow, Polars and hashlib calls that release the GIL, so a second thread
-    uses a second core with no start-up cost. Each shard's file is the same as
-    from one thread.
-    """
-    with ThreadPoolExecutor(job.threads) as pool:
-        return sum(pool.map(signature_unit, job.jobs))
 
 
 def _signature_batch(
@@ -621,13 +599,11 @@ def _signatures(
     console: Any,
     label: str,
     spill_dir: Path | None = None,
-    threads: int = 1,
 ) -> tuple[list[Path], int]:
     """Signature files of every shard (computing the missing ones); and how many were.
 
     With `spill_dir` (and a corpus small enough, `spill.fits`) the computed shards'
-    shingle hashes are kept there for verification. `threads` > 1: all shards in
-    this process on that many threads (small inputs, see `threaded_signature_units`).
+    shingle hashes are kept there for verification.
     """
     valid = cache.prepare_folder(sig_dir, options.spec(), _identity(coll_ds))
     run_token = f"{os.getpid()}-{time.time_ns()}"
@@ -638,10 +614,7 @@ def _signatures(
         for s in coll_ds.shards
         if cache.shard_file(sig_dir, s.name).name not in valid
     ]
-    if jobs and threads > 1 and len(jobs) > 1:
-        unit = ThreadedSigJobs(tuple(jobs), threads)
-        _run_units(executor, threaded_signature_units, [unit], console, label, "passes")
-    elif jobs:
+    if jobs:
         _run_units(executor, signature_unit, jobs, console, label)
     return [cache.shard_file(sig_dir, s.name) for s in coll_ds.shards], len(jobs)
 
@@ -652,7 +625,6 @@ def _against_collection(
     work: Path,
     executor: Any,
     console: Any,
-    threads: int = 1,
 ) -> _Collection:
     ads = open_dataset(against)
     check_core(ads.schema, where=ads.location)
@@ -683,7 +655,7 @@ def _against_collection(
     sig_dir = work / "against"
     spill_dir = work / "shingles-against"
     files, _ = _signatures(
-        ads, sig_dir, options, executor, console, "dedup: signatures (against)", spill_dir, threads
+        ads, sig_dir, options, executor, console, "dedup: signatures (against)", spill_dir
     )
     return _Collection(
         f"--against {against}",
@@ -750,16 +722,15 @@ def dedup(
     t = time.monotonic()
     sig_dir = out / cache.CACHE / cache.SIGNATURES
     spill_dir = work / "shingles"
-    threads = (workers or default_workers()) if small else 1
     files, computed = _signatures(
-        ds, sig_dir, options, executor, console, "dedup: signatures", spill_dir, threads
+        ds, sig_dir, options, executor, console, "dedup: signatures", spill_dir
     )
     meta = cache.read_meta(sig_dir) or {}
     meta["shards_order"] = [s.name for s in ds.shards]
     cache.write_meta(sig_dir, meta)
     colls: list[_Collection] = []
     if against is not None:
-        colls.append(_against_collection(str(against), options, work, executor, console, threads))
+        colls.append(_against_collection(str(against), options, work, executor, console))
     colls.append(
         _Collection(
             "input", ds, sig_dir, files, [], [None] * len(files), ds.shards, spill_dir=spill_dir
