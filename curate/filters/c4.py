@@ -62,7 +62,7 @@ class C4(Family):
         kept: list[str] = []
         removed = 0
         why: Counter[str] = Counter()  # added to the totals only if the document is kept
-        kept_words: list[str] = []  # tokens of the rewritten text, so it is not re-tokenized
+        need = self.min_num_sentences if self.min_num_sentences != -1 else 0
         for line in units:
             line = line.strip()
             words = line.split()
@@ -74,8 +74,10 @@ class C4(Family):
                 why["c4_lines_removed_too_long_word"] += 1
                 removed += 1
                 continue
+            runs = words  # the line's runs, for the tokenizer
             if self.remove_citations and "[" in line:
                 line = CITATION.sub("", line)
+                runs = line.split()
             if self.filter_no_terminal_punct and (
                 not line.endswith(END_PUNCTUATION) or line.endswith("...")
             ):
@@ -99,11 +101,14 @@ class C4(Family):
                 why["c4_lines_removed_policy"] += 1
                 removed += 1
                 continue
-            line_words = tok.words(line)
-            if self.min_num_sentences != -1:
-                sentences += tok.count_sentences(line, line_words) if self.split_paragraph else 1
+            if sentences < need:
+                # Sentences are counted only until the minimum is reached: the count
+                # decides nothing after that, and most lines then need no tokenizing.
+                if self.split_paragraph:
+                    sentences += tok.count_sentences(line, runs=runs)
+                else:
+                    sentences += 1
             kept.append(line)
-            kept_words.extend(line_words)
         if sentences < self.min_num_sentences:
             return "too_few_sentences"
         doc.c4_lines_removed = removed
@@ -112,8 +117,7 @@ class C4(Family):
         stats["c4_lines_kept"] += len(kept)
         new = ("\n" if self.split_paragraph else " ").join(kept).strip()
         if new != doc.text:
-            # Joining lines with newlines (whitespace) cannot merge or split tokens.
-            doc.set_text(new, words=kept_words)
+            doc.set_text(new)  # later families tokenize it if they need to (runs cached)
         return None
 
     def annotations(self, doc: Doc) -> dict[str, Any]:

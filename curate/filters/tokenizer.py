@@ -73,6 +73,14 @@ class EnglishTokenizer:
             got = list(map(self._cache.__getitem__, runs))
         return list(_flatten(map(self._run_tokens.__getitem__, got)))
 
+    def words_of_runs(self, runs: list[str]) -> list[str]:
+        """`words(text)` when the caller has `text.split()` already."""
+        got = list(map(self._cache.get, runs))
+        if None in got:
+            self._add_missing(runs)
+            got = list(map(self._cache.__getitem__, runs))
+        return list(_flatten(map(self._run_tokens.__getitem__, got)))
+
     def token_ids(self, text: str) -> np.ndarray:
         """`words(text)` as ids into `self.table` (int64), built with NumPy, no Python loop.
 
@@ -194,11 +202,14 @@ class EnglishTokenizer:
             i = self._cache[run]
         return self._run_tokens[i]
 
-    def count_sentences(self, line: str, words: list[str] | None = None) -> int:
+    def count_sentences(
+        self, line: str, words: list[str] | None = None, runs: list[str] | None = None
+    ) -> int:
         """Sentences spaCy's `Sentencizer` finds in `line` (C4's count, FILTERS.md §0.2).
 
         datatrove splits an empty text into one (empty) sentence, hence the minimum 1.
-        `words` may pass `self.words(line)` when the caller has it already.
+        `words` may pass `self.words(line)`, or `runs` its `line.split()`, when the
+        caller has them already (tokens are only needed when the line has a final mark).
         """
         if self._punct_re.search(line) is None:
             return 1  # no sentence-final mark: one sentence
@@ -208,7 +219,9 @@ class EnglishTokenizer:
             punct = self.punct_chars
             count = 0
             seen_period = False
-            for t in words if words is not None else self.words(line):
+            if words is None:
+                words = self.words_of_runs(runs) if runs is not None else self.words(line)
+            for t in words:
                 in_punct = t in punct
                 if count == 0:
                     count = 1
