@@ -99,9 +99,10 @@ class StepProgress:
 
     def _detail(self) -> str:
         elapsed = max(time.monotonic() - self.start, 1e-6)
+        read = f"{human_bytes(self.bytes)} · " if self.bytes else ""  # steps that count bytes
         return (
             f"{self.units}/{self.units_total} {self.unit_name} · {self.docs:,} docs · "
-            f"{human_bytes(self.bytes)} · {self.docs / elapsed:,.0f} docs/s"
+            f"{read}{self.docs / elapsed:,.0f} docs/s"
         )
 
     def _refresh(self, force_log: bool = False) -> None:

@@ -100,3 +100,50 @@ def test_default_model_without_list_or_threshold_keeps_everything(tmp_path):
     r = run("filter", tmp_path / "raw", "-o", tmp_path / "o2", "--min-lang-score", "0.99", "-q")
     assert r.exit_code == 0
     assert [x["id"] for x in read_rows(tmp_path / "o2")] == ["b"]
+
+
+MANY_SCRIPTS = [
+    "The committee will publish its findings on the water supply next spring.",
+    "Der Ausschuss veröffentlicht seine Ergebnisse zur Wasserversorgung im Frühjahr.",
+    "Le comité publiera ses conclusions sur l'approvisionnement en eau au printemps.",
+    "Комитет опубликует свои выводы о водоснабжении следующей весной.",
+    "委员会将于明年春天公布其关于供水的调查结果。",
+    "ستنشر اللجنة نتائجها بشأن إمدادات المياه في الربيع المقبل.",
+    "Η επιτροπή θα δημοσιεύσει τα πορίσματά της για την ύδρευση την άνοιξη.",
+    "委員会は来春、水道に関する調査結果を公表する。",
+    "THIS WHOLE SENTENCE IS WRITTEN IN CAPITAL LETTERS FOR EMPHASIS",
+    "e\u0301te\u0301 cafe\u0301 re\u0301sume\u0301",  # decomposed accents: NFC first
+    "",
+    "   \n\t ",
+    "🙂🙂 ok 🙂",
+    "x",
+    "naïve " * 400,  # a long document
+    "mixed English text mit deutschen Wörtern et quelques mots français",
+]
+
+
+@pytest.fixture(scope="module")
+def batch_langid():
+    from curate.filters.langid import BatchLangid
+
+    return BatchLangid()
+
+
+def test_batch_langid_gives_py3langids_probabilities(batch_langid):
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    ref = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    got = batch_langid.top(MANY_SCRIPTS, 5)
+    for text, ours in zip(MANY_SCRIPTS, got, strict=True):
+        theirs = ref.rank(text)[:5]
+        assert [lab for lab, _ in ours][:1] == [lab for lab, _ in theirs][:1], text
+        for (lab, p), (lab2, p2) in zip(ours, theirs, strict=True):
+            assert p == pytest.approx(p2, abs=1e-4), (text, lab, lab2)
+    assert [r[0][0] for r in got[:8]] == ["en", "de", "fr", "ru", "zh", "ar", "el", "ja"]
+
+
+def test_batch_langid_is_independent_of_batch_neighbours(batch_langid):
+    alone = [batch_langid.probabilities([t])[0] for t in MANY_SCRIPTS]
+    together = batch_langid.probabilities(MANY_SCRIPTS)
+    for a, b in zip(alone, together, strict=True):
+        assert a == pytest.approx(b, abs=1e-6)
