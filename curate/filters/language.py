@@ -134,7 +134,11 @@ class Language(Family):
         }
 
     def prepare(self) -> None:
-        load_model(self.model)
+        # A model path is loaded now, so a bad one fails before any worker starts. The
+        # bundled model cannot be missing: it loads on first use, so the parent process
+        # of a run (which only checks) never spends a second and 100 MB on it.
+        if self.model:
+            load_model(self.model)
 
     def check_batch(self, docs: list[Doc], stats: Counter[str]) -> list[str | None]:
         preds = load_model(self.model).predict([d.text for d in docs])
