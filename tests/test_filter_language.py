@@ -117,6 +117,9 @@ MANY_SCRIPTS = [
     "   \n\t ",
     "🙂🙂 ok 🙂",
     "x",
+    "ok",
+    "Hi!",  # 3 and 4 bytes: fewer bytes than the automaton's depth
+    "xxxx",
     "naïve " * 400,  # a long document
     "mixed English text mit deutschen Wörtern et quelques mots français",
 ]
@@ -140,6 +143,29 @@ def test_batch_langid_gives_py3langids_probabilities(batch_langid):
         for (lab, p), (lab2, p2) in zip(ours, theirs, strict=True):
             assert p == pytest.approx(p2, abs=1e-4), (text, lab, lab2)
     assert [r[0][0] for r in got[:8]] == ["en", "de", "fr", "ru", "zh", "ar", "el", "ja"]
+    for tiny in (["ok"], ["Hi!"], ["xxxx"], ["", " "]):  # a whole batch shorter than the depth
+        assert batch_langid.top(tiny, 1)[0][0][0] == ref.rank(tiny[0])[0][0]
+
+
+def test_a_document_longer_than_a_pass_is_counted_in_windows(batch_langid, monkeypatch):
+    import numpy as np
+
+    from curate.filters import langid
+
+    text = " ".join(MANY_SCRIPTS) * 3
+    data = langid._encode(text)
+    whole = batch_langid._counts([data], np.zeros(1, np.int64), None).toarray()
+    monkeypatch.setattr(langid, "_CHUNK_BYTES", 97)  # windows cut mid-character too
+    assert (batch_langid._long_counts(data).toarray() == whole).all()
+    short = batch_langid.probabilities(["Guten Morgen, wie geht es dir heute?"])
+    got = batch_langid.probabilities([text, "Guten Morgen, wie geht es dir heute?"])
+    assert got[1] == pytest.approx(short[0], abs=1e-6)
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    ref = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True).rank(text)[0]
+    assert batch_langid.labels[int(got[0].argmax())] == ref[0]
+    # float32 sums in another order: raw scores in the thousands differ in the last bits
+    assert float(got[0].max()) == pytest.approx(ref[1], abs=1e-3)
 
 
 def test_batch_langid_is_independent_of_batch_neighbours(batch_langid):

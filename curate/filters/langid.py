@@ -59,16 +59,19 @@ class BatchLangid:
     def probabilities(self, texts: list[str]) -> np.ndarray:
         """P(language | text) for each text (rows) and each of `labels` (columns)."""
         encoded = [_encode(t) for t in texts]
+        lens = np.fromiter((len(b) for b in encoded), dtype=np.int64, count=len(encoded))
         out = np.empty((len(texts), len(self.labels)), dtype=np.float32)
         start = 0
         while start < len(encoded):
             stop, size = start, 0
-            while stop < len(encoded) and (
-                stop == start or size + len(encoded[stop]) <= _CHUNK_BYTES
-            ):
-                size += len(encoded[stop])
+            while stop < len(encoded) and (stop == start or size + lens[stop] <= _CHUNK_BYTES):
+                size += int(lens[stop])
                 stop += 1
-            out[start:stop] = self._scores(encoded[start:stop])
+            if size > _CHUNK_BYTES:  # one document longer than a pass: in windows
+                counts = self._long_counts(encoded[start])
+            else:
+                counts = self._counts(encoded[start:stop], np.arange(stop - start), None)
+            out[start:stop] = self._scores(counts, lens[start:stop])
             start = stop
         return out
 
@@ -82,26 +85,56 @@ class BatchLangid:
             for p, row in zip(probs, order.tolist(), strict=True)
         ]
 
-    def _scores(self, encoded: list[bytes]) -> np.ndarray:
-        n_docs = len(encoded)
-        lens = np.fromiter((len(b) for b in encoded), dtype=np.int64, count=n_docs)
-        data = np.frombuffer(b"".join(encoded), dtype=np.uint8).astype(np.int64)
-        features = self._output[self._states(data, np.cumsum(lens) - lens, lens)]
-        doc = np.repeat(np.arange(n_docs), lens)
-        hit = features >= 0
+    def _counts(self, pieces: list[bytes], owner: np.ndarray, skip: np.ndarray | None) -> Any:
+        """Feature counts (documents × features, sparse) of byte pieces.
+
+        Piece k belongs to document `owner[k]` (non-decreasing); its first `skip[k]`
+        bytes are context only: they set the automaton's state, their features are
+        counted with the piece before.
+        """
         from scipy.sparse import csc_matrix
 
+        lens = np.fromiter((len(b) for b in pieces), dtype=np.int64, count=len(pieces))
+        starts = np.cumsum(lens) - lens
+        data = np.frombuffer(b"".join(pieces), dtype=np.uint8).astype(np.int64)
+        features = self._output[self._states(data, starts, lens)]
+        doc = np.repeat(owner, lens)
+        hit = features >= 0
+        if skip is not None:
+            hit &= np.arange(len(data)) - np.repeat(starts, lens) >= np.repeat(skip, lens)
         # Column-major on purpose: the conversion is a stable counting sort, so each
         # feature's documents stay in order and summing duplicates needs no sort, and
         # the product then reads P(feature|class) row by row, in order.
         counts = csc_matrix(
             (np.ones(int(hit.sum()), dtype=np.float32), (doc[hit], features[hit])),
-            shape=(n_docs, self._ptc.shape[0]),
+            shape=(int(owner[-1]) + 1 if len(owner) else 0, self._ptc.shape[0]),
         )
         counts.sum_duplicates()  # the count of each feature in each document
+        return counts
+
+    def _long_counts(self, data: bytes) -> Any:
+        """Feature counts of one long document, a window at a time (memory ~ the window).
+
+        A window starts depth-1 bytes early: the state at a byte depends only on the
+        depth bytes ending there, so every byte's feature comes out as in one pass.
+        """
+        context = self._depth - 1
+        total = None
+        for s in range(0, len(data), _CHUNK_BYTES):
+            lead = min(s, context)
+            piece = data[s - lead : s + _CHUNK_BYTES]
+            counts = self._counts([piece], np.zeros(1, np.int64), np.array([lead]))
+            total = counts if total is None else total + counts
+        return total
+
+    def _scores(self, counts: Any, lens: np.ndarray) -> np.ndarray:
+        """py3langid's normalised naive-Bayes probabilities from feature counts."""
+        n_docs = counts.shape[0]
+        counts = counts.copy()
         counts.data = np.log1p(counts.data)
         scores = np.asarray(counts @ self._ptc, dtype=np.float32) + self._pc
-        scores[np.bincount(doc[hit], minlength=n_docs) == 0] = 0.0  # no feature: uniform
+        has = np.bincount(counts.indices, minlength=n_docs) > 0
+        scores[~has] = 0.0  # no feature: a uniform distribution, as py3langid
         scores *= (1.0 / np.sqrt(np.maximum(lens, 1))).astype(np.float32)[:, None]
         np.exp(scores - scores.max(axis=1, keepdims=True), out=scores)
         scores /= scores.sum(axis=1, keepdims=True)
@@ -116,8 +149,11 @@ class BatchLangid:
         back = np.zeros(n, dtype=np.int64)
 
         def shifted(j: int) -> np.ndarray:  # the byte j positions back (0 before the start)
-            back[j:] = data[: n - j]
-            back[:j] = 0
+            if j >= n:
+                back[:] = 0
+            else:
+                back[j:] = data[: n - j]
+                back[:j] = 0
             return back
 
         if depth >= 2:  # the first two steps from the start state in one lookup
