@@ -305,3 +305,23 @@ def test_fast_ngram_scores_equal_the_reference_walk():
         for n in range(2, 11):
             assert index.duplicate_chars(n) == duplicate_ngram_chars(tokens, n), (tokens, n)
             assert index.top_chars(n) == top_ngram_chars(tokens, n), (tokens, n)
+
+
+def test_ngram_index_from_the_token_table_equals_from_strings():
+    from curate.filters.gopher_repetition import NgramIndex
+    from curate.filters.text import Doc
+
+    text = "the cat sat on the mat , the cat sat on the mat again and again ab c a bc"
+    doc = Doc(text)
+    a, b = NgramIndex.from_doc(doc), NgramIndex.from_tokens(doc.words)
+    for n in range(2, 11):
+        assert a.top_chars(n) == b.top_chars(n)
+        assert a.duplicate_chars(n) == b.duplicate_chars(n)
+
+
+def test_c4_stops_counting_sentences_at_the_minimum_but_keeps_every_line():
+    lines = [f"Sentence number {i} is here. And another one {i} follows." for i in range(8)]
+    reason, doc = check("c4", "\n".join(lines))
+    assert reason is None
+    assert doc.text == "\n".join(lines) and doc.c4_lines_removed == 0
+    assert check("c4", "\n".join(lines[:2]))[0] == "too_few_sentences"  # 4 sentences < 5

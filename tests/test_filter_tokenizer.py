@@ -102,3 +102,52 @@ def test_cache_overflow_keeps_tokens(monkeypatch):
     assert tok.words("a b") == ["a", "b"]
     assert tok.words(text) == EnglishTokenizer().words(text)
     assert len(tok._cache) <= 8
+
+
+TEXTS = [
+    "Hello world! don't stop\u00a0here,\u3000e-mail me\u2028at user@example.com.",
+    "  leading and trailing  \n\n spaces\t\ttabs \x1c unit-sep ",
+    "",
+    "   ",
+    "cannot gonna 10km (word) \u201cquoted\u201d \u2026 wait...",
+    "Hello world! again, and (word) again.",
+]
+
+
+def test_batch_token_ids_equal_words_per_text():
+    """Arrow's whitespace split + one lookup per distinct run = `words`, text by text."""
+    tok = EnglishTokenizer()
+    batch = tok.batch_token_ids(TEXTS)
+    for text, ids in zip(TEXTS, batch, strict=True):
+        assert [tok.table.tokens[i] for i in ids.tolist()] == tok.words(text), text
+        assert tok.token_ids(text).tolist() == ids.tolist()
+
+
+def test_token_facts_match_the_per_token_definitions():
+    from curate.filters.text import has_alpha, is_word
+
+    tok = EnglishTokenizer()
+    tok.batch_token_ids(TEXTS)
+    t = tok.table
+    for i, token in enumerate(t.tokens):
+        assert t.is_word[i] == is_word(token), token
+        assert t.has_alpha[i] == has_alpha(token), token
+        assert t.length[i] == len(token)
+
+
+def test_cache_overflow_in_batches_renews_ids(monkeypatch):
+    """A full cache is cleared between batches; ids held by documents are then recomputed."""
+    import curate.filters.tokenizer as mod
+    from curate.filters.text import Doc, ensure_token_ids
+
+    monkeypatch.setattr(mod, "_CACHE_MAX", 5)
+    monkeypatch.setattr(mod, "_TOKENIZER", EnglishTokenizer())
+    docs = [Doc(t) for t in TEXTS]
+    ensure_token_ids(docs[:2])
+    generation = mod.english().generation
+    ensure_token_ids(docs[2:])  # does not fit: cleared, so docs[:2] hold stale ids
+    assert mod.english().generation > generation
+    for d in docs:
+        ids = d.token_ids.tolist()  # may clear the tiny cache again: table after it
+        tokens = [mod.english().table.tokens[i] for i in ids]
+        assert tokens == mod.english().words(d.text)

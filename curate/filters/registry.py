@@ -7,7 +7,6 @@ Every name a user can type (family, threshold) is validated here, so a typo is o
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +106,8 @@ def make_family(name: str, params: dict[str, Any], where: str = "filter") -> Fam
 
 def load_config(path: str | Path) -> list[tuple[str, dict[str, Any]]]:
     """`[[filter]]` tables of a filters.toml, in order: (family, parameters)."""
+    import tomllib  # here, not at the top: every worker imports this module
+
     p = Path(path)
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))

@@ -76,6 +76,28 @@ def without_pandas() -> Iterator[None]:
         os.environ.pop(_NO_PANDAS_ENV, None)
 
 
+@contextmanager
+def workers_skip_main() -> Iterator[None]:
+    """Worker processes started meanwhile do not re-run the `__main__` script.
+
+    A spawned worker runs the parent's main script again before its first task; for
+    the `curate` console script that imports the whole CLI (typer, rich and every
+    command: ~0.2 CPU-s per worker) only to unpickle curate functions that never live
+    in `__main__`. Hiding `__main__.__file__` while the run starts its workers skips
+    that (it also spares a user script without a `__main__` guard from re-running).
+    """
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if main is None or path is None or getattr(main, "__spec__", None) is not None:
+        yield
+        return
+    del main.__file__
+    try:
+        yield
+    finally:
+        main.__file__ = path
+
+
 if os.environ.get(_NO_PANDAS_ENV) and "pandas" not in sys.modules:
     sys.meta_path.insert(0, _NO_PANDAS)  # a worker of a filter run (it imports this module)
 
@@ -322,7 +344,7 @@ def filter_dataset(
         fam.prepare()  # a bad model path or list fails now, not in a worker
     step = FilterStep(tuple(chain), annotate=annotate, inner_workers=inner)
     try:
-        with without_pandas():
+        with without_pandas(), workers_skip_main():
             return run_map(
                 step,
                 source,
