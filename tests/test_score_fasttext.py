@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import read_rows, run
 
+from curate.errors import CurateError
 from curate.score import fasttext as ft
 
 GOOD = "river mill bread flour village baker ledger morning history science".split()
@@ -280,3 +281,58 @@ def test_a_cut_short_model_file_is_a_usage_error(tmp_path, model_path):
     assert r.exit_code == 2 and "cut short or damaged" in r.stderr
     assert r.stderr.strip().splitlines()[-1].startswith("error:")  # after a bare-file warning
     assert not (tmp_path / "o").exists()  # refused before any worker started
+
+
+def _train_lines(path, lines, **kw):
+    import fasttext
+
+    train = path.with_suffix(".txt")
+    train.write_bytes(b"\n".join(lines) + b"\n")
+    args = dict(epoch=5, dim=8, bucket=2000, wordNgrams=2, thread=1, seed=0, verbose=0)
+    model = fasttext.train_supervised(str(train), **{**args, **kw})
+    model.save_model(str(path))
+    ft.forget_models()
+    return ft.load_model(path)
+
+
+def _same_as_fasttext(model, texts):
+    vec = ft._predict_vectorised(model, pl.Series("t", texts, dtype=pl.String))
+    np.testing.assert_allclose(vec, reference(model, texts), atol=2e-5)
+    return vec
+
+
+def test_a_written_end_of_line_token_ends_the_document_as_in_fasttext(model_path):
+    model = ft.load_model(model_path)
+    texts = ["river </s> casino casino casino cheap", "river", "bread flour </s>", "</s> x"]
+    vec = _same_as_fasttext(model, texts)
+    np.testing.assert_allclose(vec[0], vec[1], atol=1e-6)  # nothing after </s> is read
+
+
+def test_a_model_whose_vocabulary_lacks_the_end_token(tmp_path):
+    lines = [b"__label__good river river river mill mill mill", b"__label__bad casino casino loan"]
+    model = _train_lines(tmp_path / "m.bin", lines * 2, minCount=5)  # </s> seen twice only
+    assert model.vectorised and model.eos_id == -1
+    _same_as_fasttext(model, ["river mill", "zz yy xx ww", "casino unknown loan", ""])
+
+
+def test_vocabulary_words_that_are_not_utf8_match_no_token(tmp_path):
+    lines = [b"__label__good caf\xe9 river mill", b"__label__bad casino cheap loan"] * 30
+    model = _train_lines(tmp_path / "m.bin", lines, minCount=1)
+    _same_as_fasttext(model, ["casino cheap caf\ufffd loan", "caf\xe9 river", "river mill"])
+
+
+def test_a_label_with_another_prefix_is_taken_as_written(tmp_path):
+    lines = [b"__lang__en the river mill", b"__lang__de der fluss muehle"] * 30
+    model = _train_lines(tmp_path / "m.bin", lines, label="__lang__")
+    assert ft.resolve_label(model, "__lang__en") == "__lang__en"
+    with pytest.raises(CurateError, match="its labels are: __lang__en"):
+        ft.resolve_label(model, "en")
+
+
+def test_a_model_replaced_during_a_run_stops_the_worker(tmp_path, model_path):
+    from curate.score.step import ModelColumn, ScoreStep
+
+    step = ScoreStep(False, (ModelColumn(str(model_path), "__label__good", "q", "not-this"),))
+    table = pa.table({"id": ["a"], "text": ["river mill"]})
+    with pytest.raises(CurateError, match="the model file changed during the run"):
+        step.process(table)

@@ -157,7 +157,12 @@ def _read_layout(mm: Any, path: str, *, want_words: bool) -> _Layout:
         if mm[stop + 9] == 1:  # entry_type::label
             labels.append(mm[pos:stop].decode("utf-8", "replace"))
         elif want_words:
-            words.append(mm[pos:stop].decode("utf-8", "replace"))
+            try:
+                words.append(mm[pos:stop].decode("utf-8"))
+            except UnicodeDecodeError:
+                # no text token can equal a word that is not UTF-8: a placeholder that
+                # cannot match either (tokens never hold NUL), keeping the ids in place
+                words.append(f"\0{len(words)}")
         pos = stop + 10
     if len(labels) != nlabels or (want_words and len(words) != nwords):
         raise damaged
@@ -194,9 +199,9 @@ def read_header(path: str | os.PathLike[str]) -> ModelHeader:
         )
     with p.open("rb") as fh:
         try:
-            mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-        except (ValueError, OSError):
-            mm = b""  # an empty file: no header
+            mm: Any = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        except (ValueError, OSError):  # empty, or a file system that cannot map files
+            mm = fh.read()
         layout = _read_layout(mm, str(path), want_words=False)
     return ModelHeader(str(path), layout.labels)
 
@@ -299,6 +304,8 @@ def _map(path: str) -> LoadedModel | None:
 
 def resolve_label(model: LoadedModel | ModelHeader, label: str) -> str:
     """`hq` or `__label__hq` → the model's label; unknown → one-line error listing them."""
+    if label in model.labels:  # exactly a label, whatever prefix the model was trained with
+        return label
     full = label if label.startswith(model.label_prefix) else model.label_prefix + label
     if full not in model.labels:
         known = ", ".join(lab.removeprefix(model.label_prefix) for lab in model.labels[:20])
@@ -408,12 +415,23 @@ def _predict_vectorised(model: LoadedModel, s: pl.Series) -> np.ndarray:
     wid = pc.index_in(tok_arr, value_set=model.vocab_tokens).fill_null(-1)
     wid = wid.to_numpy().astype(np.int64)
     doc = toks["doc"].to_numpy().astype(np.int64)
+    src = np.arange(len(wid))  # each token's place in tok_arr (-1: an inserted end token)
+    is_eos = (toks["t"] == EOS).to_numpy()
+    literal_eos = bool(is_eos.any())
     # the end-of-line token after each document's last token (documents are in order)
     with_text = np.flatnonzero(s.is_not_null().to_numpy())
     ends = np.searchsorted(doc, with_text, side="right")
     doc = np.insert(doc, ends, with_text)
     wid = np.insert(wid, ends, model.eos_id)
-    eos_at = ends + np.arange(len(ends))
+    src = np.insert(src, ends, -1)
+    is_eos = np.insert(is_eos, ends, True)
+    if literal_eos:
+        # fastText stops reading a line at its first `</s>`, written or end of line
+        seen = np.cumsum(is_eos) - is_eos  # end tokens before each position
+        first = np.searchsorted(doc, doc, side="left")  # each document's first position
+        keep = seen == seen[first]
+        doc, wid, src, is_eos = doc[keep], wid[keep], src[keep], is_eos[keep]
+    eos_at = np.flatnonzero(is_eos)
     known = wid >= 0
     counts = np.bincount(doc[known], minlength=n)[:n]
     hidden = _sum_rows(model.input_matrix, wid[known], counts)
@@ -421,12 +439,9 @@ def _predict_vectorised(model: LoadedModel, s: pl.Series) -> np.ndarray:
         wh = np.zeros(len(wid), dtype=np.uint32)
         wh[known] = model.vocab_hashes[wid[known]]
         wh[eos_at] = model.eos_hash
-        unknown = np.flatnonzero(~known)
-        unknown = unknown[wid[unknown] != model.eos_id] if model.eos_id < 0 else unknown
+        unknown = np.flatnonzero(~known & ~is_eos)
         if len(unknown):
-            # positions in the token array: subtract the end tokens inserted before them
-            src = unknown - np.searchsorted(eos_at, unknown, side="left")
-            wh[unknown] = fnv1a(tok_arr.take(pa.array(src)))
+            wh[unknown] = fnv1a(tok_arr.take(pa.array(src[unknown])))
         signed = wh.view(np.int32).astype(np.int64).view(np.uint64)  # int32 -> uint64, as C++
         h = signed
         mult, bucket = np.uint64(116049371), np.uint64(model.bucket)

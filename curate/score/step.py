@@ -83,6 +83,7 @@ class ScoreStep:
             by_path.setdefault(m.path, []).append(m)
         for path, specs in by_path.items():
             model = load_model(path)
+            _check_unchanged(model, specs[0].fingerprint)
             probs = predict_labels(model, text, [m.label for m in specs])
             for m in specs:
                 columns[m.column] = probs[m.label]
@@ -204,6 +205,28 @@ def _card_label(model: Path) -> str:
 
 
 _EDGE_BYTES = 16 << 20
+
+
+_CHECKED: set[tuple[int, str]] = set()  # (id of a loaded model, fingerprint), per process
+
+
+def _check_unchanged(model: Any, fingerprint: str) -> None:
+    """The model a worker mapped is the one the run started with (checked once a process).
+
+    The matrices are read from the file as batches need them, so a model replaced
+    mid-run would score part of the dataset with another model; one overwritten in
+    place (truncated, then written) could even stop the worker. Replace a model file
+    with `mv`, never by writing over it, while a run uses it.
+    """
+    key = (id(model), fingerprint)
+    if not fingerprint or key in _CHECKED:
+        return
+    if model_fingerprint(Path(model.path)) != fingerprint:
+        raise CurateError(
+            f"{model.path}: the model file changed during the run; "
+            "replace a model with a new file (mv), not by writing over it, and run again"
+        )
+    _CHECKED.add(key)
 
 
 def model_fingerprint(path: Path) -> str:
