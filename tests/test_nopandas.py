@@ -35,6 +35,28 @@ def test_pyarrow_conversions_work_without_importing_pandas():
     assert r.stdout.strip() == "False"
 
 
+def pandas_loaded_after_conversions(_unit: int) -> bool:
+    """Run in a worker process: what pyarrow imported while converting values."""
+    import pyarrow as pa
+
+    pa.array(["x", None]).to_numpy(zero_copy_only=False)
+    return "pandas" in sys.modules
+
+
+def test_worker_processes_inherit_the_block():
+    pytest.importorskip("pandas")  # without pandas installed there is nothing to block
+    code = (
+        f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
+        "from curate.nopandas import block_pandas; block_pandas(); "
+        "from curate.executor import LocalExecutor; import test_nopandas as t; "
+        "runs = LocalExecutor(2).map_unordered(t.pandas_loaded_after_conversions, [1, 2, 3]); "
+        "print(sorted({loaded for _, loaded in runs}))"
+    )
+    r = _python(code, CURATE_NO_PANDAS="")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().splitlines()[-1] == "[False]"
+
+
 def test_curate_no_pandas_0_lets_pandas_in():
     pytest.importorskip("pandas")
     r = _python(PROBE, CURATE_NO_PANDAS="0")
