@@ -83,6 +83,16 @@ def test_rules_file_matches_installed_spacy_version():
         "Schutz-",
         "lib/",
         "word\u2026",
+        "two-way",
+        "No-Deal-Brexit",
+        "e-mail",
+        "a--b",
+        "x-",
+        "-x",
+        "Albany's",
+        "It's",
+        "let's",
+        "O'Neil's",
     ],
 )
 def test_fast_paths_agree_with_the_full_algorithm(run):
