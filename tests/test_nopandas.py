@@ -16,6 +16,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# the console script a user runs (its workers skip re-running it), else `python -m curate`
+_SCRIPT = Path(sys.executable).with_name("curate")
+CURATE = [str(_SCRIPT)] if _SCRIPT.is_file() else [sys.executable, "-m", "curate"]
 PROBE = (
     "import sys; from curate.nopandas import block_pandas; block_pandas(); "
     "import pyarrow as pa; pa.array(['x', None]).to_numpy(zero_copy_only=False); "
@@ -83,7 +86,7 @@ def test_the_pipeline_runs_in_fresh_processes_with_the_block(tmp_path):
     ]
     env = {**os.environ, "CURATE_NO_PANDAS": ""}
     for args in steps:
-        cmd = [sys.executable, "-m", "curate", *map(str, args), "--workers", "2", "-q"]
+        cmd = [*CURATE, *map(str, args), "--workers", "2", "-q"]
         if args[0] == "report":
             cmd.remove("--workers")
             cmd.remove("2")

@@ -38,4 +38,20 @@ def main() -> None:
     from curate.nopandas import block_pandas
 
     block_pandas()
+    _workers_skip_main_script()
     app(prog_name="curate")
+
+
+def _workers_skip_main_script() -> None:
+    """Spawned workers do not run the `curate` console script again.
+
+    A spawned worker first re-runs the parent's main script file, which for the console
+    script imports the whole CLI (typer, rich, every command: ~0.2 CPU-s a worker) only
+    to unpickle curate functions that never live in `__main__`. Without `__file__` the
+    worker skips that. (`python -m curate` has a module spec: workers skip it already.)
+    """
+    import sys
+
+    main_module = sys.modules.get("__main__")
+    if main_module is not None and getattr(main_module, "__spec__", None) is None:
+        main_module.__dict__.pop("__file__", None)
