@@ -35,8 +35,10 @@ same cores:
   14 buckets x 8 hashes) under ``LocalPipelineExecutor(workers=W)``;
 * a plain Parquet read + write of the same shards with pyarrow (the floor).
 
-Printed: wall time, docs/s, peak RSS of the whole process tree, removed documents,
-precision and recall, the ratios to the peers, the versions measured and the machine.
+Printed: wall time, docs/s, CPU seconds, peak RSS of the whole process tree, removed
+documents, precision and recall, the 1-minute load average before and after each tool
+(the machine may be shared: compare ratios within one run, per CPU-second when it was
+busy), the ratios to the peers, the versions measured and the machine.
 
 Run it with curate's venv: ``.venv/bin/python benchmarks/dedup.py [--quick] [--size N]``.
 ``--quick`` is 10,000 planted documents; the default is 100,000; ``--curate-only`` skips the
