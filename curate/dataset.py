@@ -100,7 +100,9 @@ class Dataset:
             self.schema if columns is None else pa.schema([self.schema.field(c) for c in columns])
         )
         try:
-            pf = pq.ParquetFile(shard.path)
+            # no pre-buffering: it reads ahead and keeps every buffer it has read until
+            # the file is closed, so memory grew with the shard instead of the batch
+            pf = pq.ParquetFile(shard.path, pre_buffer=False)
             present = [c for c in schema.names if c in pf.schema_arrow.names]
             for batch in pf.iter_batches(batch_size=batch_size, columns=present):
                 yield conform_batch(batch, schema)

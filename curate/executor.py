@@ -187,9 +187,6 @@ def shutdown_pools() -> None:
 def _init_worker(ticks: Any) -> None:
     global _tick_queue
     _tick_queue = ticks
-    from curate.nopandas import block_in_worker
-
-    block_in_worker()
 
 
 def _drain(ticks: Any, on_progress: ProgressFn | None, stop: threading.Event) -> None:

@@ -294,32 +294,3 @@ def test_workers_give_the_same_result(tmp_path):
 def test_help_has_example():
     r = run("filter", "--help")
     assert r.exit_code == 0 and "Example" in r.stdout
-
-
-def test_pandas_is_blocked_only_while_a_filter_runs():
-    """pyarrow would import pandas (~0.8 CPU-s) per worker; the block must not outlive the run.
-
-    Checked in a fresh interpreter: this test session may have imported pandas already.
-    """
-    import importlib.util
-    import subprocess
-    import sys
-
-    if importlib.util.find_spec("pandas") is None:
-        pytest.skip("needs pandas installed")
-    code = (
-        "import sys, importlib.util, pyarrow as pa\n"
-        "from curate.filters.step import without_pandas\n"
-        "with without_pandas():\n"
-        "    assert pa.array(['a', None]).to_pylist() == ['a', None]\n"
-        "    assert 'pandas' not in sys.modules\n"
-        "    try:\n"
-        "        import pandas\n"
-        "        raise SystemExit('pandas imported during the run')\n"
-        "    except ImportError:\n"
-        "        pass\n"
-        "import pandas\n"  # importable again afterwards
-        "print('ok')\n"
-    )
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert res.returncode == 0 and res.stdout.strip() == "ok", res.stderr

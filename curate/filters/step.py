@@ -10,12 +10,8 @@ lineage.
 from __future__ import annotations
 
 import atexit
-import os
-import sys
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,71 +31,6 @@ _MIN_PARALLEL_DOCS = 64
 # Rows per batch: documents, their tokens and decisions are held per batch, so this
 # bounds memory (web pages average a few KB; 2,000 keep a batch near 10-30 MB of text).
 BATCH_ROWS = 2_000
-
-
-class _NoPandasFinder:
-    """A meta-path finder under which `import pandas` fails (see `without_pandas`)."""
-
-    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
-        if name == "pandas" or name.startswith("pandas."):
-            raise ModuleNotFoundError("pandas is not imported during curate filter", name=name)
-        return None
-
-
-_NO_PANDAS = _NoPandasFinder()
-_NO_PANDAS_ENV = "CURATE_FILTER_NO_PANDAS"
-
-
-@contextmanager
-def without_pandas() -> Iterator[None]:
-    """Keep pyarrow from importing pandas (~0.8 CPU-s per process) during a filter run.
-
-    pyarrow imports pandas, if it is installed, the first time it infers a type from
-    Python strings (`pa.array(list)`, `pa.scalar`, `fill_null("x")`), only to learn
-    pandas' NA values; it retries on every conversion until the import succeeds. A
-    filter run never hands it a pandas object, and in a fresh worker that import cost
-    more CPU than fineweb_quality's whole decision work on 2,339 documents. So while
-    the run lasts `import pandas` fails (pyarrow then behaves exactly as without pandas
-    installed); worker processes started meanwhile inherit the block through
-    `CURATE_FILTER_NO_PANDAS` for their whole (curate-only) life. Nothing changes when
-    pandas is already imported: someone in this process uses it.
-    """
-    if "pandas" in sys.modules or _NO_PANDAS in sys.meta_path:
-        yield
-        return
-    sys.meta_path.insert(0, _NO_PANDAS)
-    os.environ[_NO_PANDAS_ENV] = "1"
-    try:
-        yield
-    finally:
-        sys.meta_path.remove(_NO_PANDAS)
-        os.environ.pop(_NO_PANDAS_ENV, None)
-
-
-@contextmanager
-def workers_skip_main() -> Iterator[None]:
-    """Worker processes started meanwhile do not re-run the `__main__` script.
-
-    A spawned worker runs the parent's main script again before its first task; for
-    the `curate` console script that imports the whole CLI (typer, rich and every
-    command: ~0.2 CPU-s per worker) only to unpickle curate functions that never live
-    in `__main__`. Hiding `__main__.__file__` while the run starts its workers skips
-    that (it also spares a user script without a `__main__` guard from re-running).
-    """
-    main = sys.modules.get("__main__")
-    path = getattr(main, "__file__", None)
-    if main is None or path is None or getattr(main, "__spec__", None) is not None:
-        yield
-        return
-    del main.__file__
-    try:
-        yield
-    finally:
-        main.__file__ = path
-
-
-if os.environ.get(_NO_PANDAS_ENV) and "pandas" not in sys.modules:
-    sys.meta_path.insert(0, _NO_PANDAS)  # a worker of a filter run (it imports this module)
 
 
 @dataclass
@@ -344,16 +275,15 @@ def filter_dataset(
         fam.prepare()  # a bad model path or list fails now, not in a worker
     step = FilterStep(tuple(chain), annotate=annotate, inner_workers=inner)
     try:
-        with without_pandas(), workers_skip_main():
-            return run_map(
-                step,
-                source,
-                output,
-                rejected=rejected,
-                workers=shard_workers,
-                overwrite=overwrite,
-                console=console,
-                batch_rows=BATCH_ROWS,
-            )
+        return run_map(
+            step,
+            source,
+            output,
+            rejected=rejected,
+            workers=shard_workers,
+            overwrite=overwrite,
+            console=console,
+            batch_rows=BATCH_ROWS,
+        )
     finally:
         shutdown_pools()

@@ -157,7 +157,7 @@ def _has_surrogates(s: str) -> bool:
 
 def _parquet_rows(file: InputFile, out: Collector) -> Iterator[dict[str, Any]]:
     try:
-        pf = pq.ParquetFile(file.path)
+        pf = pq.ParquetFile(file.path, pre_buffer=False)  # memory ~ a batch, not the file
         for batch in pf.iter_batches(batch_size=5_000):
             yield from batch.to_pylist()
     except (OSError, pa.ArrowException) as exc:
