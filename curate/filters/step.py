@@ -28,6 +28,11 @@ FILTER_COLUMNS = ("filter", "filter_reason")
 _ARROW = {"int64": pa.int64(), "float64": pa.float64(), "string": pa.string()}
 # Below this many documents a batch is decided in-process: a pool round trip costs more.
 _MIN_PARALLEL_DOCS = 64
+# Below this many documents a run stays in one process: each worker's start (Python,
+# Arrow, NumPy, the models, a cold token cache) costs about a CPU-second, more than
+# the filters' work on a few hundred documents (the demo: 5.1 s on one process, 5.5 s
+# wall and twice the CPU on two).
+IN_PROCESS_BELOW = 1_000
 # Rows per batch: documents, their tokens and decisions are held per batch, so this
 # bounds memory (web pages average a few KB; 2,000 keep a batch near 10-30 MB of text).
 BATCH_ROWS = 2_000
@@ -271,6 +276,8 @@ def filter_dataset(
     # big shard among small ones would leave workers idle); otherwise every batch is
     # split across the workers.
     shard_workers, inner = (w, 1) if len(ds.shards) >= 4 * w else (1, w)
+    if ds.rows < IN_PROCESS_BELOW:
+        shard_workers = inner = 1  # starting workers would cost more than the work
     for fam in chain:
         fam.prepare()  # a bad model path or list fails now, not in a worker
     step = FilterStep(tuple(chain), annotate=annotate, inner_workers=inner)
