@@ -202,7 +202,11 @@ def read_header(path: str | os.PathLike[str]) -> ModelHeader:
             mm: Any = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
         except (ValueError, OSError):  # empty, or a file system that cannot map files
             mm = fh.read()
-        layout = _read_layout(mm, str(path), want_words=False)
+        try:
+            layout = _read_layout(mm, str(path), want_words=False)
+        finally:
+            if isinstance(mm, mmap.mmap):
+                mm.close()  # only the labels are needed here; workers map the file again
     return ModelHeader(str(path), layout.labels)
 
 
