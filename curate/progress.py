@@ -99,11 +99,11 @@ class StepProgress:
 
     def _detail(self) -> str:
         elapsed = max(time.monotonic() - self.start, 1e-6)
+        done = f"{self.units}/{self.units_total} {self.unit_name}"
+        if not self.docs:  # a stage whose units are not documents (dedup's bands)
+            return done
         read = f"{human_bytes(self.bytes)} · " if self.bytes else ""  # steps that count bytes
-        return (
-            f"{self.units}/{self.units_total} {self.unit_name} · {self.docs:,} docs · "
-            f"{read}{self.docs / elapsed:,.0f} docs/s"
-        )
+        return f"{done} · {self.docs:,} docs · {read}{self.docs / elapsed:,.0f} docs/s"
 
     def _refresh(self, force_log: bool = False) -> None:
         if self._bar is not None and self._task is not None:

@@ -374,7 +374,8 @@ def pair_unit(job: PairJob) -> np.ndarray:
         if not same.any():
             break
         out.append(np.stack([g[:-d][same], g[d:][same]], axis=1))
-    report(docs=len(h))
+    # no document count: every band sees every document, so a sum would count each once
+    # per band (16 times the corpus); the stage's progress is bands done
     return np.concatenate(out) if out else np.zeros((0, 2), np.int64)
 
 
