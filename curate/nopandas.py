@@ -8,8 +8,10 @@ more than the step's own work. curate never hands pyarrow a pandas object, so th
 `curate` command and the workers it starts make `import pandas` fail, and pyarrow
 behaves exactly as it does where pandas is not installed.
 
-Only the command line does this (a notebook that imports curate keeps its pandas),
-never where pandas is already imported, and `CURATE_NO_PANDAS=0` turns it off.
+Only the command line turns it on: it sets `CURATE_NO_PANDAS=1`, and any process that
+imports curate with that in its environment (the workers) blocks pandas too, so a
+notebook that imports curate keeps its pandas. Never where pandas is already imported;
+`CURATE_NO_PANDAS=0` turns it off.
 """
 
 from __future__ import annotations

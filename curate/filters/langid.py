@@ -27,7 +27,9 @@ from typing import Any
 
 import numpy as np
 
-_CHUNK_BYTES = 4 << 20  # bytes per vectorised pass: ~100 bytes of arrays per text byte
+# bytes per vectorised pass: arrays take ~60 bytes per text byte; 1 MB peaked at 65 MB
+# and ran faster than 4 MB (214 MB), the arrays staying nearer the CPU caches
+_CHUNK_BYTES = 1 << 20
 
 
 class BatchLangid:
