@@ -14,7 +14,13 @@ import os
 import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
@@ -68,13 +74,21 @@ class Executor(Protocol):
 
 
 class LocalExecutor:
-    """Worker processes on this machine; `workers=1` runs in-process (no pickling)."""
+    """Worker processes on this machine; `workers=1` runs in-process (no pickling).
 
-    def __init__(self, workers: int | None = None, retries: int = 1) -> None:
+    `threads=True` runs the units on `workers` threads of this process instead: for
+    small inputs whose units are NumPy/Arrow work that releases the GIL, where starting
+    worker processes (each importing numpy, polars and pyarrow: ~0.7 CPU-s) would cost
+    more than the parallelism gives back. A unit's exception reaches the caller as in
+    the in-process mode; there is no crash isolation, as there is none in-process.
+    """
+
+    def __init__(self, workers: int | None = None, retries: int = 1, threads: bool = False) -> None:
         self.workers = workers or default_workers()
         if self.workers < 1:
             raise CurateError("--workers must be at least 1")
         self.retries = retries
+        self.threads = threads
 
     def map_unordered(
         self,
@@ -87,6 +101,8 @@ class LocalExecutor:
             return
         if self.workers == 1 or len(units) == 1:
             yield from self._in_process(fn, units, on_progress)
+        elif self.threads:
+            yield from self._in_threads(fn, units, on_progress)
         else:
             yield from self._in_pool(fn, units, on_progress)
 
@@ -99,6 +115,32 @@ class LocalExecutor:
             for unit in units:
                 yield unit, fn(unit)
         finally:
+            _local_sink = previous
+
+    def _in_threads(
+        self, fn: Callable[[U], R], units: Sequence[U], on_progress: ProgressFn | None
+    ) -> Iterator[tuple[U, R | UnitFailed]]:
+        global _local_sink
+        lock = threading.Lock()
+
+        def sink(counts: dict[str, int]) -> None:  # ticks come from several threads
+            if on_progress is not None:
+                with lock:
+                    on_progress(counts)
+
+        previous, _local_sink = _local_sink, sink
+        pool = ThreadPoolExecutor(max_workers=min(self.workers, len(units)))
+        futures = {pool.submit(fn, unit): unit for unit in units}
+        try:
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    yield futures[fut], fut.result()
+        finally:
+            for fut in futures:  # an error or an early stop: drop what has not started
+                fut.cancel()
+            pool.shutdown(wait=True)
             _local_sink = previous
 
     def _in_pool(
@@ -230,8 +272,10 @@ def run_units(
         )
 
 
-def make_executor(workers: int | None = None, backend: str = "local") -> Executor:
+def make_executor(
+    workers: int | None = None, backend: str = "local", threads: bool = False
+) -> Executor:
     """The executor a `--workers N` (and later `--executor`) option asks for."""
     if backend != "local":
         raise CurateError(f"unknown executor `{backend}`; choose one of: local")
-    return LocalExecutor(workers)
+    return LocalExecutor(workers, threads=threads)

@@ -170,8 +170,13 @@ def run_map(
     console: Any = None,
     batch_rows: int = BATCH_ROWS,
     extra_lineage: dict[str, Any] | None = None,
+    threads: bool = False,
 ) -> MapResult:
-    """Run `step` over every shard of the dataset at `source`, writing `output`."""
+    """Run `step` over every shard of the dataset at `source`, writing `output`.
+
+    `threads=True` runs the shards on threads of this process (see `LocalExecutor`):
+    only for steps whose `process` is thread-safe and releases the GIL.
+    """
     t0 = time.monotonic()
     ds = open_dataset(source)
     check_core(ds.schema, where=ds.location)
@@ -220,7 +225,7 @@ def run_map(
             info.get("totals", {}),
             info.get("per_source", {}),
         )
-    executor = make_executor(workers)
+    executor = make_executor(workers, threads=threads)
     progress = StepProgress(
         console or _quiet(), label=step.name, units=len(ds.shards), unit_name="shards"
     )

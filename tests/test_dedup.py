@@ -173,7 +173,6 @@ def test_keep_column_must_exist_and_be_numeric(tmp_path):
 def test_same_result_with_other_worker_counts(tmp_path, monkeypatch):
     import curate.dedup.run as run_mod
 
-    monkeypatch.setattr(run_mod, "IN_PROCESS_BELOW", 0)  # really start worker processes
     rows = []
     for i in range(12):
         base = text(100 + i)
@@ -182,12 +181,14 @@ def test_same_result_with_other_worker_counts(tmp_path, monkeypatch):
     random.Random(5).shuffle(rows)
     raw = ingest(tmp_path, rows, shard_rows=5)
     outs = []
-    for w in (1, 2):
-        r = run("dedup", raw, "-o", tmp_path / f"o{w}", "--workers", w,
-                "--clusters", tmp_path / f"cl{w}", "-q")  # fmt: skip
+    # one process, two threads (a small input's default), then two worker processes
+    for w, below in ((1, 0), (2, run_mod.IN_PROCESS_BELOW), (2, 0)):
+        monkeypatch.setattr(run_mod, "IN_PROCESS_BELOW", below)
+        o, cl = tmp_path / f"o{w}-{below}", tmp_path / f"cl{w}-{below}"
+        r = run("dedup", raw, "-o", o, "--workers", w, "--clusters", cl, "-q")
         assert r.exit_code == 0, r
-        outs.append((read_rows(tmp_path / f"o{w}"), read_rows(tmp_path / f"cl{w}")))
-    assert outs[0] == outs[1]
+        outs.append((read_rows(o), read_rows(cl)))
+    assert outs[0] == outs[1] == outs[2]
     assert len(outs[0][0]) == 12
 
 

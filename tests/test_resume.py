@@ -121,6 +121,29 @@ def test_executor_reports_a_unit_that_keeps_crashing():
     assert all(isinstance(r, UnitFailed) for r in results)
 
 
+def _square_and_tick(x: int) -> int:
+    from curate.executor import report
+
+    if x < 0:
+        raise ValueError(f"negative unit {x}")
+    report(docs=x)
+    return x * x
+
+
+def test_thread_mode_runs_every_unit_counts_every_tick_and_raises_a_units_error():
+    ticks: list[int] = []
+    ex = LocalExecutor(workers=2, threads=True)
+    got = dict(
+        ex.map_unordered(
+            _square_and_tick, list(range(20)), on_progress=lambda c: ticks.append(c["docs"])
+        )
+    )
+    assert got == {x: x * x for x in range(20)}
+    assert sorted(ticks) == list(range(20))
+    with pytest.raises(ValueError, match="negative unit -3"):
+        list(ex.map_unordered(_square_and_tick, [1, 2, -3, 4]))
+
+
 def test_ids_repeated_across_tasks_are_dropped_and_rejected(tmp_path, monkeypatch):
     monkeypatch.setattr(ingest_run, "MIN_TASK_BYTES", 1)
     monkeypatch.setattr(ingest_run, "TASK_FILES", 1)  # each file is its own task

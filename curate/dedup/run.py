@@ -57,8 +57,8 @@ from curate.schema import check_core
 from curate.step import BatchOutput, MapResult, input_identity, run_map
 
 SIG_BATCH = 1024  # larger batches measured slower (fresh 50 MB arrays: page faults)
-# Below this many documents every stage runs in this process: starting worker
-# processes (and importing NumPy/Polars/Arrow in each) costs more than the work.
+# Below this many documents every stage runs on threads of this process: starting
+# worker processes (and importing NumPy/Polars/Arrow in each) costs more than the work.
 IN_PROCESS_BELOW = 20_000
 VERIFY_CHUNK = 256  # candidate pairs per vectorised Jaccard (see _verify_unjoined)
 WINDOW = 16  # a bucket member is paired with up to this many earlier members
@@ -712,7 +712,9 @@ def dedup(
     if clusters is not None:
         DatasetWriter(clusters, step="dedup-clusters", params=params, overwrite=overwrite).begin()
     small = ds.rows + (_rows_of(against) if against is not None else 0) < IN_PROCESS_BELOW
-    executor = make_executor(1 if small else workers)
+    # small inputs: threads of this process (their NumPy work releases the GIL), not
+    # worker processes whose imports would cost more than the parallelism saves
+    executor = make_executor(workers, threads=small)
     times: dict[str, float] = {}
     work = out / cache.CACHE / "run"
     if work.exists():
@@ -858,7 +860,8 @@ def dedup(
         ds.location,
         out,
         rejected=rejected,
-        workers=1 if small else workers,
+        workers=workers,
+        threads=small,
         overwrite=False,
         console=console,
         extra_lineage=extra,
