@@ -57,9 +57,12 @@ from curate.schema import check_core
 from curate.step import BatchOutput, MapResult, input_identity, run_map
 
 SIG_BATCH = 1024  # larger batches measured slower (fresh 50 MB arrays: page faults)
-# Below this many documents every stage runs on threads of this process: starting
-# worker processes (and importing NumPy/Polars/Arrow in each) costs more than the work.
+# Below this many documents (and this many stored bytes) every stage runs on threads
+# of this process: starting worker processes (each importing NumPy, Polars and Arrow,
+# ~0.7 CPU-s) costs more than they gain over threads, which reach ~1.5x of one core on
+# this work. Break-even measured near 4 CPU-s of signatures: ~100 MB of text.
 IN_PROCESS_BELOW = 20_000
+IN_PROCESS_BYTES = 40 << 20
 VERIFY_CHUNK = 256  # candidate pairs per vectorised Jaccard (see _verify_unjoined)
 WINDOW = 16  # a bucket member is paired with up to this many earlier members
 VERIFY_CHOICES = ("exact", "estimate", "none")
@@ -727,7 +730,10 @@ def dedup(
         DatasetWriter(rejected, step="dedup-rejected", params=params, overwrite=overwrite).begin()
     if clusters is not None:
         DatasetWriter(clusters, step="dedup-clusters", params=params, overwrite=overwrite).begin()
-    small = ds.rows + (_rows_of(against) if against is not None else 0) < IN_PROCESS_BELOW
+    size = [ds.rows, ds.bytes]
+    if against is not None:
+        size = [a + b for a, b in zip(size, _size_of(against), strict=True)]
+    small = size[0] < IN_PROCESS_BELOW and size[1] < IN_PROCESS_BYTES
     # small inputs: threads of this process (their NumPy work releases the GIL), not
     # worker processes whose imports would cost more than the parallelism saves
     executor = make_executor(workers, threads=small)
@@ -832,8 +838,9 @@ def dedup(
                 )
                 n += 1
         # bands and candidates are light NumPy work (16 hashes, 16 sorts a document):
-        # starting worker processes for them cost more than they do (measured)
-        local = make_executor(1)
+        # starting worker processes for them cost more than they do (measured), but
+        # their NumPy calls release the GIL, so threads of this process share them out
+        local = make_executor(workers, threads=True)
         _run_units(local, band_unit, bjobs, console, "dedup: bands")
         times["bands"] = time.monotonic() - t
 
@@ -913,11 +920,13 @@ def _check_unique_ids(c: _Collection) -> None:
         )
 
 
-def _rows_of(spec: str | Path) -> int:
+def _size_of(spec: str | Path) -> list[int]:
+    """[documents, stored bytes] of a dataset (zeros if it cannot be opened: reported later)."""
     try:
-        return open_dataset(spec).rows
+        ds = open_dataset(spec)
     except CurateError:
-        return 0
+        return [0, 0]
+    return [ds.rows, ds.bytes]
 
 
 def _file_rows(c: _Collection, i: int) -> int:
