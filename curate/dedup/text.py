@@ -307,11 +307,14 @@ def word_spans(cps: CodePoints) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return z, z, z
     cls = cps.cls if cps.cls is not None else classes(cp)
     w = (cls & 1).view(np.int8) if cls.dtype == np.uint8 else (cls & 1).astype(np.int8)
-    d = np.diff(w)
-    starts = np.flatnonzero(d == 1) + 1
+    # word runs open and close in turn, and the NUL after the last document closes
+    # the last one: one search for every change gives starts and ends alternately
+    edges = np.flatnonzero(w[1:] != w[:-1]) + 1
     if w[0]:
-        starts = np.concatenate([[0], starts])
-    ends = np.flatnonzero(d == -1) + 1  # the NUL after the last document closes every run
+        starts = np.concatenate([[0], edges[1::2]])
+        ends = edges[0::2]
+    else:
+        starts, ends = edges[0::2], edges[1::2]
     # words per document from the few document bounds, not a search per word (5% of
     # the signature pass)
     first = np.searchsorted(starts, cps.starts)
