@@ -49,13 +49,19 @@ class ShingleConfig:
 
 def mix64(x: np.ndarray) -> np.ndarray:
     """splitmix64's finalizer: spreads every input bit over the whole word."""
-    x = x.astype(np.uint64, copy=True)
+    return _mix64_inplace(x.astype(np.uint64, copy=True))
+
+
+def _mix64_inplace(x: np.ndarray) -> np.ndarray:
+    """`mix64` overwriting a uint64 array the caller owns (one temporary, no copy)."""
+    t = np.empty_like(x)
     with np.errstate(over="ignore"):
-        x ^= x >> np.uint64(30)
-        x *= _M1
-        x ^= x >> np.uint64(27)
-        x *= _M2
-        x ^= x >> np.uint64(31)
+        for shift, mult in ((30, _M1), (27, _M2)):
+            np.right_shift(x, np.uint64(shift), out=t)
+            x ^= t
+            x *= mult
+        np.right_shift(x, np.uint64(31), out=t)
+        x ^= t
     return x
 
 
@@ -143,9 +149,12 @@ def _ngrams(
     with np.errstate(over="ignore"):
         m = total - n + 1
         if m > 0:
-            acc = units[:m] * c[0]
+            acc = np.multiply(units[:m], c[0])
+            tmp = np.empty_like(acc)  # one temporary for the n-1 products
             for k in range(1, n):
-                acc += units[k : k + m] * c[k]
+                np.multiply(units[k : k + m], c[k], out=tmp)
+                acc += tmp
+            del tmp
             inside = unit_doc[:m] == unit_doc[n - 1 :]
             parts.append(acc[inside])
             docs.append(unit_doc[:m][inside])
@@ -162,7 +171,9 @@ def _ngrams(
             docs.append(short)
     if not parts:
         return np.zeros(0, np.uint64), np.zeros(0, np.int64)
-    return mix64(np.concatenate(parts)), np.concatenate(docs).astype(np.int64)
+    hashes = parts[0] if len(parts) == 1 else np.concatenate(parts)  # ours either way
+    doc = docs[0] if len(docs) == 1 else np.concatenate(docs)
+    return _mix64_inplace(hashes), doc.astype(np.int64, copy=False)
 
 
 def shingle_hashes(cps: CodePoints, cfg: ShingleConfig) -> tuple[np.ndarray, np.ndarray]:
