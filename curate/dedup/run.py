@@ -26,6 +26,7 @@ import os
 import shutil
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,7 @@ from curate.dedup.shingles import (
 )
 from curate.dedup.text import parse_normalize
 from curate.errors import CurateError
-from curate.executor import UnitFailed, make_executor, report
+from curate.executor import UnitFailed, default_workers, make_executor, report
 from curate.progress import StepProgress, human_bytes, summary_table
 from curate.schema import check_core
 from curate.step import BatchOutput, MapResult, input_identity, run_map
@@ -1107,29 +1108,43 @@ def _candidate_sets(
     for those documents).
     """
     missing = np.ones(len(nodes), dtype=bool)
-    got_h, got_pos = [], []
+    starts = np.zeros(len(nodes), dtype=np.int64)
+    lens = np.zeros(len(nodes), dtype=np.int64)
+    pieces: list[np.ndarray] = []
+    size = 0
 
     def take(targets: np.ndarray, node_pos: np.ndarray) -> None:
-        """Read the spilled sets of documents `targets` for the nodes at `node_pos`."""
+        """The spilled sets of documents `targets`, for the nodes at `node_pos`.
+
+        One piece per spill file, each read and sorted into sets on a thread (the
+        memmap reads and sorts release the GIL): on a small input every file holds
+        candidates, and this was the longest serial part of verification.
+        """
+        nonlocal size
+        jobs = []
         for c, i, pos in _locate(colls, targets):
             stem = c.files[i].stem
-            if c.select[i] is not None or not spill.stored(c.spill_dir, stem):
-                continue
-            assert c.spill_dir is not None
-            h, p, ok = spill.read_rows(c.spill_dir, stem, targets[pos] - c.base[i])
-            got_h.append(h)
-            got_pos.append(node_pos[pos[p]])
-            missing[node_pos[pos[ok]]] = False
+            if c.select[i] is None and spill.stored(c.spill_dir, stem):
+                assert c.spill_dir is not None
+                jobs.append((c.spill_dir, stem, targets[pos] - c.base[i], node_pos[pos]))
+        with ThreadPoolExecutor(max_workers=max(1, min(len(jobs), default_workers()))) as ex:
+            for (sets, off, ok), (_, _, _, at) in zip(
+                ex.map(_spilled_sets, jobs), jobs, strict=True
+            ):
+                at_ok = at[ok]
+                starts[at_ok] = size + off[:-1][ok]
+                lens[at_ok] = np.diff(off)[ok]
+                missing[at_ok] = False
+                pieces.append(sets)
+                size += len(sets)
 
     take(nodes, np.arange(len(nodes)))
     if missing.any():
         sub, sub_pos = _spilled_twins(nodes, missing, exact_keys, colls)
         if len(sub):
             take(sub, sub_pos)
-    h = np.concatenate(got_h) if got_h else np.zeros(0, np.uint64)
-    d = np.concatenate(got_pos) if got_pos else np.zeros(0, np.int64)
-    sets, off = shingle_sets(h, d, len(nodes))
-    starts, lens = off[:-1].copy(), np.diff(off)
+    sets = np.concatenate(pieces) if pieces else np.zeros(0, np.uint64)
+    pieces.clear()
     if not missing.any():
         return starts, lens, sets
     # recompute the rest from their text, into one array sized by the shingle counts
@@ -1167,6 +1182,14 @@ def _candidate_sets(
         pos += len(hh)
         del hh
     return starts, lens, out[:pos]
+
+
+def _spilled_sets(job: tuple[Path, str, np.ndarray, np.ndarray]) -> tuple[np.ndarray, ...]:
+    """(sorted sets, offsets, ok) of some rows of one spill file (a `take` piece)."""
+    folder, stem, rows, _ = job
+    h, p, ok = spill.read_rows(folder, stem, rows)
+    sets, off = shingle_sets(h, p, len(rows))
+    return sets, off, ok
 
 
 def _spilled_twins(
