@@ -462,6 +462,34 @@ def _open_manifest_ignoring_pending(folder: Path, base_shards: list[str] | None)
     return ds
 
 
+# Columns whose values are (nearly) all different: a Parquet dictionary only costs
+# there (every value is hashed into it until the dictionary page overflows and the
+# writer falls back to plain pages); measured a third of the write CPU, same size.
+UNIQUE_COLUMNS = frozenset({"id", "text", "url", "metadata"})
+
+
+def dictionary_columns(schema: pa.Schema) -> list[str]:
+    """Parquet leaf paths to dictionary-encode: every column but `UNIQUE_COLUMNS`."""
+    out: list[str] = []
+
+    def leaves(path: str, t: pa.DataType) -> None:
+        if pa.types.is_struct(t):
+            for i in range(t.num_fields):
+                leaves(f"{path}.{t.field(i).name}", t.field(i).type)
+        elif pa.types.is_map(t):
+            leaves(f"{path}.key_value.key", t.key_type)
+            leaves(f"{path}.key_value.value", t.item_type)
+        elif pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
+            leaves(f"{path}.list.element", t.value_type)
+        else:
+            out.append(path)
+
+    for f in schema:
+        if f.name not in UNIQUE_COLUMNS:
+            leaves(f.name, f.type)
+    return out
+
+
 class ShardSink:
     """Stream record batches into one shard under a temporary name; rename on commit."""
 
@@ -478,7 +506,11 @@ class ShardSink:
             return
         if self._writer is None:
             self._writer = pq.ParquetWriter(
-                self._tmp, self.schema, compression=COMPRESSION, write_statistics=True
+                self._tmp,
+                self.schema,
+                compression=COMPRESSION,
+                write_statistics=True,
+                use_dictionary=dictionary_columns(self.schema),
             )
         table = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
         self._writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
