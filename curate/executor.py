@@ -120,23 +120,31 @@ class LocalExecutor:
     def _in_threads(
         self, fn: Callable[[U], R], units: Sequence[U], on_progress: ProgressFn | None
     ) -> Iterator[tuple[U, R | UnitFailed]]:
-        global _local_sink
-        lock = threading.Lock()
+        """Units on a thread pool; their ticks reach `on_progress` on the caller's thread.
 
-        def sink(counts: dict[str, int]) -> None:  # ticks come from several threads
-            if on_progress is not None:
-                with lock:
+        The caller updates the same progress display between results, so every call
+        into it is made from one thread: the workers' ticks wait in a queue.
+        """
+        global _local_sink
+        ticks: queue.SimpleQueue[dict[str, int]] = queue.SimpleQueue()
+
+        def drain() -> None:
+            while not ticks.empty():
+                counts = ticks.get()
+                if on_progress is not None:
                     on_progress(counts)
 
-        previous, _local_sink = _local_sink, sink
+        previous, _local_sink = _local_sink, ticks.put
         pool = ThreadPoolExecutor(max_workers=min(self.workers, len(units)))
         futures = {pool.submit(fn, unit): unit for unit in units}
         try:
             pending = set(futures)
             while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+                drain()
                 for fut in done:
                     yield futures[fut], fut.result()
+            drain()
         finally:
             for fut in futures:  # an error or an early stop: drop what has not started
                 fut.cancel()
