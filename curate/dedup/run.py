@@ -464,7 +464,7 @@ class DedupFilter:
     def _removed(self) -> tuple[pa.Array, dict[str, tuple[str | None, str]]]:
         cached = getattr(self, "_cache_removed", None)
         if cached is None:
-            t = pq.read_table(self.removed_path)
+            t = pq.ParquetFile(self.removed_path).read()  # (read_table imports pyarrow.dataset)
             ids = t.column("id").combine_chunks()
             info = {
                 i: (d, r)
@@ -851,7 +851,7 @@ def dedup(
         got = _run_units(local, pair_unit, pjobs, console, "dedup: candidates", "bands")
         cand = np.concatenate(got) if got else np.zeros((0, 2), np.int64)
         if len(cand):
-            cand = np.unique(cand, axis=0)
+            cand = _unique_pairs(cand)
         cand = cand[~(cand[:, 1] < n_against)]  # pairs inside --against are not our business
         facts["candidate_pairs"] = int(len(cand))
         times["candidates"] = time.monotonic() - t
@@ -919,6 +919,20 @@ def _check_unique_ids(c: _Collection) -> None:
             "ids repeated); dedup removes documents by id: make ids unique (curate ingest "
             "does) and re-run"
         )
+
+
+def _unique_pairs(pairs: np.ndarray) -> np.ndarray:
+    """Sorted distinct rows of an int64 [m, 2] array of document indices (< 2^32).
+
+    Each pair as one 64-bit key: `np.unique(axis=0)` sorts rows as opaque records,
+    an order of magnitude slower than the SIMD sort of one integer column.
+    """
+    key = (pairs[:, 0].astype(np.uint64) << np.uint64(32)) | pairs[:, 1].astype(np.uint64)
+    key = np.unique(key)
+    out = np.empty((len(key), 2), dtype=np.int64)
+    out[:, 0] = (key >> np.uint64(32)).astype(np.int64)
+    out[:, 1] = (key & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    return out
 
 
 def _size_of(spec: str | Path) -> list[int]:
