@@ -489,17 +489,19 @@ def main() -> None:
     ap.add_argument("--curate-only", action="store_true", help="skip the peers (1M runs)")
     ap.add_argument("--no-datatrove", action="store_true")
     ap.add_argument("--skip-debian", action="store_true")
+    ap.add_argument("--skip-planted", action="store_true", help="the Debian set alone")
     ap.add_argument("--keep-work", action="store_true")
     args = ap.parse_args()
     size = args.size or (10_000 if args.quick else 100_000)
     print_machine()
     work = Path(tempfile.mkdtemp(prefix="curate-bench-dedup-"))
     try:
-        docs, clusters, facts = planted(args.evaldata, size)
-        print("planted corpus: " + ", ".join(f"{k} {v:,}" for k, v in facts.items()))
-        print()
-        bench_corpus("planted", docs, clusters, work, args)
-        del docs
+        if not args.skip_planted:
+            docs, clusters, facts = planted(args.evaldata, size)
+            print("planted corpus: " + ", ".join(f"{k} {v:,}" for k, v in facts.items()))
+            print()
+            bench_corpus("planted", docs, clusters, work, args)
+            del docs
         if not args.skip_debian:
             docs, clusters, facts = debian(args.evaldata)
             print("debian corpus: " + ", ".join(f"{k} {v:,}" for k, v in facts.items()))
