@@ -1,8 +1,8 @@
 """The true Jaccard similarity of many pairs of sorted shingle sets, without a loop per pair.
 
-Each set is a sorted slice `hashes[start:start + length]` of 40-bit shingle hashes
+Each set is a sorted slice `hashes[start:start + length]` of 32-bit shingle keys
 (`shingles.shingle_sets`). For a block of pairs, the larger set of every pair is laid
-out with the pair's number in the 24 bits above the hash, which makes the whole block
+out with the pair's number in the 32 bits above the key, which makes the whole block
 one sorted array; the smaller sets, keyed the same way, are looked up in it with one
 `np.searchsorted` (its keys are sorted too, which keeps the search cache friendly).
 Measured 6x faster than a `searchsorted` per pair on the Debian guide's 6,000 pairs.
@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 BLOCK = 1 << 22  # hashes of the larger sets per block (32 MB)
-_SHIFT = np.uint64(40)
+_SHIFT = np.uint64(32)
 
 
 def _ranges(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
@@ -52,11 +52,10 @@ def pair_jaccard(
         base = cum[lo - 1] if lo else 0
         hi = int(np.searchsorted(cum, base + BLOCK, side="right"))
         hi = max(hi, lo + 1)
-        hi = min(hi, lo + (1 << 24) - 1)
         sl, ll_b, ls_b = large[lo:hi], ll[lo:hi], ls[lo:hi]
         tag = np.arange(hi - lo, dtype=np.uint64) << _SHIFT
-        big = hashes[_ranges(starts[sl], ll_b)] | np.repeat(tag, ll_b)
-        q = hashes[_ranges(starts[small[lo:hi]], ls_b)] | np.repeat(tag, ls_b)
+        big = hashes[_ranges(starts[sl], ll_b)].astype(np.uint64) | np.repeat(tag, ll_b)
+        q = hashes[_ranges(starts[small[lo:hi]], ls_b)].astype(np.uint64) | np.repeat(tag, ls_b)
         if len(q) and len(big):
             pos = np.searchsorted(big, q)
             pos[pos == len(big)] = 0

@@ -427,7 +427,7 @@ def set_unit(job: SetJob) -> tuple[list[str], np.ndarray, np.ndarray]:
         hs.append(sets)
         lens.append(np.diff(set_off))
         report(docs=sel.num_rows)
-    h = np.concatenate(hs) if hs else np.zeros(0, np.uint64)
+    h = np.concatenate(hs) if hs else np.zeros(0, np.uint32)
     del hs
     off = np.zeros(len(ids) + 1, np.int64)
     if lens:
@@ -1157,7 +1157,7 @@ def _candidate_sets(
         sub, sub_pos = _spilled_twins(nodes, missing, exact_keys, colls)
         if len(sub):
             take(sub, sub_pos)
-    sets = np.concatenate(pieces) if pieces else np.zeros(0, np.uint64)
+    sets = np.concatenate(pieces) if pieces else np.zeros(0, np.uint32)
     pieces.clear()
     if not missing.any():
         return starts, lens, sets
@@ -1177,7 +1177,7 @@ def _candidate_sets(
         for s in c.shards_for_text:
             jobs.append(SetJob(s, c.ds.schema, want, options.shingle))
             job_ids.append(id_to_pos)
-    out = np.empty(len(sets) + int(nsh[want_nodes].sum()), np.uint64)
+    out = np.empty(len(sets) + int(nsh[want_nodes].sum()), np.uint32)
     out[: len(sets)] = sets
     pos = len(sets)
     del sets
@@ -1185,7 +1185,7 @@ def _candidate_sets(
     for i, (got_ids, hh, oo) in _stream_units(executor, set_unit, jobs, console, "dedup: verify"):
         id_to_pos = job_ids[i]
         if pos + len(hh) > len(out):  # only if an id repeats inside a dataset
-            out = np.concatenate([out[:pos], np.empty(len(hh), np.uint64)])
+            out = np.concatenate([out[:pos], np.empty(len(hh), np.uint32)])
         out[pos : pos + len(hh)] = hh
         for j, doc_id in enumerate(got_ids):
             k = id_to_pos.get(doc_id)

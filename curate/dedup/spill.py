@@ -5,7 +5,8 @@ means reading, decoding, normalising and hashing those documents a second time,
 which is most of the work when most documents are candidates (92% of the Debian
 guide's pages). So while the corpus is small enough (`fits`), the signature pass
 also writes every document's shingle hashes to the run's work folder, streamed
-batch by batch (8 bytes a shingle: memory stays bounded by the batch), and
+batch by batch (the 4-byte set key of each shingle, `shingles.set_keys`: memory stays
+bounded by the batch), and
 verification reads back only the candidates' slices. Documents the signature pass
 did not compute (repeats of a text it had seen, see `repeats`) are marked missing
 and recomputed from their text, as are all documents of a run whose signatures came
@@ -18,10 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
-# Spill while the estimated hash bytes stay under this (8 bytes a shingle, ~4x the
-# zstd-compressed text).
-BUDGET_BYTES = 2 << 30
-BYTES_PER_STORED_BYTE = 4
+from curate.dedup.shingles import set_keys
+
+# Spill while the estimated bytes stay under this (4 bytes a shingle: 1.2x the
+# zstd-compressed text of web pages, 2x for documentation): temporary files about the
+# size of the input, removed at the end of the run.
+BUDGET_BYTES = 4 << 30
+BYTES_PER_STORED_BYTE = 2
 
 
 def fits(compressed_bytes: int) -> bool:
@@ -45,7 +49,7 @@ class SpillWriter:
     def add(self, hashes: np.ndarray, doc: np.ndarray, rows: np.ndarray, n: int) -> None:
         """`hashes[i]` belongs to batch row `rows[doc[i]]`; rows not in `rows` are missing."""
         order = np.argsort(doc, kind="stable")  # nearly sorted already: linear
-        np.ascontiguousarray(hashes[order], dtype=np.uint64).tofile(self._f)
+        set_keys(hashes[order]).tofile(self._f)
         lens = np.zeros(n, dtype=np.int64)
         lens[rows] = np.bincount(doc, minlength=len(rows))
         ok = np.zeros(n, dtype=bool)
@@ -76,7 +80,7 @@ def stored_mask(folder: Path, stem: str) -> np.ndarray:
 def read_rows(
     folder: Path, stem: str, rows: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(hashes, position in `rows` of each hash, ok mask over `rows`) for some file rows."""
+    """(set keys, position in `rows` of each key, ok mask over `rows`) for some file rows."""
     hpath, lpath, okpath = _paths(folder, stem)
     lens = np.load(lpath)
     ok = np.load(okpath)[rows]
@@ -84,8 +88,8 @@ def read_rows(
     np.cumsum(lens, out=offsets[1:])
     keep = rows[ok]
     if not len(keep) or not offsets[-1]:
-        return np.zeros(0, np.uint64), np.zeros(0, np.int64), ok
-    data = np.memmap(hpath, dtype=np.uint64, mode="r")
+        return np.zeros(0, np.uint32), np.zeros(0, np.int64), ok
+    data = np.memmap(hpath, dtype=np.uint32, mode="r")
     from curate.dedup.jaccard import _ranges
 
     n = lens[keep]
