@@ -105,3 +105,24 @@ def test_pair_jaccard_matches_python_sets(monkeypatch, block):
             assert j == 0.0
         else:
             assert j == pytest.approx(jaccard(docs[a], docs[b]), abs=1e-12)
+
+
+def test_a_cut_short_unicode_table_cache_is_rebuilt(tmp_path, monkeypatch):
+    """A killed writer can leave a truncated table file: later runs rebuild it."""
+    import tempfile
+
+    import curate.dedup.text as text_mod
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    text_mod._tables.cache_clear()
+    try:
+        good = text_mod._tables()
+        (cached,) = list(tmp_path.glob("curate-unicode-*.npz"))
+        cached.write_bytes(cached.read_bytes()[:1000])  # cut short
+        text_mod._tables.cache_clear()
+        again = text_mod._tables()
+        assert all(np.array_equal(a, b) for a, b in zip(good, again, strict=True))
+        with np.load(cached) as z:  # and the file is whole again
+            assert np.array_equal(z["lower"], good[0])
+    finally:
+        text_mod._tables.cache_clear()

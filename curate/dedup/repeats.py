@@ -55,10 +55,7 @@ class RepeatCache:
     rows: dict[bytes, tuple[int, int, int, int, np.ndarray | None]] = field(default_factory=dict)
 
     def for_spec(self, spec: object) -> RepeatCache:
-        if spec != self.spec:
-            self.spec = spec
-            self.rows = {}
-        return self
+        return self if spec == self.spec else RepeatCache(spec)
 
     def full(self) -> bool:
         return len(self.rows) >= MAX_ENTRIES
@@ -74,7 +71,10 @@ def process_cache(spec: object, run: str) -> RepeatCache:
     verification) once per process; a later run in the same process (a notebook, a
     kept worker pool) starts afresh, so its spill files are complete again.
     """
-    return _CACHE.for_spec((spec, run))
+    global _CACHE
+    # one assignment: threads of the run share the cache and never see another run's rows
+    _CACHE = got = _CACHE.for_spec((spec, run))
+    return got
 
 
 def plan(digests: list[bytes | None], cache: RepeatCache) -> tuple[np.ndarray, np.ndarray]:

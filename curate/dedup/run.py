@@ -52,7 +52,7 @@ from curate.dedup.shingles import (
 )
 from curate.dedup.text import parse_normalize
 from curate.errors import CurateError
-from curate.executor import UnitFailed, default_workers, make_executor, report
+from curate.executor import UnitFailed, make_executor, report
 from curate.progress import StepProgress, human_bytes, summary_table
 from curate.schema import check_core
 from curate.step import BatchOutput, MapResult, input_identity, run_map
@@ -848,7 +848,10 @@ def dedup(
         # 4. candidate pairs, band by band
         t = time.monotonic()
         pjobs = [PairJob(b, tuple(j.out for j in bjobs)) for b in range(options.bands)]
-        got = _run_units(local, pair_unit, pjobs, console, "dedup: candidates", "bands")
+        # a band of every document per thread (~50 bytes a document while it sorts):
+        # two at a time, so many cores do not multiply this stage's memory
+        pairing = make_executor(min(2, getattr(local, "workers", 1)), threads=True)
+        got = _run_units(pairing, pair_unit, pjobs, console, "dedup: candidates", "bands")
         cand = np.concatenate(got) if got else np.zeros((0, 2), np.int64)
         if len(cand):
             cand = _unique_pairs(cand)
@@ -927,6 +930,8 @@ def _unique_pairs(pairs: np.ndarray) -> np.ndarray:
     Each pair as one 64-bit key: `np.unique(axis=0)` sorts rows as opaque records,
     an order of magnitude slower than the SIMD sort of one integer column.
     """
+    if int(pairs.max(initial=0)) >= 1 << 32:
+        raise ValueError("_unique_pairs: document indices must be below 2^32")
     key = (pairs[:, 0].astype(np.uint64) << np.uint64(32)) | pairs[:, 1].astype(np.uint64)
     key = np.unique(key)
     out = np.empty((len(key), 2), dtype=np.int64)
@@ -1121,6 +1126,7 @@ def _candidate_sets(
     spilled once, see `repeats`), else recomputed from the text (`set_unit`, only
     for those documents).
     """
+    threads = getattr(executor, "workers", 1)  # --workers
     missing = np.ones(len(nodes), dtype=bool)
     starts = np.zeros(len(nodes), dtype=np.int64)
     lens = np.zeros(len(nodes), dtype=np.int64)
@@ -1141,7 +1147,8 @@ def _candidate_sets(
             if c.select[i] is None and spill.stored(c.spill_dir, stem):
                 assert c.spill_dir is not None
                 jobs.append((c.spill_dir, stem, targets[pos] - c.base[i], node_pos[pos]))
-        with ThreadPoolExecutor(max_workers=max(1, min(len(jobs), default_workers()))) as ex:
+        ex = ThreadPoolExecutor(max_workers=max(1, min(len(jobs), threads)))
+        try:
             for (sets, off, ok), (_, _, _, at) in zip(
                 ex.map(_spilled_sets, jobs), jobs, strict=True
             ):
@@ -1151,6 +1158,8 @@ def _candidate_sets(
                 missing[at_ok] = False
                 pieces.append(sets)
                 size += len(sets)
+        finally:
+            ex.shutdown(wait=True, cancel_futures=True)  # an error: drop the queued reads
 
     take(nodes, np.arange(len(nodes)))
     if missing.any():

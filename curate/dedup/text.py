@@ -12,7 +12,9 @@ exactly what Python's `re` calls `\\w` (alphanumeric or `_`).
 from __future__ import annotations
 
 import sys
+import threading
 import unicodedata
+import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -42,19 +44,23 @@ def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     path = os.path.join(
         tempfile.gettempdir(), f"curate-unicode-{unicodedata.unidata_version}-v1.npz"
     )
-    try:
-        with np.load(path) as z:
-            return z["lower"], z["word"], z["space"], z["digit"]
-    except (OSError, ValueError, KeyError):
-        pass
-    tables = _build_tables()
-    tmp = f"{path}.{os.getpid()}.npz"
-    try:
-        np.savez(tmp, lower=tables[0], word=tables[1], space=tables[2], digit=tables[3])
-        os.replace(tmp, path)
-    except OSError:
-        pass
-    return tables
+    with _TABLES_LOCK:  # threads of one process (dedup's small inputs) build them once
+        try:
+            with np.load(path) as z:
+                return z["lower"], z["word"], z["space"], z["digit"]
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            pass  # missing, or cut short by a killed writer: build it again
+        tables = _build_tables()
+        tmp = f"{path}.{os.getpid()}-{threading.get_ident()}.npz"
+        try:
+            np.savez(tmp, lower=tables[0], word=tables[1], space=tables[2], digit=tables[3])
+            os.replace(tmp, path)
+        except OSError:
+            pass
+        return tables
+
+
+_TABLES_LOCK = threading.Lock()
 
 
 def _build_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
