@@ -115,26 +115,24 @@ def optimal_bands(
 ) -> tuple[int, int]:
     """(bands, rows) minimising fp_weight*FP + fn_weight*FN over b*r <= num_perm.
 
-    Every (b, r) at once as one matrix per chunk (a loop of `error_areas` cost 0.17 s
-    per run at K = 128, a twentieth of a small run); the first minimum in (b, r) order.
+    log(1 - j^r) once per r, then each b is one exp over every allowed r (a loop of
+    `error_areas` cost 0.17 s per run at K = 128, a power per pair 0.06 s, this
+    0.03 s); the first minimum in (b, r) order, as before.
     """
-    pairs = np.array(
-        [(b, r) for b in range(1, num_perm + 1) for r in range(1, num_perm // b + 1)],
-        dtype=np.int64,
-    )
     xs = np.linspace(0.0, threshold, 513)
     ys = np.linspace(threshold, 1.0, 513)
-    errs = []
-    for lo in range(0, len(pairs), 2048):
-        b = pairs[lo : lo + 2048, 0:1].astype(np.float64)
-        r = pairs[lo : lo + 2048, 1:2].astype(np.float64)
-        fp = np.trapezoid(1.0 - (1.0 - np.power(xs, r)) ** b, xs, axis=1)
-        fn = np.trapezoid((1.0 - np.power(ys, r)) ** b, ys, axis=1)
-        errs.append(fp_weight * fp + fn_weight * fn)
+    rs = np.arange(1, num_perm + 1, dtype=np.float64)[:, None]
+    with np.errstate(divide="ignore"):  # log(0) at j = 1: exp gives the 0 it stands for
+        lx = np.log1p(-np.power(xs, rs))
+        ly = np.log1p(-np.power(ys, rs))
     best, best_err = (1, num_perm), float("inf")
-    for (b_, r_), err in zip(pairs.tolist(), np.concatenate(errs).tolist(), strict=True):
-        if err < best_err - 1e-15:
-            best, best_err = (b_, r_), err
+    for b in range(1, num_perm + 1):
+        rmax = num_perm // b
+        fp = np.trapezoid(1.0 - np.exp(b * lx[:rmax]), xs, axis=1)
+        fn = np.trapezoid(np.exp(b * ly[:rmax]), ys, axis=1)
+        for r, err in enumerate((fp_weight * fp + fn_weight * fn).tolist(), start=1):
+            if err < best_err - 1e-15:
+                best, best_err = (b, r), err
     return best
 
 

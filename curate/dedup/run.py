@@ -1351,6 +1351,8 @@ def _column_values(c: _Collection, nodes: np.ndarray, col: str) -> np.ndarray:
 
 
 def print_summary(console: Any, result: DedupResult, output: str) -> None:
+    if console.quiet:  # a quiet console still renders what it is given
+        return
     if result.up_to_date:
         console.print(f"{output}: up to date (same input and options); nothing to do")
         return
