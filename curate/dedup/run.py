@@ -731,10 +731,11 @@ def dedup(
         DatasetWriter(rejected, step="dedup-rejected", params=params, overwrite=overwrite).begin()
     if clusters is not None:
         DatasetWriter(clusters, step="dedup-clusters", params=params, overwrite=overwrite).begin()
-    size = [ds.rows, ds.bytes]
+    docs, stored = ds.rows, ds.bytes
     if against is not None:
-        size = [a + b for a, b in zip(size, _size_of(against), strict=True)]
-    small = size[0] < IN_PROCESS_BELOW and size[1] < IN_PROCESS_BYTES
+        more_docs, more_stored = _size_of(against)
+        docs, stored = docs + more_docs, stored + more_stored
+    small = docs < IN_PROCESS_BELOW and stored < IN_PROCESS_BYTES
     # small inputs: threads of this process (their NumPy work releases the GIL), not
     # worker processes whose imports would cost more than the parallelism saves
     executor = make_executor(workers, threads=small)
@@ -940,13 +941,13 @@ def _unique_pairs(pairs: np.ndarray) -> np.ndarray:
     return out
 
 
-def _size_of(spec: str | Path) -> list[int]:
-    """[documents, stored bytes] of a dataset (zeros if it cannot be opened: reported later)."""
+def _size_of(spec: str | Path) -> tuple[int, int]:
+    """(documents, stored bytes) of a dataset (zeros if it cannot be opened: reported later)."""
     try:
         ds = open_dataset(spec)
     except CurateError:
-        return [0, 0]
-    return [ds.rows, ds.bytes]
+        return 0, 0
+    return ds.rows, ds.bytes
 
 
 def _file_rows(c: _Collection, i: int) -> int:

@@ -208,11 +208,12 @@ def classes(cp: np.ndarray) -> np.ndarray:
     return _gather(_class_table(), cp, big, 0)
 
 
-def _drop(cps: CodePoints, keep: np.ndarray) -> CodePoints:
-    """Keep only some characters (few are ever dropped); documents' bounds follow."""
-    dropped = np.flatnonzero(~keep)
+def _drop(cps: CodePoints, drop: np.ndarray) -> CodePoints:
+    """Remove the characters marked in `drop` (few ever are); documents' bounds follow."""
+    dropped = np.flatnonzero(drop)
     if not len(dropped):
         return cps
+    keep = ~drop
     return CodePoints(
         cps.cp[keep],
         cps.starts - np.searchsorted(dropped, cps.starts),
@@ -250,7 +251,7 @@ def normalize(cps: CodePoints, steps: tuple[str, ...]) -> CodePoints:
         cls = np.where(cls & 4, _class_table()[0x30], cls).astype(np.uint8)
     out = CodePoints(cp, cps.starts, cps.ends, cls)
     if "punctuation" in steps:
-        out = _drop(out, ~_gather(_punct_table(), out.cp, big, False))
+        out = _drop(out, _gather(_punct_table(), out.cp, big, False))
     if "whitespace" in steps:
         cp, cls = out.cp, out.cls
         assert cls is not None
@@ -259,19 +260,19 @@ def normalize(cps: CodePoints, steps: tuple[str, ...]) -> CodePoints:
         prev[0] = True
         prev[1:] = ws[:-1]
         prev[out.starts] = True  # whitespace at a document's start is dropped
-        keep = ~(ws & prev)  # the first whitespace of a run stays, as one space
+        drop = ws & prev  # the first whitespace of a run stays, as one space
         if not spaced:
             cp = cp.copy() if cp is cps.cp else cp
             cp[ws] = 0x20
-        out = _drop(CodePoints(cp, out.starts, out.ends, cls), keep)
+        out = _drop(CodePoints(cp, out.starts, out.ends, cls), drop)
         if "punctuation" in steps:  # removed punctuation can leave a space at an end
             nonempty = out.ends > out.starts
             edge = np.concatenate([out.starts[nonempty], out.ends[nonempty] - 1])
             edge = edge[out.cp[edge] == 0x20]
             if len(edge):
-                keep = np.ones(len(out.cp), dtype=bool)
-                keep[edge] = False
-                out = _drop(out, keep)
+                drop = np.zeros(len(out.cp), dtype=bool)
+                drop[edge] = True
+                out = _drop(out, drop)
     return out
 
 
@@ -290,16 +291,11 @@ def _lower_collapse(cps: CodePoints) -> CodePoints:
     drop[0] = ws[0]
     np.logical_and(ws[1:], ws[:-1], out=drop[1:])  # a space after a space
     drop[cps.starts] = ws[cps.starts]  # whitespace at a document's start
-    dropped = np.flatnonzero(drop)
-    if len(dropped):
-        both = both[~drop]
-        starts = cps.starts - np.searchsorted(dropped, cps.starts)
-        ends = cps.ends - np.searchsorted(dropped, cps.ends)
-    else:
-        starts, ends = cps.starts, cps.ends
+    out = _drop(CodePoints(both, cps.starts, cps.ends), drop)
+    both = out.cp  # the look-up's own array, or the kept part of it: ours to mask
     cls = np.ascontiguousarray(both.view(np.uint8)[_TOP_BYTE::4])
     both &= np.uint32(0xFFFFFF)
-    return CodePoints(both, starts, ends, cls)
+    return CodePoints(both, out.starts, out.ends, cls)
 
 
 _TOP_BYTE = 3 if sys.byteorder == "little" else 0  # the class byte of a uint32 in memory
