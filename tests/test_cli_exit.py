@@ -1,0 +1,77 @@
+"""How the `curate` process ends: exit codes, flushed output, exit handlers.
+
+The console entry point ends the process without the interpreter's module teardown
+(curate.cli._exit_without_teardown); a user must not be able to tell, except by the
+time it saves: the exit status, every byte written to stdout and stderr, and the
+exit handlers (worker pools shut down there) are as a normal exit leaves them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+_SCRIPT = Path(sys.executable).with_name("curate")
+CURATE = [str(_SCRIPT)] if _SCRIPT.is_file() else [sys.executable, "-m", "curate"]
+
+
+def _run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*CURATE, *map(str, args)], capture_output=True, text=True, timeout=300
+    )
+
+
+def _exit_with(code: str) -> subprocess.CompletedProcess[str]:
+    """A fresh interpreter that writes, registers an exit handler and ends as `main` does."""
+    prog = (
+        "import atexit, sys\n"
+        "from curate.cli import _exit_without_teardown\n"
+        "atexit.register(lambda: print('handler ran', file=sys.stderr))\n"
+        "sys.stdout.write('no newline at the end')\n"
+        f"_exit_without_teardown({code})\n"
+    )
+    return subprocess.run([sys.executable, "-c", prog], capture_output=True, text=True)
+
+
+@pytest.mark.parametrize(("code", "status"), [("0", 0), ("None", 0), ("2", 2), ("130", 130)])
+def test_the_exit_status_is_the_commands(code, status):
+    r = _exit_with(code)
+    assert r.returncode == status
+    assert r.stdout == "no newline at the end"  # buffered output is flushed
+    assert r.stderr == "handler ran\n"
+
+
+def test_an_exit_message_is_printed_and_fails():
+    r = _exit_with("'stopped: disk full'")
+    assert r.returncode == 1
+    assert r.stderr.splitlines() == ["stopped: disk full", "handler ran"]
+
+
+def test_a_user_mistake_is_one_line_and_exit_2(tmp_path):
+    r = _run("dedup", tmp_path / "missing", "-o", tmp_path / "out")
+    assert r.returncode == 2
+    assert r.stderr.strip().splitlines() == [f"error: {tmp_path / 'missing'}: no such file or folder"]
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_run_with_worker_processes_ends_with_its_output_complete(tmp_path):
+    src = tmp_path / "docs.jsonl"
+    rows = [{"id": f"d{i}", "text": f"document number {i} " * 30} for i in range(60)]
+    src.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    ingest = _run("ingest", src, "-o", tmp_path / "raw", "--source", "t", "--shard-rows", "20")
+    assert ingest.returncode == 0, ingest.stderr
+    # three shards on two workers: worker processes, shut down at the exit
+    r = _run("filter", tmp_path / "raw", "-o", tmp_path / "f", "--filters", "length", "--workers", "2")
+    assert r.returncode == 0, r.stderr
+    stats = _run("stats", tmp_path / "f")
+    assert stats.returncode == 0, stats.stderr
+    # the whole summary reached the pipe: its last line is the filter step's lineage
+    assert stats.stdout.rstrip().splitlines()[-1].split() == ["filter", "60", "60"]
+    meta = json.loads((tmp_path / "f" / "_curate.json").read_text())
+    assert sum(s["rows"] for s in meta["shards"]) == meta["rows"]
+    assert os.listdir(tmp_path / "f")  # committed, not left as a temporary folder
