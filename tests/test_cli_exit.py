@@ -21,9 +21,7 @@ CURATE = [str(_SCRIPT)] if _SCRIPT.is_file() else [sys.executable, "-m", "curate
 
 
 def _run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*CURATE, *map(str, args)], capture_output=True, text=True, timeout=300
-    )
+    return subprocess.run([*CURATE, *map(str, args)], capture_output=True, text=True, timeout=300)
 
 
 def _exit_with(code: str) -> subprocess.CompletedProcess[str]:
@@ -55,7 +53,9 @@ def test_an_exit_message_is_printed_and_fails():
 def test_a_user_mistake_is_one_line_and_exit_2(tmp_path):
     r = _run("dedup", tmp_path / "missing", "-o", tmp_path / "out")
     assert r.returncode == 2
-    assert r.stderr.strip().splitlines() == [f"error: {tmp_path / 'missing'}: no such file or folder"]
+    assert r.stderr.strip().splitlines() == [
+        f"error: {tmp_path / 'missing'}: no such file or folder"
+    ]
     assert not (tmp_path / "out").exists()
 
 
@@ -66,7 +66,9 @@ def test_a_run_with_worker_processes_ends_with_its_output_complete(tmp_path):
     ingest = _run("ingest", src, "-o", tmp_path / "raw", "--source", "t", "--shard-rows", "20")
     assert ingest.returncode == 0, ingest.stderr
     # three shards on two workers: worker processes, shut down at the exit
-    r = _run("filter", tmp_path / "raw", "-o", tmp_path / "f", "--filters", "length", "--workers", "2")
+    r = _run(
+        "filter", tmp_path / "raw", "-o", tmp_path / "f", "--filters", "length", "--workers", "2"
+    )
     assert r.returncode == 0, r.stderr
     stats = _run("stats", tmp_path / "f")
     assert stats.returncode == 0, stats.stderr
