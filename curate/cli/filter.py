@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from curate.cli.app import Output, Overwrite, Quiet, Rejected, Workers, app
+from curate.cli.base import Output, Overwrite, Quiet, Rejected, Workers, app
 from curate.progress import stderr_console
 
 

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from curate.cli.app import Overwrite, Quiet, app
+from curate.cli.base import Overwrite, Quiet, app
 from curate.errors import CHECK_FAILED, CurateError
 from curate.progress import stderr_console, summary_table
 

@@ -11,7 +11,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from curate.cli.app import app
+from curate.cli.base import app
 from curate.progress import human_bytes
 
 

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from curate.cli.app import Overwrite, Quiet, Workers, app
+from curate.cli.base import Overwrite, Quiet, Workers, app
 from curate.progress import stderr_console, summary_table, warn
 
 

@@ -1,9 +1,11 @@
-"""How the `curate` process ends: exit codes, flushed output, exit handlers.
+"""The `curate` process as a user starts it: which commands it has, how it ends.
 
-The console entry point ends the process without the interpreter's module teardown
+The console entry point registers only the command it runs (curate.cli._register), and
+ends the process without the interpreter's module teardown
 (curate.cli._exit_without_teardown); a user must not be able to tell, except by the
-time it saves: the exit status, every byte written to stdout and stderr, and the
-exit handlers (worker pools shut down there) are as a normal exit leaves them.
+time both save: every command works on its own, and the exit status, every byte
+written to stdout and stderr, and the exit handlers (worker pools shut down there)
+are as a normal exit leaves them.
 """
 
 from __future__ import annotations
@@ -22,6 +24,29 @@ CURATE = [str(_SCRIPT)] if _SCRIPT.is_file() else [sys.executable, "-m", "curate
 
 def _run(*args: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*CURATE, *map(str, args)], capture_output=True, text=True, timeout=300)
+
+
+def test_every_command_runs_registered_alone():
+    from typer.main import get_command
+
+    from curate.cli import app
+
+    names = list(get_command(app).commands)
+    assert len(names) >= 10
+    for name in names:
+        r = _run(name, "--help")
+        assert r.returncode == 0, (name, r.stderr)
+        assert f"Usage: curate {name} " in r.stdout
+
+
+def test_the_root_still_lists_every_command():
+    r = _run("--help")
+    assert r.returncode == 0
+    for name in ("ingest", "filter", "dedup", "tag-synthetic", "report", "check", "stats"):
+        assert name in r.stdout
+    unknown = _run("dedupe", "x")
+    assert unknown.returncode == 2
+    assert "No such command 'dedupe'" in unknown.stderr
 
 
 def _exit_with(code: str) -> subprocess.CompletedProcess[str]:
