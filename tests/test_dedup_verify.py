@@ -79,6 +79,37 @@ def test_worker_processes_and_one_process_agree(tmp_path, monkeypatch):
     assert one[:3] == procs[:3]
 
 
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_pairs_verified_on_threads_pass_by_their_true_jaccard(monkeypatch, threads):
+    """A chunk's pairs shared out over threads: each pair passes by its own Jaccard."""
+    import curate.dedup.run as run_mod
+
+    monkeypatch.setattr(run_mod, "MIN_PAIRS_A_THREAD", 1)  # every chunk split
+    rng = np.random.default_rng(5)
+    sets = []
+    for _ in range(2 * 200):  # 200 disjoint pairs: none is skipped as already joined
+        size = int(rng.integers(5, 60))
+        sets.append(np.unique(rng.integers(0, 400, size)).astype(np.uint32))
+    for k in range(0, len(sets), 4):  # every other pair nearly the same
+        keep = sets[k][: max(1, len(sets[k]) - int(rng.integers(0, 3)))]
+        sets[k + 1] = np.unique(np.concatenate([keep, rng.integers(0, 400, 1)])).astype(np.uint32)
+    lens = np.array([len(x) for x in sets])
+    starts = np.concatenate([[0], np.cumsum(lens)[:-1]])
+    a, b = np.arange(0, len(sets), 2), np.arange(1, len(sets), 2)
+    passed, checked = run_mod._verify_unjoined(
+        a, b, starts, lens, np.concatenate(sets), 0.8, threads
+    )
+    truth = [
+        len(set(sets[i].tolist()) & set(sets[j].tolist()))
+        / len(set(sets[i].tolist()) | set(sets[j].tolist()))
+        >= 0.8
+        for i, j in zip(a.tolist(), b.tolist(), strict=True)
+    ]
+    assert checked == 200
+    assert passed.tolist() == truth
+    assert 20 < sum(truth) < 180
+
+
 def test_a_second_run_in_the_same_process_is_the_same(tmp_path):
     raw = ingest(tmp_path, family_corpus(), shard_rows=7)
     first = dedup_outputs(tmp_path, raw, "one", "--workers", 1)

@@ -65,6 +65,7 @@ SIG_BATCH = 1024  # larger batches measured slower (fresh 50 MB arrays: page fau
 IN_PROCESS_BELOW = 20_000
 IN_PROCESS_BYTES = 40 << 20
 VERIFY_CHUNK = 256  # candidate pairs per vectorised Jaccard (see _verify_unjoined)
+MIN_PAIRS_A_THREAD = 32  # below this a chunk's Jaccard stays on one thread
 WINDOW = 16  # a bucket member is paired with up to this many earlier members
 VERIFY_CHOICES = ("exact", "estimate", "none")
 SHINGLE_CHOICES = ("word", "char")
@@ -1063,7 +1064,8 @@ def _verify(
         nodes, options, colls, executor, console, exact_keys, nsh
     )
     a, b = np.searchsorted(nodes, cand[:, 0]), np.searchsorted(nodes, cand[:, 1])
-    passed, checked = _verify_unjoined(a, b, starts, lens, hashes, options.threshold)
+    threads = getattr(executor, "workers", 1)  # --workers
+    passed, checked = _verify_unjoined(a, b, starts, lens, hashes, options.threshold, threads)
     facts["checked_pairs"] = checked
     return cand[passed]
 
@@ -1075,6 +1077,7 @@ def _verify_unjoined(
     lens: np.ndarray,
     hashes: np.ndarray,
     threshold: float,
+    threads: int = 1,
 ) -> tuple[np.ndarray, int]:
     """Which pairs pass; and how many were checked.
 
@@ -1083,7 +1086,8 @@ def _verify_unjoined(
     order, `VERIFY_CHUNK` at a time (one vectorised Jaccard per chunk), through a
     union-find of what passed. The components are exactly those of verifying every
     pair, and the same for any worker count (the order is the sorted pair list);
-    on the Debian guide it skips about half of the Jaccard work.
+    on the Debian guide it skips about half of the Jaccard work. A chunk's pairs are
+    shared out over `threads` threads (its searches release the GIL).
     """
     passed = np.zeros(len(a), dtype=bool)
     parent = list(range(len(lens)))
@@ -1096,19 +1100,47 @@ def _verify_unjoined(
 
     checked = 0
     al, bl = a.tolist(), b.tolist()
-    for lo in range(0, len(al), VERIFY_CHUNK):
-        todo = [i for i in range(lo, min(lo + VERIFY_CHUNK, len(al))) if find(al[i]) != find(bl[i])]
-        if not todo:
-            continue
-        idx = np.array(todo, dtype=np.int64)
-        ok = pair_jaccard(a[idx], b[idx], starts, lens, hashes) >= threshold - 1e-12
-        checked += len(idx)
-        for i in idx[ok].tolist():
-            passed[i] = True
-            ra, rb = find(al[i]), find(bl[i])
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
+    pool = ThreadPoolExecutor(max_workers=threads) if threads > 1 else None
+    try:
+        for lo in range(0, len(al), VERIFY_CHUNK):
+            todo = [
+                i for i in range(lo, min(lo + VERIFY_CHUNK, len(al))) if find(al[i]) != find(bl[i])
+            ]
+            if not todo:
+                continue
+            idx = np.array(todo, dtype=np.int64)
+            sims = _jaccard_shared(pool, threads, a[idx], b[idx], starts, lens, hashes)
+            checked += len(idx)
+            for i in idx[sims >= threshold - 1e-12].tolist():
+                passed[i] = True
+                ra, rb = find(al[i]), find(bl[i])
+                if ra != rb:
+                    parent[max(ra, rb)] = min(ra, rb)
+    finally:
+        if pool is not None:
+            pool.shutdown()
     return passed, checked
+
+
+def _jaccard_shared(
+    pool: ThreadPoolExecutor | None,
+    threads: int,
+    a: np.ndarray,
+    b: np.ndarray,
+    starts: np.ndarray,
+    lens: np.ndarray,
+    hashes: np.ndarray,
+) -> np.ndarray:
+    """`pair_jaccard` of the pairs, in `threads` contiguous parts on the pool."""
+    if pool is None or len(a) < 2 * MIN_PAIRS_A_THREAD:
+        return pair_jaccard(a, b, starts, lens, hashes)
+    parts = min(threads, len(a) // MIN_PAIRS_A_THREAD)
+    cuts = np.linspace(0, len(a), parts + 1).astype(np.int64).tolist()
+    futures = [
+        pool.submit(pair_jaccard, a[lo:hi], b[lo:hi], starts, lens, hashes)
+        for lo, hi in zip(cuts[:-1], cuts[1:], strict=True)
+    ]
+    return np.concatenate([f.result() for f in futures])
 
 
 def _candidate_sets(
