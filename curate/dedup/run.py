@@ -340,12 +340,18 @@ class BandJob:
 
 
 def band_unit(job: BandJob) -> int:
-    """Band hashes of one shard's documents, band-major, to `<out>.npy` (+ `.gidx.npy`)."""
+    """Band hashes of one shard's documents to `out`: a raw uint64 [bands + 1, n] file.
+
+    Band-major, so a band is one contiguous read; the last row is the documents'
+    global indices. Raw, not `.npy`: the candidates stage reads a band of every file
+    (bands x shards reads), and parsing a `.npy` header each time was most of that
+    stage on a small input.
+    """
     table = cache.read_table(job.sig_file, ["sig"])
     sig = cache.sig_matrix(table, job.rows_index)
     bh = band_hashes(sig, job.bands, job.rows)
-    np.save(job.out.with_suffix(".npy"), np.ascontiguousarray(bh.T))
-    np.save(job.out.with_suffix(".gidx.npy"), job.gidx.astype(np.int64))
+    gidx = job.gidx.astype(np.int64).view(np.uint64)
+    np.concatenate([np.ascontiguousarray(bh.T), gidx[None, :]]).tofile(job.out)
     report(docs=len(job.rows_index))
     return len(job.rows_index)
 
@@ -353,18 +359,21 @@ def band_unit(job: BandJob) -> int:
 @dataclass(frozen=True)
 class PairJob:
     band: int
-    files: tuple[Path, ...]
+    bands: int
+    files: tuple[tuple[Path, int], ...]  # band files and their document counts
 
 
 def pair_unit(job: PairJob) -> np.ndarray:
     """Candidate pairs of one band: documents with equal band hashes (int64 [m, 2])."""
     hs, gs = [], []
-    for f in job.files:
-        h = np.load(f.with_suffix(".npy"), mmap_mode="r")
-        if h.shape[1] == 0:
+    for f, n in job.files:
+        if n == 0:
             continue
-        hs.append(np.asarray(h[job.band]))
-        gs.append(np.load(f.with_suffix(".gidx.npy")))
+        with open(f, "rb") as fh:
+            fh.seek(job.band * n * 8)
+            hs.append(np.fromfile(fh, dtype=np.uint64, count=n))
+            fh.seek(job.bands * n * 8)
+            gs.append(np.fromfile(fh, dtype=np.int64, count=n))
     if not hs:
         return np.zeros((0, 2), np.int64)
     h = np.concatenate(hs)
@@ -832,7 +841,7 @@ def dedup(
                 bjobs.append(
                     BandJob(
                         f,
-                        band_dir / f"{n:06d}",
+                        band_dir / f"{n:06d}.bands",
                         file_rows,
                         local[ok] + base,
                         options.bands,
@@ -849,7 +858,8 @@ def dedup(
 
         # 4. candidate pairs, band by band
         t = time.monotonic()
-        pjobs = [PairJob(b, tuple(j.out for j in bjobs)) for b in range(options.bands)]
+        files = tuple((j.out, len(j.rows_index)) for j in bjobs)
+        pjobs = [PairJob(b, options.bands, files) for b in range(options.bands)]
         # a band of every document per thread (~50 bytes a document while it sorts):
         # two at a time, so many cores do not multiply this stage's memory
         pairing = make_executor(min(2, getattr(local, "workers", 1)), threads=True)
