@@ -13,6 +13,7 @@ import multiprocessing as mp
 import os
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import (
     FIRST_COMPLETED,
@@ -61,6 +62,19 @@ class UnitFailed:
 
     unit: Any
     error: str
+
+
+def describe(unit: Any) -> str:
+    """A unit as the user knows it, for messages: its shard, or its input files."""
+    shard = getattr(unit, "shard", None)
+    if isinstance(getattr(shard, "name", None), str):
+        return f"shard {shard.name}"
+    files = getattr(unit, "files", None)
+    if isinstance(files, tuple) and files:
+        first = getattr(files[0], "display", None) or str(files[0])
+        return f"input {first}" + (f" (+{len(files) - 1} more)" if len(files) > 1 else "")
+    text = repr(unit)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 class Executor(Protocol):
@@ -154,43 +168,82 @@ class LocalExecutor:
     def _in_pool(
         self, fn: Callable[[U], R], units: Sequence[U], on_progress: ProgressFn | None
     ) -> Iterator[tuple[U, R | UnitFailed]]:
+        """Units on the kept worker pool; a crash is pinned on the unit that caused it.
+
+        A worker that dies (OOM kill, segfault) breaks the whole pool: every unit in
+        flight fails with it, and nothing says which one killed it. So no more than
+        `workers + 1` units are in flight at a time (what the pool would have sent to
+        its workers anyway), and after a crash each of them runs again alone in a
+        worker of its own: the ones that complete are done, and only a unit that
+        crashes alone too (`retries` times) is reported failed. Units that were
+        waiting their turn are not suspects and go back to the pool.
+        """
         ticks = _ticks()
         stop = threading.Event()
         drainer = threading.Thread(target=_drain, args=(ticks, on_progress, stop), daemon=True)
         drainer.start()
-        attempts: dict[int, int] = {}
-        todo = list(range(len(units)))
+        todo = deque(range(len(units)))
         try:
             while todo:
-                pool = _pool(self.workers)
-                futures: dict[Future[R], int] = {pool.submit(fn, units[i]): i for i in todo}
-                todo = []
-                pending = set(futures)
-                broken = False
-                try:
-                    while pending:
-                        done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                        for fut in done:
-                            i = futures[fut]
-                            try:
-                                result = fut.result()
-                            except BrokenProcessPool as exc:
-                                broken = True
-                                attempts[i] = attempts.get(i, 0) + 1
-                                if attempts[i] > self.retries:
-                                    yield units[i], UnitFailed(units[i], f"worker crashed: {exc}")
-                                else:
-                                    todo.append(i)
-                                continue
-                            yield units[i], result
-                finally:
-                    for fut in pending:  # the caller stopped early: drop what has not started
-                        fut.cancel()
-                if broken:
+                suspects: list[int] = []
+                yield from self._until_broken(fn, units, todo, suspects)
+                if suspects:
                     _discard_pool(self.workers)
+                    for i in suspects:
+                        yield units[i], self._alone(fn, units[i])
         finally:
             stop.set()
             drainer.join(timeout=2)
+
+    def _until_broken(
+        self, fn: Callable[[U], R], units: Sequence[U], todo: deque[int], suspects: list[int]
+    ) -> Iterator[tuple[U, R]]:
+        """Feed `todo` to the pool until it is done or broken (the units in flight then go
+        to `suspects`)."""
+        pool = _pool(self.workers)
+        flight: dict[Future[R], int] = {}
+        try:
+            while todo or flight:
+                while todo and not suspects and len(flight) <= self.workers:
+                    i = todo.popleft()
+                    flight[pool.submit(fn, units[i])] = i
+                if not flight:
+                    return
+                done, _ = wait(flight, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    i = flight.pop(fut)
+                    try:
+                        result = fut.result()
+                    except BrokenProcessPool:
+                        suspects.append(i)
+                        continue
+                    yield units[i], result
+        finally:
+            for fut in flight:  # the caller stopped early: drop what has not started
+                fut.cancel()
+
+    def _alone(self, fn: Callable[[U], R], unit: U) -> R | UnitFailed:
+        """Run one unit that was in flight when a worker died, in a process of its own."""
+        error = ""
+        for _ in range(self.retries):
+            pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=mp.get_context("spawn"),
+                initializer=_init_worker,
+                initargs=(_ticks(),),
+            )
+            try:
+                return pool.submit(fn, unit).result()
+            except BrokenProcessPool as exc:
+                error = str(exc)
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
+        why = (
+            f"its worker crashed, and again when it ran alone ({error})"
+            if error
+            else ("its worker crashed (no retries)")
+        )
+        return UnitFailed(unit, why)
 
 
 # One pool per worker count, kept for the life of the process: a step with several
@@ -274,9 +327,10 @@ def run_units(
             on_result(unit, res)
             progress.unit_done()
     if failed:
+        more = f" and {len(failed) - 1} more {what}(s)" if len(failed) > 1 else ""
         raise CurateError(
-            f"{len(failed)} {what}(s) crashed twice ({failed[0].error}); the output is "
-            "unfinished: re-run the same command to resume"
+            f"{describe(failed[0].unit)}{more}: {failed[0].error}; the output is "
+            "unfinished: re-run the same command to resume (or leave that input out)"
         )
 
 

@@ -121,6 +121,43 @@ def test_executor_reports_a_unit_that_keeps_crashing():
     assert all(isinstance(r, UnitFailed) for r in results)
 
 
+def _crash_on_three(unit: int) -> int:
+    if unit == 3:
+        os._exit(1)  # this unit kills its worker every time it runs
+    return unit * 10
+
+
+def test_only_the_unit_that_kills_its_worker_fails():
+    """The others in flight with it at the crash, and the ones queued, all complete."""
+    ex = LocalExecutor(workers=2, retries=1)
+    results = dict(ex.map_unordered(_crash_on_three, list(range(1, 9))))
+    failed = [u for u, r in results.items() if isinstance(r, UnitFailed)]
+    assert failed == [3]
+    assert "again when it ran alone" in results[3].error
+    assert {u: r for u, r in results.items() if u != 3} == {
+        u: u * 10 for u in range(1, 9) if u != 3
+    }
+
+
+def test_a_step_names_the_shard_whose_worker_crashed(tmp_path, monkeypatch):
+    from curate.executor import describe
+    from curate.ingest.detect import InputFile
+
+    class Job:
+        def __init__(self, shard):
+            self.shard = shard
+
+    class Named:
+        name = "part-00000-0003.parquet"
+
+    assert describe(Job(Named())) == "shard part-00000-0003.parquet"
+
+    class Task:
+        files = (InputFile(tmp_path / "a.warc.gz", "crawl/a.warc.gz", "warc", 1),) * 3
+
+    assert describe(Task()) == "input crawl/a.warc.gz (+2 more)"
+
+
 def _square_and_tick(x: int) -> int:
     from curate.executor import report
 

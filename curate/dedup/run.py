@@ -52,7 +52,7 @@ from curate.dedup.shingles import (
 )
 from curate.dedup.text import parse_normalize
 from curate.errors import CurateError
-from curate.executor import UnitFailed, make_executor, report
+from curate.executor import UnitFailed, describe, make_executor, report
 from curate.progress import StepProgress, human_bytes, summary_table
 from curate.schema import check_core
 from curate.step import BatchOutput, MapResult, input_identity, run_map
@@ -600,8 +600,7 @@ def _run_units(
         for job, res in executor.map_unordered(fn, jobs, on_progress=progress.tick):
             if isinstance(res, UnitFailed):
                 raise CurateError(
-                    f"{label}: a worker crashed twice ({res.error}); "
-                    "re-run the same command to resume"
+                    f"{label}: {describe(res.unit)}: {res.error}; re-run the same command to resume"
                 )
             results[index[id(job)]] = res
             progress.unit_done()
@@ -615,8 +614,7 @@ def _stream_units(executor: Any, fn: Any, jobs: list[Any], console: Any, label: 
         for job, res in executor.map_unordered(fn, jobs, on_progress=progress.tick):
             if isinstance(res, UnitFailed):
                 raise CurateError(
-                    f"{label}: a worker crashed twice ({res.error}); "
-                    "re-run the same command to resume"
+                    f"{label}: {describe(res.unit)}: {res.error}; re-run the same command to resume"
                 )
             progress.unit_done()
             yield index[id(job)], res
