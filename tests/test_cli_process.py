@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,30 +50,54 @@ def test_the_root_still_lists_every_command():
     assert "No such command 'dedupe'" in unknown.stderr
 
 
-def _exit_with(code: str) -> subprocess.CompletedProcess[str]:
-    """A fresh interpreter that writes, registers an exit handler and ends as `main` does."""
+# stdout buffered as in a terminal-less run (CI sets PYTHONUNBUFFERED, which would hide
+# a missing flush)
+BUFFERED = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+
+
+def _exit_with(code: str, stdout: Any = subprocess.PIPE) -> subprocess.CompletedProcess[str]:
+    """A fresh interpreter that writes, registers an exit handler and ends as `main` does.
+
+    A non-daemon thread writes last: the interpreter waits for it, and so must we.
+    """
     prog = (
-        "import atexit, sys\n"
+        "import atexit, sys, threading, time\n"
         "from curate.cli import _exit_without_teardown\n"
         "atexit.register(lambda: print('handler ran', file=sys.stderr))\n"
         "sys.stdout.write('no newline at the end')\n"
+        "threading.Thread(target=lambda: (time.sleep(0.3), sys.stdout.write('!'))).start()\n"
         f"_exit_without_teardown({code})\n"
     )
-    return subprocess.run([sys.executable, "-c", prog], capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-c", prog], stdout=stdout, stderr=subprocess.PIPE, text=True, env=BUFFERED
+    )
 
 
-@pytest.mark.parametrize(("code", "status"), [("0", 0), ("None", 0), ("2", 2), ("130", 130)])
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [("0", 0), ("None", 0), ("2", 2), ("130", 130), ("True", 1), ("-1", 255), ("2**70", 255)],
+)
 def test_the_exit_status_is_the_commands(code, status):
     r = _exit_with(code)
     assert r.returncode == status
-    assert r.stdout == "no newline at the end"  # buffered output is flushed
+    assert r.stdout == "no newline at the end!"  # the thread's write and the buffer flushed
     assert r.stderr == "handler ran\n"
 
 
-def test_an_exit_message_is_printed_and_fails():
-    r = _exit_with("'stopped: disk full'")
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_output_that_cannot_be_written_fails_the_command():
+    with open("/dev/full", "w") as full:
+        r = _exit_with("0", stdout=full)
+    assert r.returncode == 120
+    assert "could not write the output" in r.stderr
+
+
+@pytest.mark.parametrize("code", ["'stopped: disk full'", "['stopped: disk full']"])
+def test_an_exit_message_is_printed_and_fails(code):
+    r = _exit_with(code)
     assert r.returncode == 1
-    assert r.stderr.splitlines() == ["stopped: disk full", "handler ran"]
+    assert r.stderr.splitlines()[1:] == ["handler ran"]
+    assert "stopped: disk full" in r.stderr.splitlines()[0]
 
 
 def test_a_user_mistake_is_one_line_and_exit_2(tmp_path):

@@ -33,9 +33,13 @@ PIPELINE_ORDER = (
 
 __all__ = ["app", "main"]
 
+# modules of this package that register no command ("app" is the name `app` resolves
+# to: a module of that name, left behind by an old install, must never shadow it)
+NOT_COMMANDS = frozenset({"base", "app"})
+
 
 def _command_modules() -> list[str]:
-    found = {m.name for m in pkgutil.iter_modules(__path__) if m.name != "base"}
+    found = {m.name for m in pkgutil.iter_modules(__path__) if m.name not in NOT_COMMANDS}
     return [*[n for n in PIPELINE_ORDER if n in found], *sorted(found - set(PIPELINE_ORDER))]
 
 
@@ -50,7 +54,9 @@ def _register(only: str | None = None) -> Any:
 
 def __getattr__(name: str) -> Any:
     if name == "app":  # the whole command line, as tests and docs drive it
-        return _register()
+        full = _register()
+        globals()["app"] = full
+        return full
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -92,20 +98,46 @@ def _exit_without_teardown(code: object) -> NoReturn:
     import os
     import threading
 
-    if isinstance(code, str):  # `sys.exit("message")`, as the interpreter prints it
-        sys.stderr.write(code + "\n")
-        code = 1
-    status = 0 if code is None else code if isinstance(code, int) else 1
+    status = _exit_status(code)
     shutdown = getattr(threading, "_shutdown", None)
     if shutdown is not None:
         shutdown()
     atexit._run_exitfuncs()
+    status = _flush_output(status)
+    os._exit(status)
+
+
+def _exit_status(code: object) -> int:
+    """The process status for `SystemExit(code)`, as CPython computes it."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF if -(1 << 63) <= code < 1 << 63 else 0xFF  # a C long, or -1
+    if sys.stderr is not None:  # `sys.exit("message")` (or any object): printed, status 1
+        sys.stderr.write(f"{code}\n")
+    return 1
+
+
+def _flush_output(status: int) -> int:
+    """Flush stdout and stderr; output that could not be written is a failure (120).
+
+    As CPython does: a command whose JSON never reached a full disk or a closed pipe
+    must not exit 0.
+    """
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # started with the descriptor closed
+            continue
         try:
             stream.flush()
-        except (OSError, ValueError):  # a closed pipe (`| head`) or a closed stream
-            pass
-    os._exit(status & 0xFF)
+        except (OSError, ValueError) as exc:
+            status = status or 120
+            if stream is sys.stdout and not isinstance(exc, BrokenPipeError):
+                try:
+                    sys.stderr.write(f"error: could not write the output: {exc}\n")
+                    sys.stderr.flush()
+                except (AttributeError, OSError, ValueError):
+                    pass
+    return status
 
 
 def _one_blas_thread() -> None:
