@@ -110,6 +110,47 @@ def test_pairs_verified_on_threads_pass_by_their_true_jaccard(monkeypatch, threa
     assert 20 < sum(truth) < 180
 
 
+def test_band_files_give_every_bands_pairs(tmp_path):
+    """band_unit then pair_unit, band by band, over shards (one empty): the pairs of
+    documents whose band hashes are equal, computed here from the signatures."""
+    import pyarrow as pa
+
+    import curate.dedup.run as run_mod
+    from curate.dedup import cache
+    from curate.dedup.minhash import band_hashes
+
+    rng = np.random.default_rng(11)
+    bands, rows, k = 4, 2, 8
+    sizes = [6, 0, 5]
+    sigs = []
+    jobs = []
+    base = 0
+    for s_i, n in enumerate(sizes):
+        sig = rng.integers(0, 3, size=(n, k)).astype(np.uint32)  # few values: many ties
+        sigs.append(sig)
+        f = tmp_path / f"sig{s_i}.arrow"
+        cache.write_table(f, pa.table({"sig": pa.array(list(sig), pa.list_(pa.uint32(), k))}))
+        idx = np.arange(n)
+        jobs.append(run_mod.BandJob(f, tmp_path / f"{s_i}.bands", idx, idx + base, bands, rows))
+        base += n
+    for job in jobs:
+        run_mod.band_unit(job)
+    files = tuple((j.out, len(j.rows_index)) for j in jobs)
+    everything = np.concatenate([s for s in sigs if len(s)])
+    bh = band_hashes(everything, bands, rows)
+    for band in range(bands):
+        got = run_mod.pair_unit(run_mod.PairJob(band, bands, files))
+        got = {tuple(sorted(p)) for p in got.tolist()}
+        want = {
+            (i, j)
+            for i in range(len(everything))
+            for j in range(i + 1, len(everything))
+            if bh[i, band] == bh[j, band]
+        }
+        assert got == want, band
+        assert want  # the ties make pairs in every band
+
+
 def test_a_second_run_in_the_same_process_is_the_same(tmp_path):
     raw = ingest(tmp_path, family_corpus(), shard_rows=7)
     first = dedup_outputs(tmp_path, raw, "one", "--workers", 1)

@@ -33,9 +33,18 @@ def _ranges(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
 
 
 def pair_jaccard(
-    a: np.ndarray, b: np.ndarray, starts: np.ndarray, lens: np.ndarray, hashes: np.ndarray
+    a: np.ndarray,
+    b: np.ndarray,
+    starts: np.ndarray,
+    lens: np.ndarray,
+    hashes: np.ndarray,
+    block_size: int | None = None,
 ) -> np.ndarray:
-    """Jaccard of sets a[i] and b[i] (indices into starts/lens); 0 when a set is empty."""
+    """Jaccard of sets a[i] and b[i] (indices into starts/lens); 0 when a set is empty.
+
+    `block_size` (default `BLOCK`) bounds the hashes of one block, hence the memory.
+    """
+    limit = BLOCK if block_size is None else block_size
     m = len(a)
     out = np.zeros(m, dtype=np.float64)
     if not m:
@@ -48,9 +57,9 @@ def pair_jaccard(
     cum = np.cumsum(ll)
     lo = 0
     while lo < m:
-        # pairs [lo, hi) whose larger sets hold at most BLOCK hashes (at least one pair)
+        # pairs [lo, hi) whose larger sets hold at most `limit` hashes (at least one pair)
         base = cum[lo - 1] if lo else 0
-        hi = int(np.searchsorted(cum, base + BLOCK, side="right"))
+        hi = int(np.searchsorted(cum, base + limit, side="right"))
         hi = max(hi, lo + 1)
         sl, ll_b, ls_b = large[lo:hi], ll[lo:hi], ls[lo:hi]
         tag = np.arange(hi - lo, dtype=np.uint64) << _SHIFT

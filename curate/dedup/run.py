@@ -38,7 +38,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from curate.dataset import Dataset, DatasetWriter, Shard, open_dataset, write_table_dataset
-from curate.dedup import cache, memory, repeats, spill
+from curate.dedup import cache, jaccard, memory, repeats, spill
 from curate.dedup.components import components
 from curate.dedup.jaccard import pair_jaccard
 from curate.dedup.minhash import band_hashes, estimate_jaccard, optimal_bands, signatures
@@ -350,8 +350,9 @@ def band_unit(job: BandJob) -> int:
     table = cache.read_table(job.sig_file, ["sig"])
     sig = cache.sig_matrix(table, job.rows_index)
     bh = band_hashes(sig, job.bands, job.rows)
-    gidx = job.gidx.astype(np.int64).view(np.uint64)
-    np.concatenate([np.ascontiguousarray(bh.T), gidx[None, :]]).tofile(job.out)
+    with open(job.out, "wb") as fh:
+        np.ascontiguousarray(bh.T).tofile(fh)
+        job.gidx.astype(np.int64).tofile(fh)
     report(docs=len(job.rows_index))
     return len(job.rows_index)
 
@@ -371,9 +372,13 @@ def pair_unit(job: PairJob) -> np.ndarray:
             continue
         with open(f, "rb") as fh:
             fh.seek(job.band * n * 8)
-            hs.append(np.fromfile(fh, dtype=np.uint64, count=n))
+            h = np.fromfile(fh, dtype=np.uint64, count=n)
             fh.seek(job.bands * n * 8)
-            gs.append(np.fromfile(fh, dtype=np.int64, count=n))
+            g = np.fromfile(fh, dtype=np.int64, count=n)
+        if len(h) != n or len(g) != n:  # fromfile reads short silently
+            raise CurateError(f"{f}: band file cut short; re-run the same command")
+        hs.append(h)
+        gs.append(g)
     if not hs:
         return np.zeros((0, 2), np.int64)
     h = np.concatenate(hs)
@@ -1144,8 +1149,9 @@ def _jaccard_shared(
         return pair_jaccard(a, b, starts, lens, hashes)
     parts = min(threads, len(a) // MIN_PAIRS_A_THREAD)
     cuts = np.linspace(0, len(a), parts + 1).astype(np.int64).tolist()
+    block = max(1, jaccard.BLOCK // parts)  # together, the memory of one thread
     futures = [
-        pool.submit(pair_jaccard, a[lo:hi], b[lo:hi], starts, lens, hashes)
+        pool.submit(pair_jaccard, a[lo:hi], b[lo:hi], starts, lens, hashes, block)
         for lo, hi in zip(cuts[:-1], cuts[1:], strict=True)
     ]
     return np.concatenate([f.result() for f in futures])
