@@ -14,7 +14,7 @@ import os
 import queue
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import (
     FIRST_COMPLETED,
     Future,
@@ -185,8 +185,7 @@ class LocalExecutor:
         todo = deque(range(len(units)))
         try:
             while todo:
-                suspects: list[int] = []
-                yield from self._until_broken(fn, units, todo, suspects)
+                suspects = yield from self._until_broken(fn, units, todo)
                 if suspects:
                     _discard_pool(self.workers)
                     for i in suspects:
@@ -196,19 +195,26 @@ class LocalExecutor:
             drainer.join(timeout=2)
 
     def _until_broken(
-        self, fn: Callable[[U], R], units: Sequence[U], todo: deque[int], suspects: list[int]
-    ) -> Iterator[tuple[U, R]]:
-        """Feed `todo` to the pool until it is done or broken (the units in flight then go
-        to `suspects`)."""
+        self, fn: Callable[[U], R], units: Sequence[U], todo: deque[int]
+    ) -> Generator[tuple[U, R], None, list[int]]:
+        """Feed `todo` to the pool until it is done or broken; returns the units that were
+        in flight when it broke (none if it did not)."""
         pool = _pool(self.workers)
         flight: dict[Future[R], int] = {}
+        suspects: list[int] = []
+        broken = False
         try:
             while todo or flight:
-                while todo and not suspects and len(flight) <= self.workers:
-                    i = todo.popleft()
-                    flight[pool.submit(fn, units[i])] = i
+                while todo and not (suspects or broken) and len(flight) <= self.workers:
+                    try:
+                        fut = pool.submit(fn, units[todo[0]])
+                    except BrokenProcessPool:  # a worker died before this unit was sent
+                        broken = True
+                        _discard_pool(self.workers)  # the caller's next call gets a new one
+                        break
+                    flight[fut] = todo.popleft()
                 if not flight:
-                    return
+                    break
                 done, _ = wait(flight, return_when=FIRST_COMPLETED)
                 for fut in done:
                     i = flight.pop(fut)
@@ -221,6 +227,7 @@ class LocalExecutor:
         finally:
             for fut in flight:  # the caller stopped early: drop what has not started
                 fut.cancel()
+        return suspects
 
     def _alone(self, fn: Callable[[U], R], unit: U) -> R | UnitFailed:
         """Run one unit that was in flight when a worker died, in a process of its own."""

@@ -181,6 +181,20 @@ def test_thread_mode_runs_every_unit_counts_every_tick_and_raises_a_units_error(
         list(ex.map_unordered(_square_and_tick, [1, 2, -3, 4]))
 
 
+def test_a_kept_pool_whose_idle_workers_died_is_replaced():
+    """Workers killed between two steps (the OOM killer picks idle ones too)."""
+    import curate.executor as executor_mod
+
+    ex = LocalExecutor(workers=2)
+    assert dict(ex.map_unordered(_square_and_tick, [1, 2, 3])) == {1: 1, 2: 4, 3: 9}
+    pool = executor_mod._POOLS[2]
+    for proc in list(pool._processes.values()):
+        proc.kill()
+        proc.join()
+    got = dict(ex.map_unordered(_square_and_tick, list(range(8))))
+    assert got == {x: x * x for x in range(8)}
+
+
 def test_ids_repeated_across_tasks_are_dropped_and_rejected(tmp_path, monkeypatch):
     monkeypatch.setattr(ingest_run, "MIN_TASK_BYTES", 1)
     monkeypatch.setattr(ingest_run, "TASK_FILES", 1)  # each file is its own task
