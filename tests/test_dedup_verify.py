@@ -151,6 +151,26 @@ def test_band_files_give_every_bands_pairs(tmp_path):
         assert want  # the ties make pairs in every band
 
 
+@pytest.mark.parametrize("collide", [False, True])
+def test_removed_ids_are_found_exactly_even_when_hashes_collide(monkeypatch, collide):
+    """The filter pass looks a batch's ids up by hash, then compares the strings."""
+    import pyarrow as pa
+
+    import curate.dedup.run as run_mod
+
+    if collide:  # every id gets one of two hashes: matches must come from the strings
+        real = run_mod._id_hashes
+        monkeypatch.setattr(run_mod, "_id_hashes", lambda ids: real(ids) & np.uint64(1))
+    removed = pa.array([f"r{i}" for i in range(0, 60, 3)])  # r0, r3, ... r57
+    h = run_mod._id_hashes(removed)
+    order = np.argsort(h, kind="stable")
+    keys = removed.take(pa.array(order))
+    batch = pa.array([f"r{i}" for i in range(70)])
+    pos = run_mod._lookup(h[order], keys, batch)
+    found = {batch[i].as_py(): keys[int(p)].as_py() for i, p in enumerate(pos) if p >= 0}
+    assert found == {f"r{i}": f"r{i}" for i in range(0, 60, 3)}
+
+
 def test_a_second_run_in_the_same_process_is_the_same(tmp_path):
     raw = ingest(tmp_path, family_corpus(), shard_rows=7)
     first = dedup_outputs(tmp_path, raw, "one", "--workers", 1)
