@@ -233,24 +233,16 @@ class LocalExecutor:
         """Run one unit that was in flight when a worker died, in a process of its own."""
         error = ""
         for _ in range(self.retries):
-            pool = ProcessPoolExecutor(
-                max_workers=1,
-                mp_context=mp.get_context("spawn"),
-                initializer=_init_worker,
-                initargs=(_ticks(),),
-            )
+            pool = _new_pool(1)
             try:
                 return pool.submit(fn, unit).result()
             except BrokenProcessPool as exc:
                 error = str(exc)
             finally:
                 pool.shutdown(wait=True, cancel_futures=True)
-        why = (
-            f"its worker crashed, and again when it ran alone ({error})"
-            if error
-            else ("its worker crashed (no retries)")
-        )
-        return UnitFailed(unit, why)
+        if not error:
+            return UnitFailed(unit, "its worker crashed (no retries)")
+        return UnitFailed(unit, f"its worker crashed, and again when it ran alone ({error})")
 
 
 # One pool per worker count, kept for the life of the process: a step with several
@@ -270,14 +262,18 @@ def _ticks() -> Any:
 def _pool(workers: int) -> ProcessPoolExecutor:
     pool = _POOLS.get(workers)
     if pool is None:
-        pool = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=mp.get_context("spawn"),
-            initializer=_init_worker,
-            initargs=(_ticks(),),
-        )
-        _POOLS[workers] = pool
+        pool = _POOLS[workers] = _new_pool(workers)
     return pool
+
+
+def _new_pool(workers: int) -> ProcessPoolExecutor:
+    """Spawned workers that send their progress ticks to this process's queue."""
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=mp.get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(_ticks(),),
+    )
 
 
 def _discard_pool(workers: int) -> None:

@@ -6,7 +6,7 @@ command (`tag_synthetic` for `tag-synthetic`), so a command is added without tou
 the others: importing a module registers its command on `app`. `curate.cli.app` (and
 `from curate.cli import app`) has every command, in pipeline order then any others
 by name; the `curate` process imports only the module of the command it runs (the
-other modules and typer's conversion of ten commands: 0.05 s of every start).
+other modules and typer's conversion of ten commands: ~0.1 CPU-s of every start).
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def _exit_without_teardown(code: object) -> NoReturn:
     """End the process as the interpreter would, less its teardown of every module.
 
     Finalizing the interpreter (the collector walking numpy's, polars', pyarrow's, rich's
-    and typer's module objects one by one) costs 0.1-0.3 s at the end of every command,
+    and typer's module objects one by one) cost 0.25-0.4 s at the end of every command,
     releasing memory the OS takes back anyway. By now every output is closed and
     committed; what the interpreter would still do that matters runs here, in its
     order: join non-daemon threads (thread and process pools shut down there), run the

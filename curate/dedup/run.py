@@ -639,12 +639,17 @@ def _run_units(
     with _progress(console, label, len(jobs), unit_name) as progress:
         for job, res in executor.map_unordered(fn, jobs, on_progress=progress.tick):
             if isinstance(res, UnitFailed):
-                raise CurateError(
-                    f"{label}: {describe(res.unit)}: {res.error}; re-run the same command to resume"
-                )
+                raise _unit_failed(label, res)
             results[index[id(job)]] = res
             progress.unit_done()
     return [results[i] for i in range(len(jobs))]
+
+
+def _unit_failed(label: str, res: UnitFailed) -> CurateError:
+    """The one-line error for a stage whose unit crashed its worker on every attempt."""
+    return CurateError(
+        f"{label}: {describe(res.unit)}: {res.error}; re-run the same command to resume"
+    )
 
 
 def _stream_units(executor: Any, fn: Any, jobs: list[Any], console: Any, label: str) -> Any:
@@ -653,9 +658,7 @@ def _stream_units(executor: Any, fn: Any, jobs: list[Any], console: Any, label: 
     with _progress(console, label, len(jobs)) as progress:
         for job, res in executor.map_unordered(fn, jobs, on_progress=progress.tick):
             if isinstance(res, UnitFailed):
-                raise CurateError(
-                    f"{label}: {describe(res.unit)}: {res.error}; re-run the same command to resume"
-                )
+                raise _unit_failed(label, res)
             progress.unit_done()
             yield index[id(job)], res
 
