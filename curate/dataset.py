@@ -15,6 +15,7 @@ Parquet by hand and every step keeps the same promises (DESIGN.md §1):
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import glob
 import hashlib
 import json
@@ -28,12 +29,17 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from curate import __version__
+from curate import __version__, lock
 from curate.errors import CurateError
+from curate.lock import LOCK
 from curate.schema import schema_to_json, union_schemas
 
 MANIFEST = "_curate.json"
 PENDING = "_curate.pending.json"
+TMP_PREFIX = ".curate-tmp-"  # files being written: never part of a dataset
+LEGACY_TMP_PREFIX = ".tmp-"  # the temporary prefix of curate before 0.2
+# what every curate output folder may hold besides its shards and declared work files
+ALWAYS_OURS = (MANIFEST, PENDING, LOCK, f"{TMP_PREFIX}*")
 FORMAT_VERSION = 1
 ROW_GROUP_ROWS = 20_000
 COMPRESSION = "zstd"
@@ -164,15 +170,95 @@ def _open_manifest(folder: Path) -> Dataset:
     except (OSError, ValueError) as exc:
         raise CurateError(f"{manifest_path}: manifest cannot be read ({_one_line(exc)})") from exc
     shards = []
-    for entry in manifest.get("shards", []):
-        p = folder / entry["name"]
-        if not p.exists():
-            raise CurateError(
-                f"{p}: shard listed in {MANIFEST} is missing; restore it or re-run the step"
-            )
-        shards.append(Shard(entry["name"], p, int(entry["rows"]), int(entry["bytes"])))
+    for name, rows, size in _manifest_shards(manifest, manifest_path):
+        p = folder / name
+        shards.append(Shard(name, p, rows, size))
+        _check_shard_file(p, rows, size)
     schema = schema_from_manifest(manifest, shards, where=str(folder))
     return Dataset(str(folder), shards, schema, manifest)
+
+
+def _manifest_shards(manifest: Any, where: Path) -> list[tuple[str, int, int]]:
+    """(name, rows, bytes) of every shard, after checking the manifest's shape.
+
+    A manifest is data from disk, written by any version or edited by hand: a shard
+    name must be a plain file name, so no manifest can make a step read (or a later
+    `--overwrite` delete) a file outside its own folder.
+    """
+
+    def bad(problem: str) -> CurateError:
+        return CurateError(
+            f"{where}: {problem}; the manifest is damaged: restore it or re-run the step "
+            "that wrote it"
+        )
+
+    if not isinstance(manifest, dict):
+        raise bad(
+            f"holds {type(manifest).__name__ if manifest is not None else 'null'}, "
+            "not a JSON object"
+        )
+    entries = manifest.get("shards", [])
+    if not isinstance(entries, list):
+        raise bad("`shards` is not a list")
+    for key, kind in (("sources", dict), ("lineage", list)):
+        if manifest.get(key) is not None and not isinstance(manifest[key], kind):
+            raise bad(f"`{key}` is not a JSON {'object' if kind is dict else 'list'}")
+    out: list[tuple[str, int, int]] = []
+    seen: set[str] = set()
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise bad(f"shard {i} is not a JSON object")
+        name, rows, size = entry.get("name"), entry.get("rows"), entry.get("bytes")
+        if not is_plain_name(name):
+            raise bad(f"shard {i} has the name {name!r}, not a file name inside the dataset")
+        for field_name, value in (("rows", rows), ("bytes", size)):
+            if type(value) is not int or value < 0:
+                raise bad(f"shard {name}: `{field_name}` is {value!r}, not a count")
+        if name in seen:
+            raise bad(f"shard {name} is listed twice")
+        seen.add(name)
+        out.append((name, rows, size))
+    return out
+
+
+def is_plain_name(name: object) -> bool:
+    """A file name of the folder itself: no separators, no `..`, nothing absolute."""
+    return (
+        isinstance(name, str)
+        and name not in ("", ".", "..")
+        and "/" not in name
+        and "\\" not in name
+        and "\0" not in name
+        and os.path.basename(name) == name
+    )
+
+
+def _check_shard_file(path: Path, rows: int, size: int) -> None:
+    """The file is the shard the manifest lists: same size, same row count in its footer."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise CurateError(
+            f"{path}: shard listed in {MANIFEST} is missing; restore it or re-run the step"
+        ) from None
+    except OSError as exc:
+        raise CurateError(f"{path}: shard cannot be read ({_one_line(exc)})") from exc
+    if st.st_size != size:
+        raise CurateError(
+            f"{path}: shard is {st.st_size:,} bytes but {MANIFEST} says {size:,}; it was "
+            "changed or cut short: restore it or re-run the step that wrote it"
+        )
+    try:
+        found = pq.read_metadata(path).num_rows
+    except (OSError, pa.ArrowException) as exc:
+        raise CurateError(
+            f"{path}: shard cannot be read ({_one_line(exc)}); restore it or re-run the step"
+        ) from exc
+    if found != rows:
+        raise CurateError(
+            f"{path}: shard holds {found:,} rows but {MANIFEST} says {rows:,}; restore it "
+            "or re-run the step that wrote it"
+        )
 
 
 def _open_bare(location: str, files: list[Path]) -> Dataset:
@@ -210,10 +296,7 @@ def schema_from_manifest(manifest: dict[str, Any], shards: list[Shard], *, where
 
 
 def _pending_step(folder: Path) -> str:
-    try:
-        return str(json.loads((folder / PENDING).read_text()).get("step", "?"))
-    except (OSError, ValueError):
-        return "?"
+    return _command_of(_read_json(folder / PENDING))
 
 
 def _one_line(exc: BaseException) -> str:
@@ -246,6 +329,13 @@ class DatasetWriter:
     done when all its shards are renamed into place and the unit is noted in the
     pending file. A rerun with the same fingerprint skips done units and removes
     shards of units that did not finish.
+
+    The writer removes only what curate wrote: the shards its manifest or pending file
+    lists, the names the step declares it writes (`owns`: file names or patterns such
+    as `part-00000.parquet` or `_cache`), its temporary files, the manifest, the
+    pending file and the lock. Anything else in the folder makes `--overwrite` refuse.
+    `preserve` names owned entries that `--overwrite` keeps (dedup's signature cache,
+    which checks its own parameters).
     """
 
     def __init__(
@@ -256,28 +346,54 @@ class DatasetWriter:
         params: dict[str, Any],
         overwrite: bool = False,
         append: bool = False,
+        owns: Sequence[str] = (),
+        preserve: Sequence[str] = (),
+        command: str | None = None,
     ) -> None:
         self.folder = Path(output)
         self.step = step
+        self.command = command or step
         self.params = params
         self.fingerprint = fingerprint(step, params)
         self.overwrite = overwrite
         self.append = append
+        self.owns = list(dict.fromkeys(owns))
+        self.preserve = tuple(preserve)
         self.base: Dataset | None = None
         self.started = _now()
         self._done: dict[str, list[dict[str, Any]]] = {}
         self._info: dict[str, dict[str, Any]] = {}
+        self._lock: Path | None = None
 
     # -- lifecycle
 
     def begin(self) -> WriteState:
-        """Claim the output folder: fresh, resumed, appended to, or already up to date."""
+        """Claim the output folder: fresh, resumed, appended to, or already up to date.
+
+        Takes the folder's lock first (released by `finish`, `abandon` or `release`),
+        so nothing here races with another run.
+        """
         folder = self.folder
+        if folder.is_symlink() and not folder.exists():
+            raise CurateError(
+                f"{folder}: is a symbolic link to a folder that does not exist; "
+                "create the folder it points to or choose another -o"
+            )
         if folder.exists() and not folder.is_dir():
             raise CurateError(f"{folder}: exists and is not a folder; choose another -o")
+        folder.mkdir(parents=True, exist_ok=True)
+        self._lock = lock.acquire(folder, self.command)
+        try:
+            return self._claim()
+        except BaseException:
+            self.release()
+            raise
+
+    def _claim(self) -> WriteState:
+        folder = self.folder
         pending = folder / PENDING
         manifest = folder / MANIFEST
-        if self.overwrite and folder.exists():
+        if self.overwrite:
             self._clear()
         elif pending.exists():
             state = self._resume(pending)
@@ -289,10 +405,10 @@ class DatasetWriter:
                 if any(s.get("fingerprint") == self.fingerprint for s in self.base.lineage):
                     return WriteState(up_to_date=True)
             else:
-                existing = json.loads(manifest.read_text(encoding="utf-8"))
+                existing = _read_json(manifest)
                 last = (existing.get("lineage") or [{}])[-1]
                 if existing.get("fingerprint") == self.fingerprint or (
-                    last.get("fingerprint") == self.fingerprint
+                    isinstance(last, dict) and last.get("fingerprint") == self.fingerprint
                 ):
                     return WriteState(up_to_date=True)
                 raise CurateError(
@@ -300,30 +416,37 @@ class DatasetWriter:
                     "pass --overwrite to replace it"
                     + (" or --append to add to it" if self.step == "ingest" else "")
                 )
-        elif folder.exists() and any(folder.iterdir()):
+        elif foreign := self._foreign(set(ALWAYS_OURS)):
             raise CurateError(
-                f"{folder}: folder is not empty and is not a curate output; "
-                "choose an empty folder or pass --overwrite"
+                f"{folder}: folder is not empty and is not a curate output (it holds "
+                f"{_list_names(foreign)}); choose an empty folder"
             )
-        elif self.append:
-            pass  # appending to nothing is a plain first ingest
-        folder.mkdir(parents=True, exist_ok=True)
         self._write_pending()
         return WriteState()
 
+    def __enter__(self) -> DatasetWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    def release(self) -> None:
+        """Give up the output's lock (done by `finish` and `abandon`; safe to repeat)."""
+        if self._lock is not None:
+            lock.release(self._lock)
+            self._lock = None
+
     def _resume(self, pending: Path) -> WriteState | None:
-        try:
-            state = json.loads(pending.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            state = {}
+        state = _read_json(pending)
         if state.get("fingerprint") != self.fingerprint:
             raise CurateError(
-                f"{self.folder}: holds an unfinished `curate {state.get('step', '?')}` run with "
+                f"{self.folder}: holds an unfinished `curate {_command_of(state)}` run with "
                 "other parameters; re-run it with the same options to resume, or pass --overwrite"
             )
         self.started = state.get("started", self.started)
         self._done = {k: list(v) for k, v in state.get("done", {}).items()}
         self._info = {k: dict(v) for k, v in state.get("info", {}).items()}
+        self.owns = list(dict.fromkeys([*state.get("owns", []), *self.owns]))
         if (self.folder / MANIFEST).exists():
             self.base = _open_manifest_ignoring_pending(self.folder, state.get("base_shards"))
         self._remove_orphans()
@@ -331,16 +454,23 @@ class DatasetWriter:
         return WriteState(resumed=True, done=dict(self._done), info=dict(self._info))
 
     def _clear(self) -> None:
-        """Empty the folder for --overwrite, but only if curate could have written it."""
-        ours = {MANIFEST, PENDING, "_cache"}
-        for p in self.folder.iterdir():
-            if p.name in ours or p.suffix == ".parquet" or p.name.startswith(".tmp-"):
-                continue
+        """Empty the folder for --overwrite: only what its manifest or pending file says
+        curate wrote; refuse, touching nothing, if anything else is there."""
+        claimed = set(ALWAYS_OURS) | _claimed_names(self.folder)
+        foreign = self._foreign(claimed)
+        if foreign:
             raise CurateError(
-                f"{self.folder}: holds files curate did not write (e.g. {p.name}); "
-                "refusing to delete them even with --overwrite: choose another folder"
+                f"{self.folder}: holds files curate did not write ({_list_names(foreign)}); "
+                "refusing to delete them even with --overwrite: move them or choose another "
+                "folder"
             )
-        shutil.rmtree(self.folder)
+        for p in sorted(self.folder.iterdir()):
+            if p.name == LOCK or _matches(p.name, self.preserve):
+                continue
+            _remove_entry(p)
+
+    def _foreign(self, claimed: set[str]) -> list[str]:
+        return sorted(p.name for p in self.folder.iterdir() if not _matches(p.name, claimed))
 
     def _remove_orphans(self) -> None:
         """Delete temp files and shards written by units that never finished."""
@@ -348,15 +478,19 @@ class DatasetWriter:
         if self.base is not None:
             keep |= {s.name for s in self.base.shards}
         for p in self.folder.iterdir():
-            if p.name.startswith(".tmp-") or (p.suffix == ".parquet" and p.name not in keep):
-                p.unlink()
+            if _is_temp(p.name) or (
+                p.name not in keep and p.suffix == ".parquet" and _matches(p.name, self.owns)
+            ):
+                _remove_entry(p)
 
     def _write_pending(self) -> None:
         state = {
             "step": self.step,
+            "command": self.command,
             "fingerprint": self.fingerprint,
             "params": self.params,
             "started": self.started,
+            "owns": self.owns,
             "done": self._done,
             "info": self._info,
             "base_shards": [s.name for s in self.base.shards] if self.base else None,
@@ -402,7 +536,7 @@ class DatasetWriter:
         inherited_lineage: list[dict[str, Any]] | None = None,
         system: dict[str, Any] | None = None,
     ) -> Dataset:
-        """Write the manifest (last), then drop the pending file."""
+        """Write the manifest (last), then drop the pending file and the lock."""
         lineage = list(inherited_lineage or [])
         all_shards = list(shards)
         if self.base is not None:
@@ -423,6 +557,11 @@ class DatasetWriter:
             **lineage_step,
         }
         lineage.append(step)
+        owns = list(
+            dict.fromkeys(
+                [*((self.base.manifest or {}).get("owns", []) if self.base else []), *self.owns]
+            )
+        )
         manifest = {
             "format": "curate.dataset",
             "format_version": FORMAT_VERSION,
@@ -431,6 +570,7 @@ class DatasetWriter:
             "rows": sum(s.rows for s in all_shards),
             "bytes": sum(s.bytes for s in all_shards),
             "shards": [s.to_json() for s in all_shards],
+            "owns": owns,
             "schema": schema_to_json(schema),
             "arrow_schema": schema.serialize().to_pybytes().hex(),
             "sources": sources,
@@ -439,6 +579,7 @@ class DatasetWriter:
         }
         _atomic_write_text(self.folder / MANIFEST, json.dumps(manifest, indent=1, default=str))
         (self.folder / PENDING).unlink(missing_ok=True)
+        self.release()
         return Dataset(str(self.folder), all_shards, schema, manifest)
 
     def abandon(self) -> None:
@@ -446,12 +587,73 @@ class DatasetWriter:
         keep = {s.name for s in self.base.shards} if self.base is not None else set()
         if not self.folder.exists():
             return
+        done = {s["name"] for shards in self._done.values() for s in shards}
         for p in self.folder.iterdir():
-            if p.name.startswith(".tmp-") or (p.suffix == ".parquet" and p.name not in keep):
-                p.unlink()
+            if _is_temp(p.name) or (
+                p.name not in keep and (p.name in done or _matches(p.name, self.owns))
+            ):
+                _remove_entry(p)
         (self.folder / PENDING).unlink(missing_ok=True)
+        self.release()
         if self.base is None and not any(self.folder.iterdir()):
             self.folder.rmdir()
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    """A manifest or pending file as a dict; an empty dict when it cannot be used."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _command_of(state: dict[str, Any]) -> str:
+    """The command a user runs to resume a pending output (`filter`, never `filter-rejected`)."""
+    command = state.get("command") or state.get("step") or "?"
+    return str(command).removesuffix("-rejected").removesuffix("-clusters")
+
+
+def _claimed_names(folder: Path) -> set[str]:
+    """Names (and patterns) the folder's manifest or pending file says curate wrote."""
+    names: set[str] = set()
+    manifest = _read_json(folder / MANIFEST)
+    if manifest:
+        names |= {e["name"] for e in manifest.get("shards", []) if is_plain_name(e.get("name"))}
+        names |= {n for n in manifest.get("owns", []) if isinstance(n, str)}
+        last = (manifest.get("lineage") or [{}])[-1]
+        if "owns" not in manifest and isinstance(last, dict) and last.get("step") == "dedup":
+            names.add("_cache")  # written before manifests listed their work files
+    pending = _read_json(folder / PENDING)
+    if pending:
+        for shards in pending.get("done", {}).values():
+            names |= {s["name"] for s in shards if is_plain_name(s.get("name"))}
+        if "owns" in pending:
+            names |= {n for n in pending["owns"] if isinstance(n, str)}
+        else:  # written before pending files listed what they own
+            names |= {f"{LEGACY_TMP_PREFIX}*", "*.parquet", "_cache"}
+    return names
+
+
+def _matches(name: str, patterns: Iterable[str]) -> bool:
+    return any(name == p or fnmatch.fnmatchcase(name, p) for p in patterns)
+
+
+def _is_temp(name: str) -> bool:
+    return name.startswith((TMP_PREFIX, LEGACY_TMP_PREFIX))
+
+
+def _list_names(names: list[str]) -> str:
+    shown = ", ".join(names[:5])
+    return shown + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+
+
+def _remove_entry(p: Path) -> None:
+    """Remove a file, a link (never what it points to) or a folder curate wrote."""
+    if p.is_dir() and not p.is_symlink():
+        shutil.rmtree(p)
+    else:
+        p.unlink(missing_ok=True)
 
 
 def _open_manifest_ignoring_pending(folder: Path, base_shards: list[str] | None) -> Dataset:
@@ -498,7 +700,7 @@ class ShardSink:
         self.name = name
         self.schema = schema
         self.rows = 0
-        self._tmp = folder / f".tmp-{os.getpid()}-{name}"
+        self._tmp = folder / f"{TMP_PREFIX}{os.getpid()}-{name}"
         self._writer: pq.ParquetWriter | None = None
 
     def write(self, batch: pa.RecordBatch | pa.Table) -> None:
@@ -540,22 +742,30 @@ def write_table_dataset(
     sources: dict[str, Any] | None = None,
     lineage_step: dict[str, Any] | None = None,
     overwrite: bool = False,
+    command: str | None = None,
 ) -> Dataset:
     """Write a small table as a one-shard dataset (rejected rows, clusters, test data)."""
-    writer = DatasetWriter(output, step=step, params=params, overwrite=overwrite)
-    state = writer.begin()
-    if state.up_to_date:
-        return open_dataset(output)
-    sink = writer.shard_sink("part-00000.parquet", table.schema)
-    sink.write(table)
-    shard = sink.commit()
-    return writer.finish(
-        shards=[shard], schema=table.schema, sources=sources or {}, lineage_step=lineage_step or {}
+    name = "part-00000.parquet"
+    writer = DatasetWriter(
+        output, step=step, params=params, overwrite=overwrite, owns=[name], command=command
     )
+    with writer:
+        state = writer.begin()
+        if state.up_to_date:
+            return open_dataset(output)
+        sink = writer.shard_sink(name, table.schema)
+        sink.write(table)
+        shard = sink.commit()
+        return writer.finish(
+            shards=[shard],
+            schema=table.schema,
+            sources=sources or {},
+            lineage_step=lineage_step or {},
+        )
 
 
 def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+    tmp = path.with_name(f"{TMP_PREFIX}{os.getpid()}-{path.name}")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
 

@@ -13,6 +13,7 @@ import multiprocessing as mp
 import os
 import queue
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import (
@@ -272,7 +273,7 @@ def _new_pool(workers: int) -> ProcessPoolExecutor:
         max_workers=workers,
         mp_context=mp.get_context("spawn"),
         initializer=_init_worker,
-        initargs=(_ticks(),),
+        initargs=(_ticks(), os.getpid()),
     )
 
 
@@ -290,9 +291,25 @@ def shutdown_pools() -> None:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _init_worker(ticks: Any) -> None:
+def _init_worker(ticks: Any, parent: int) -> None:
     global _tick_queue
     _tick_queue = ticks
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+
+
+def _exit_with_parent(parent: int, every: float = 0.2) -> None:
+    """End this worker as soon as the process that started it is gone.
+
+    A parent killed with SIGKILL cannot stop its pool, and its workers would go on
+    writing shards into an output that a rerun is already resuming. An orphan is
+    adopted by another process, so its parent pid changes: that is the signal (Linux's
+    PR_SET_PDEATHSIG would fire when the *thread* that spawned the worker ends, which
+    for a pool is not the parent's death).
+    """
+    while True:
+        time.sleep(every)
+        if os.getppid() != parent:
+            os._exit(1)
 
 
 def _drain(ticks: Any, on_progress: ProgressFn | None, stop: threading.Event) -> None:

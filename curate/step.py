@@ -10,8 +10,10 @@ the sources and lineage of the input, progress and the summary.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -22,6 +24,7 @@ import pyarrow.compute as pc
 from curate.dataset import Dataset, DatasetWriter, Shard, ShardSink, conform_batch, open_dataset
 from curate.errors import CurateError
 from curate.executor import make_executor, report, run_units
+from curate.locations import check_locations, dataset_inputs
 from curate.progress import StepProgress, human_bytes, summary_table, warn
 from curate.schema import check_core
 
@@ -171,17 +174,23 @@ def run_map(
     batch_rows: int = BATCH_ROWS,
     extra_lineage: dict[str, Any] | None = None,
     threads: bool = False,
+    extra_inputs: Sequence[tuple[str, str]] = (),
+    preserve: Sequence[str] = (),
 ) -> MapResult:
     """Run `step` over every shard of the dataset at `source`, writing `output`.
 
     `threads=True` runs the shards on threads of this process (see `LocalExecutor`):
     only for steps whose `process` is thread-safe and releases the GIL.
+    `extra_inputs` are (what, path) pairs the step also reads (models, `--against`):
+    no output may overlap them. `preserve` names work files `--overwrite` keeps.
     """
     t0 = time.monotonic()
     ds = open_dataset(source)
     check_core(ds.schema, where=ds.location)
-    if Path(output).resolve() == Path(ds.location).resolve():
-        raise CurateError(f"{output}: output is the input dataset; choose another -o")
+    check_locations(
+        {"-o": output, "--rejected": rejected},
+        [*dataset_inputs(ds.location, [s.path for s in ds.shards]), *(extra_inputs or [])],
+    )
     if ds.is_bare and console is not None:
         warn(console, f"{ds.location} has no _curate.json: sources and lineage start here")
     params = {
@@ -189,103 +198,137 @@ def run_map(
         "input": input_identity(ds),
         "rejected": str(rejected) if rejected else None,
     }
-    writer = DatasetWriter(output, step=step.name, params=params, overwrite=overwrite)
-    state = writer.begin()
-    if state.up_to_date:
-        return MapResult(open_dataset(output), 0, 0, {}, {}, time.monotonic() - t0, True)
+    names = [s.name for s in ds.shards]
+    command = step.name
+    writer = DatasetWriter(
+        output,
+        step=step.name,
+        params=params,
+        overwrite=overwrite,
+        owns=names,
+        preserve=preserve,
+        command=command,
+    )
     rej_writer = None
     if rejected is not None and step.rejected_schema(ds.schema) is not None:
         rej_writer = DatasetWriter(
-            rejected, step=f"{step.name}-rejected", params=params, overwrite=overwrite
+            rejected,
+            step=f"{step.name}-rejected",
+            params=params,
+            overwrite=overwrite,
+            owns=names,
+            command=command,
         )
-        rej_writer.begin()
-    jobs = [
-        ShardJob(
-            step,
-            s,
-            ds.schema,
-            Path(output),
-            Path(rejected) if rej_writer is not None else None,
-            batch_rows,
+    with contextlib.ExitStack() as held:  # the outputs' locks, released however it ends
+        held.enter_context(writer)
+        if rej_writer is not None:
+            held.enter_context(rej_writer)
+        state = writer.begin()
+        rej_state = rej_writer.begin() if rej_writer is not None else None
+        if state.up_to_date:
+            if rej_state is not None and not rej_state.up_to_date:
+                # the main output was committed but its rejected dataset was not (an older
+                # curate committed them the other way round): redo both, so neither is stale
+                raise CurateError(
+                    f"{output}: is complete but its --rejected dataset {rej_writer.folder} is "
+                    "not; re-run with --overwrite to write both again"
+                )
+            return MapResult(open_dataset(output), 0, 0, {}, {}, time.monotonic() - t0, True)
+        if rej_state is not None and rej_state.up_to_date:
+            rej_writer = None  # committed just before an interruption: only the main one is left
+        rejected = rej_writer.folder if rej_writer is not None else None
+        jobs = [
+            ShardJob(
+                step,
+                s,
+                ds.schema,
+                Path(output),
+                rejected,
+                batch_rows,
+            )
+            for s in ds.shards
+            if s.name not in state.done
+        ]
+        results: dict[str, ShardResult] = {}
+        for name, shards in state.done.items():
+            info = state.info.get(name, {})
+            out_shard = Shard(
+                shards[0]["name"], Path(output) / name, shards[0]["rows"], shards[0]["bytes"]
+            )
+            results[name] = ShardResult(
+                out_shard,
+                None,
+                info.get("rows_in", 0),
+                info.get("removed", {}),
+                info.get("totals", {}),
+                info.get("per_source", {}),
+            )
+        executor = make_executor(workers, threads=threads)
+        progress = StepProgress(
+            console or _quiet(), label=step.name, units=len(ds.shards), unit_name="shards"
         )
-        for s in ds.shards
-        if s.name not in state.done
-    ]
-    results: dict[str, ShardResult] = {}
-    for name, shards in state.done.items():
-        info = state.info.get(name, {})
-        out_shard = Shard(
-            shards[0]["name"], Path(output) / name, shards[0]["rows"], shards[0]["bytes"]
-        )
-        results[name] = ShardResult(
-            out_shard,
-            None,
-            info.get("rows_in", 0),
-            info.get("removed", {}),
-            info.get("totals", {}),
-            info.get("per_source", {}),
-        )
-    executor = make_executor(workers, threads=threads)
-    progress = StepProgress(
-        console or _quiet(), label=step.name, units=len(ds.shards), unit_name="shards"
-    )
-    for _ in results:
-        progress.unit_done()
+        for _ in results:
+            progress.unit_done()
 
-    def record(job: ShardJob, res: ShardResult) -> None:
-        results[job.shard.name] = res
-        writer.unit_done(job.shard.name, [res.shard], res.info())
-        if rej_writer is not None and res.rejected is not None:
-            rej_writer.unit_done(job.shard.name, [res.rejected])
+        def record(job: ShardJob, res: ShardResult) -> None:
+            results[job.shard.name] = res
+            writer.unit_done(job.shard.name, [res.shard], res.info())
+            if rej_writer is not None and res.rejected is not None:
+                rej_writer.unit_done(job.shard.name, [res.rejected])
 
-    run_units(executor, map_shard, jobs, progress=progress, on_result=record, what="shard")
-    ordered = [results[s.name] for s in ds.shards]
-    removed: Counter[str] = Counter()
-    totals: Counter[str] = Counter()
-    per_source: dict[str, list[int]] = {}
-    for r in ordered:
-        removed.update(r.removed)
-        totals.update(r.totals)
-        for src, (n_in, n_out) in r.per_source.items():
-            acc = per_source.setdefault(src, [0, 0])
-            acc[0] += n_in
-            acc[1] += n_out
-    rows_in = sum(r.rows_in for r in ordered)
-    rows_out = sum(r.shard.rows for r in ordered)
-    out_schema = step.output_schema(ds.schema)
-    lineage_step = {
-        "input": ds.location,
-        "rows_in": rows_in,
-        "rows_out": rows_out,
-        "removed": dict(sorted(removed.items())),
-        "totals": dict(sorted(totals.items())),
-        "per_source": {
-            k: {"rows_in": v[0], "rows_out": v[1]} for k, v in sorted(per_source.items())
-        },
-        **(extra_lineage or {}),
-    }
-    result_ds = writer.finish(
-        shards=[r.shard for r in ordered],
-        schema=out_schema,
-        sources=ds.sources,
-        lineage_step=lineage_step,
-        inherited_lineage=ds.lineage,
-        system=(ds.manifest or {}).get("system"),
-    )
-    if rej_writer is not None:
-        rej_shards = rej_writer.done_shards()
-        rej_schema = step.rejected_schema(ds.schema)
-        assert rej_schema is not None
-        rej_writer.finish(
-            shards=rej_shards,
-            schema=rej_schema,
+        run_units(executor, map_shard, jobs, progress=progress, on_result=record, what="shard")
+        ordered = [results[s.name] for s in ds.shards]
+        removed: Counter[str] = Counter()
+        totals: Counter[str] = Counter()
+        per_source: dict[str, list[int]] = {}
+        for r in ordered:
+            removed.update(r.removed)
+            totals.update(r.totals)
+            for src, (n_in, n_out) in r.per_source.items():
+                acc = per_source.setdefault(src, [0, 0])
+                acc[0] += n_in
+                acc[1] += n_out
+        rows_in = sum(r.rows_in for r in ordered)
+        rows_out = sum(r.shard.rows for r in ordered)
+        out_schema = step.output_schema(ds.schema)
+        lineage_step = {
+            "input": ds.location,
+            "rows_in": rows_in,
+            "rows_out": rows_out,
+            "removed": dict(sorted(removed.items())),
+            "totals": dict(sorted(totals.items())),
+            "per_source": {
+                k: {"rows_in": v[0], "rows_out": v[1]} for k, v in sorted(per_source.items())
+            },
+            **(extra_lineage or {}),
+        }
+        # the rejected dataset is committed first: an interruption between the two leaves
+        # the main output unfinished, and its rerun finds every unit done and commits it
+        if rej_writer is not None:
+            rej_shards = rej_writer.done_shards()
+            rej_schema = step.rejected_schema(ds.schema)
+            assert rej_schema is not None
+            rej_writer.finish(
+                shards=rej_shards,
+                schema=rej_schema,
+                sources=ds.sources,
+                lineage_step={
+                    "rejected_by": step.name,
+                    "rows_out": sum(s.rows for s in rej_shards),
+                },
+                inherited_lineage=ds.lineage,
+            )
+        result_ds = writer.finish(
+            shards=[r.shard for r in ordered],
+            schema=out_schema,
             sources=ds.sources,
-            lineage_step={"rejected_by": step.name, "rows_out": sum(s.rows for s in rej_shards)},
+            lineage_step=lineage_step,
             inherited_lineage=ds.lineage,
+            system=(ds.manifest or {}).get("system"),
         )
-    return MapResult(
-        result_ds, rows_in, rows_out, dict(removed), dict(totals), time.monotonic() - t0
-    )
+        return MapResult(
+            result_ds, rows_in, rows_out, dict(removed), dict(totals), time.monotonic() - t0
+        )
 
 
 def input_identity(ds: Dataset) -> dict[str, Any]:

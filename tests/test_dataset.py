@@ -9,6 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from curate.dataset import MANIFEST, PENDING, DatasetWriter, open_dataset, write_table_dataset
+from curate.lock import LOCK
 from curate.errors import CurateError
 
 
@@ -54,7 +55,7 @@ def test_shard_appears_only_on_commit(tmp_path):
 
 def test_resume_keeps_done_units_and_removes_orphans(tmp_path):
     out = tmp_path / "out"
-    w = DatasetWriter(out, step="s", params={"x": 1})
+    w = DatasetWriter(out, step="s", params={"x": 1}, owns=["part-*.parquet"])
     w.begin()
     sink = w.shard_sink("part-a.parquet", _table().schema)
     sink.write(_table())
@@ -64,10 +65,12 @@ def test_resume_keeps_done_units_and_removes_orphans(tmp_path):
     orphan.commit()  # written but never recorded as done: a crash right here
     (out / ".tmp-123-part-c.parquet").write_bytes(b"half")
 
-    again = DatasetWriter(out, step="s", params={"x": 1})
+    w.release()  # the process is gone: its lock with it
+
+    again = DatasetWriter(out, step="s", params={"x": 1})  # the pending file says what it owns
     state = again.begin()
     assert state.resumed and list(state.done) == ["a"] and state.info["a"] == {"n": 3}
-    assert sorted(p.name for p in out.iterdir()) == [PENDING, "part-a.parquet"]
+    assert sorted(p.name for p in out.iterdir()) == [LOCK, PENDING, "part-a.parquet"]
 
 
 def test_other_parameters_refused_without_overwrite(tmp_path):
@@ -106,10 +109,14 @@ def test_bare_parquet_file_folder_and_glob(tmp_path):
 
 def test_missing_and_corrupt_shards_are_named(tmp_path):
     write_table_dataset(tmp_path / "ds", _table(), step="s", params={})
-    (tmp_path / "ds" / "part-00000.parquet").write_bytes(b"garbage")
-    ds = open_dataset(tmp_path / "ds")
+    shard = tmp_path / "ds" / "part-00000.parquet"
+    size = shard.stat().st_size
+    shard.write_bytes(b"garbage")
+    with pytest.raises(CurateError, match="part-00000.parquet: shard is 7 bytes but"):
+        open_dataset(tmp_path / "ds")
+    shard.write_bytes(b"x" * size)  # same size, not Parquet
     with pytest.raises(CurateError, match="part-00000.parquet: shard cannot be read"):
-        list(ds.iter_batches())
+        open_dataset(tmp_path / "ds")
     (tmp_path / "ds" / "part-00000.parquet").unlink()
     with pytest.raises(CurateError, match="shard listed in _curate.json is missing"):
         open_dataset(tmp_path / "ds")

@@ -313,7 +313,7 @@ def test_repeated_ids_and_empty_input(tmp_path):
 def test_output_must_differ_from_input(tmp_path):
     raw = ingest(tmp_path, corpus()[:2], shard_rows=10)
     r = run("dedup", raw, "-o", raw)
-    assert r.exit_code == 2 and "output is the input dataset" in r.stderr
+    assert r.exit_code == 2 and "is the input dataset" in r.stderr
 
 
 # --------------------------------------------------------------------------- the pieces

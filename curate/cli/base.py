@@ -7,6 +7,7 @@ summaries, and turns `CurateError` into one `error:` line and an exit code.
 
 from __future__ import annotations
 
+import errno
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -39,6 +40,32 @@ class CurateGroup(TyperGroup):
         except KeyboardInterrupt:
             sys.stderr.write("interrupted; re-run the same command to resume\n")
             ctx.exit(130)
+        except OSError as exc:  # the system refused: a full disk, a read-only folder
+            err = Console(stderr=True, highlight=False, soft_wrap=True)
+            err.print(f"[red]error:[/red] {escape(system_error_message(exc))}")
+            ctx.exit(2)
+
+
+def system_error_message(exc: OSError) -> str:
+    """One line for an error the system raised: the file, what went wrong, what to do.
+
+    Whatever the command was writing stays an unfinished output (its pending file is
+    only removed by the commit), so the advice is always the same: fix, then re-run.
+    """
+    where = exc.filename if exc.filename is not None else None
+    what = {
+        errno.ENOSPC: "no space left on the device",
+        errno.EDQUOT: "disk quota exceeded",
+        errno.EFBIG: "file too large for this system or its limits",
+        errno.EROFS: "the file system is read-only",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "operation not permitted",
+    }.get(exc.errno or 0, exc.strerror or str(exc) or type(exc).__name__)
+    head = f"{where}: {what}" if where else what
+    return (
+        f"{head}; nothing that was written looks complete: fix this, then re-run the same "
+        "command to resume"
+    )
 
 
 app = typer.Typer(

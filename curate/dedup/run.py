@@ -22,6 +22,7 @@ result does not depend on worker count or on which shard finished first.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import time
@@ -53,6 +54,7 @@ from curate.dedup.shingles import (
 from curate.dedup.text import parse_normalize
 from curate.errors import CurateError
 from curate.executor import UnitFailed, describe, make_executor, report
+from curate.locations import check_locations, dataset_inputs
 from curate.progress import StepProgress, human_bytes, summary_table
 from curate.schema import check_core
 from curate.step import BatchOutput, MapResult, input_identity, run_map
@@ -76,6 +78,9 @@ WEIGHTS_UNVERIFIED = (0.5, 0.5)
 
 
 # --------------------------------------------------------------------------- options
+
+
+CLUSTERS_SHARD = "part-00000.parquet"  # the clusters dataset's one shard
 
 
 @dataclass(frozen=True)
@@ -758,10 +763,14 @@ def dedup(
     ds = open_dataset(source)
     check_core(ds.schema, where=ds.location)
     out = Path(output)
-    if out.resolve() == Path(ds.location).resolve():
-        raise CurateError(f"{output}: output is the input dataset; choose another -o")
-    if against is not None and Path(against).resolve() == out.resolve():
-        raise CurateError(f"--against {against}: is the output folder; choose another -o")
+    inputs = dataset_inputs(ds.location, [s.path for s in ds.shards])
+    if against is not None:
+        ads = open_dataset(against)
+        inputs += [
+            ("--against dataset", p)
+            for _, p in dataset_inputs(ads.location, [s.path for s in ads.shards])
+        ]
+    check_locations({"-o": out, "--rejected": rejected, "--clusters": clusters}, inputs)
     keep_col = _check_keep(options.keep, ds)
     step = DedupFilter(
         options,
@@ -773,193 +782,226 @@ def dedup(
         "input": input_identity(ds),
         "rejected": str(rejected) if rejected else None,
     }
-    state = _claim_output(out, params, overwrite)
-    if state.up_to_date:
-        res = run_map(step, ds.location, out, rejected=rejected, workers=1, console=console)
-        return DedupResult(res, {}, {})
-    # claim every output before the work, so a clash is reported before, not after, it
-    if rejected is not None:
-        DatasetWriter(rejected, step="dedup-rejected", params=params, overwrite=overwrite).begin()
-    if clusters is not None:
-        DatasetWriter(clusters, step="dedup-clusters", params=params, overwrite=overwrite).begin()
-    docs, stored = ds.rows, ds.bytes
-    if against is not None:
-        more_docs, more_stored = _size_of(against)
-        docs, stored = docs + more_docs, stored + more_stored
-    small = docs < IN_PROCESS_BELOW and stored < IN_PROCESS_BYTES
-    # small inputs: threads of this process (their NumPy work releases the GIL), not
-    # worker processes whose imports would cost more than the parallelism saves
-    executor = make_executor(workers, threads=small)
-    times: dict[str, float] = {}
-    work = out / cache.CACHE / "run"
-    if work.exists():
-        shutil.rmtree(work)
-    work.mkdir(parents=True)
-
-    # 1. signatures of the input (cached) and of --against
-    t = time.monotonic()
-    sig_dir = out / cache.CACHE / cache.SIGNATURES
-    spill_dir = work / "shingles"
-    files, computed = _signatures(
-        ds, sig_dir, options, executor, console, "dedup: signatures", spill_dir
-    )
-    meta = cache.read_meta(sig_dir) or {}
-    meta["shards_order"] = [s.name for s in ds.shards]
-    cache.write_meta(sig_dir, meta)
-    colls: list[_Collection] = []
-    if against is not None:
-        colls.append(_against_collection(str(against), options, work, executor, console))
-    colls.append(
-        _Collection(
-            "input", ds, sig_dir, files, [], [None] * len(files), ds.shards, spill_dir=spill_dir
-        )
-    )
-    times["signatures"] = time.monotonic() - t
-
-    # global index: --against documents first, so `first` always keeps theirs
-    t = time.monotonic()
-    g = 0
-    hi, lo, nulls, nsh, nchars = [], [], [], [], []
-    for c in colls:
-        c.base = []
-        c.start = g
-        for f, sel in zip(c.files, c.select, strict=True):
-            tab = cache.read_table(f, ["null_text", "xh_hi", "xh_lo", "n_shingles", "n_chars"])
-            if sel is not None:
-                tab = tab.take(pa.array(sel))
-            c.base.append(g)
-            g += tab.num_rows
-            hi.append(tab.column("xh_hi").to_numpy())
-            lo.append(tab.column("xh_lo").to_numpy())
-            nulls.append(tab.column("null_text").to_numpy(zero_copy_only=False))
-            nsh.append(tab.column("n_shingles").to_numpy())
-            nchars.append(tab.column("n_chars").to_numpy())
-        c.end = g
-    total = g
-    n_against = colls[0].end if against is not None else 0
-    _check_unique_ids(colls[-1])
-    hi_a, lo_a = (
-        np.concatenate(hi or [[]]).astype(np.uint64),
-        np.concatenate(lo or [[]]).astype(np.uint64),
-    )
-    null_a = np.concatenate(nulls or [[]]).astype(bool)
-    nsh_a = np.concatenate(nsh or [[]]).astype(np.int64)
-    nchars_a = np.concatenate(nchars or [[]]).astype(np.int64)
-
-    # 2. exact groups: every member → the first of its group
-    gidx = np.arange(total, dtype=np.int64)
-    live = ~null_a
-    df = pl.DataFrame({"g": gidx[live], "hi": hi_a[live], "lo": lo_a[live]})
-    df = df.with_columns(rep=pl.col("g").min().over(["hi", "lo"]))
-    dup = df.filter(pl.col("g") != pl.col("rep"))
-    exact_pairs = np.stack([dup["rep"].to_numpy(), dup["g"].to_numpy()], axis=1).astype(np.int64)
-    exact_pairs = exact_pairs[~(exact_pairs[:, 1] < n_against)]  # both --against
-    is_rep = np.zeros(total, dtype=bool)
-    is_rep[df.filter(pl.col("g") == pl.col("rep"))["g"].to_numpy()] = True
-    times["exact"] = time.monotonic() - t
-
-    facts: dict[str, Any] = {
-        "exact_pairs": int(len(exact_pairs)),
-        "signature_shards_computed": computed,
-    }
-    if against is not None:
-        facts["against_signatures"] = "reused" if colls[0].reused else "computed"
-    near_pairs = np.zeros((0, 2), np.int64)
-    if not options.exact_only:
-        facts.update(bands=options.bands, rows=options.rows, num_perm=options.num_perm)
-        # 3. bands
-        t = time.monotonic()
-        band_dir = work / "bands"
-        band_dir.mkdir()
-        bjobs = []
-        n = 0
-        for c in colls:
-            for f, base, sel in zip(c.files, c.base, c.select, strict=True):
-                rows_n = len(sel) if sel is not None else _ipc_rows(f)
-                local = np.arange(rows_n)
-                ok = is_rep[base : base + rows_n] & (nsh_a[base : base + rows_n] > 0)
-                file_rows = local[ok] if sel is None else sel[ok]
-                bjobs.append(
-                    BandJob(
-                        f,
-                        band_dir / f"{n:06d}.bands",
-                        file_rows,
-                        local[ok] + base,
-                        options.bands,
-                        options.rows,
-                    )
-                )
-                n += 1
-        # bands and candidates are light NumPy work (16 hashes, 16 sorts a document):
-        # starting worker processes for them cost more than they do (measured), but
-        # their NumPy calls release the GIL, so threads of this process share them out
-        local = make_executor(workers, threads=True)
-        _run_units(local, band_unit, bjobs, console, "dedup: bands")
-        times["bands"] = time.monotonic() - t
-
-        # 4. candidate pairs, band by band
-        t = time.monotonic()
-        files = tuple((j.out, len(j.rows_index)) for j in bjobs)
-        pjobs = [PairJob(b, options.bands, files) for b in range(options.bands)]
-        # a band of every document per thread (~50 bytes a document while it sorts):
-        # two at a time, so many cores do not multiply this stage's memory
-        pairing = make_executor(min(2, getattr(local, "workers", 1)), threads=True)
-        got = _run_units(pairing, pair_unit, pjobs, console, "dedup: candidates", "bands")
-        cand = np.concatenate(got) if got else np.zeros((0, 2), np.int64)
-        if len(cand):
-            cand = _unique_pairs(cand)
-        cand = cand[~(cand[:, 1] < n_against)]  # pairs inside --against are not our business
-        facts["candidate_pairs"] = int(len(cand))
-        times["candidates"] = time.monotonic() - t
-
-        # 5. verify
-        t = time.monotonic()
-        near_pairs = _verify(cand, options, colls, executor, console, nsh_a, facts, (hi_a, lo_a))
-        facts["verified_pairs"] = int(len(near_pairs))
-        times["verify"] = time.monotonic() - t
-
-    # 6. components and the keep policy
-    t = time.monotonic()
-    pairs = np.concatenate([exact_pairs, near_pairs]) if len(near_pairs) else exact_pairs
-    nodes, label = components(pairs)
-    removed_tab, clusters_tab, cfacts = _decide(
-        nodes, label, n_against, options, keep_col, colls, nchars_a, hi_a, lo_a
-    )
-    facts.update(cfacts)
-    facts["null_text"] = int(null_a[n_against:].sum())
-    if against is not None:
-        facts["against_documents"] = int(n_against)
-    pq.write_table(removed_tab, step.removed_path)
-    times["components"] = time.monotonic() - t
-
-    # 7. filter pass
-    t = time.monotonic()
-    extra = {"dedup": {**facts, "stage_seconds": {k: round(v, 2) for k, v in times.items()}}}
-    res = run_map(
-        step,
-        ds.location,
-        out,
-        rejected=rejected,
-        workers=workers,
-        threads=small,
-        overwrite=False,
-        console=console,
-        extra_lineage=extra,
-    )
-    times["filter"] = time.monotonic() - t
-    if clusters is not None:
-        write_table_dataset(
-            clusters,
-            clusters_tab,
-            step="dedup-clusters",
+    with contextlib.ExitStack() as held:  # the outputs' locks, released however it ends
+        names = [s.name for s in ds.shards]
+        main = DatasetWriter(
+            out,
+            step="dedup",
             params=params,
-            sources=ds.sources,
-            lineage_step={"clusters": facts.get("clusters", 0), "rows_out": clusters_tab.num_rows},
             overwrite=overwrite,
+            owns=[cache.CACHE, *names],
+            # the signature cache depends only on the input and the shingling, which its own
+            # metadata checks: --overwrite keeps it
+            preserve=[cache.CACHE],
         )
-    shutil.rmtree(work, ignore_errors=True)
-    res.seconds = time.monotonic() - t0
-    return DedupResult(res, facts, times)
+        held.enter_context(main)
+        state = main.begin()  # marks the output ours before the stages write `_cache/` into it
+        if state.up_to_date:
+            res = run_map(step, ds.location, out, rejected=rejected, workers=1, console=console)
+            return DedupResult(res, {}, {})
+        # claim every output before the work, so a clash is reported before, not after, it
+        for folder, role, owns in (
+            (rejected, "dedup-rejected", names),
+            (clusters, "dedup-clusters", [CLUSTERS_SHARD]),
+        ):
+            if folder is not None:
+                claim = DatasetWriter(
+                    folder,
+                    step=role,
+                    params=params,
+                    overwrite=overwrite,
+                    owns=owns,
+                    command="dedup",
+                )
+                held.enter_context(claim)
+                claim.begin()
+        docs, stored = ds.rows, ds.bytes
+        if against is not None:
+            more_docs, more_stored = _size_of(against)
+            docs, stored = docs + more_docs, stored + more_stored
+        small = docs < IN_PROCESS_BELOW and stored < IN_PROCESS_BYTES
+        # small inputs: threads of this process (their NumPy work releases the GIL), not
+        # worker processes whose imports would cost more than the parallelism saves
+        executor = make_executor(workers, threads=small)
+        times: dict[str, float] = {}
+        work = out / cache.CACHE / "run"
+        if work.exists():
+            shutil.rmtree(work)
+        work.mkdir(parents=True)
+
+        # 1. signatures of the input (cached) and of --against
+        t = time.monotonic()
+        sig_dir = out / cache.CACHE / cache.SIGNATURES
+        spill_dir = work / "shingles"
+        files, computed = _signatures(
+            ds, sig_dir, options, executor, console, "dedup: signatures", spill_dir
+        )
+        meta = cache.read_meta(sig_dir) or {}
+        meta["shards_order"] = [s.name for s in ds.shards]
+        cache.write_meta(sig_dir, meta)
+        colls: list[_Collection] = []
+        if against is not None:
+            colls.append(_against_collection(str(against), options, work, executor, console))
+        colls.append(
+            _Collection(
+                "input", ds, sig_dir, files, [], [None] * len(files), ds.shards, spill_dir=spill_dir
+            )
+        )
+        times["signatures"] = time.monotonic() - t
+
+        # global index: --against documents first, so `first` always keeps theirs
+        t = time.monotonic()
+        g = 0
+        hi, lo, nulls, nsh, nchars = [], [], [], [], []
+        for c in colls:
+            c.base = []
+            c.start = g
+            for f, sel in zip(c.files, c.select, strict=True):
+                tab = cache.read_table(f, ["null_text", "xh_hi", "xh_lo", "n_shingles", "n_chars"])
+                if sel is not None:
+                    tab = tab.take(pa.array(sel))
+                c.base.append(g)
+                g += tab.num_rows
+                hi.append(tab.column("xh_hi").to_numpy())
+                lo.append(tab.column("xh_lo").to_numpy())
+                nulls.append(tab.column("null_text").to_numpy(zero_copy_only=False))
+                nsh.append(tab.column("n_shingles").to_numpy())
+                nchars.append(tab.column("n_chars").to_numpy())
+            c.end = g
+        total = g
+        n_against = colls[0].end if against is not None else 0
+        _check_unique_ids(colls[-1])
+        hi_a, lo_a = (
+            np.concatenate(hi or [[]]).astype(np.uint64),
+            np.concatenate(lo or [[]]).astype(np.uint64),
+        )
+        null_a = np.concatenate(nulls or [[]]).astype(bool)
+        nsh_a = np.concatenate(nsh or [[]]).astype(np.int64)
+        nchars_a = np.concatenate(nchars or [[]]).astype(np.int64)
+
+        # 2. exact groups: every member → the first of its group
+        gidx = np.arange(total, dtype=np.int64)
+        live = ~null_a
+        df = pl.DataFrame({"g": gidx[live], "hi": hi_a[live], "lo": lo_a[live]})
+        df = df.with_columns(rep=pl.col("g").min().over(["hi", "lo"]))
+        dup = df.filter(pl.col("g") != pl.col("rep"))
+        exact_pairs = np.stack([dup["rep"].to_numpy(), dup["g"].to_numpy()], axis=1).astype(
+            np.int64
+        )
+        exact_pairs = exact_pairs[~(exact_pairs[:, 1] < n_against)]  # both --against
+        is_rep = np.zeros(total, dtype=bool)
+        is_rep[df.filter(pl.col("g") == pl.col("rep"))["g"].to_numpy()] = True
+        times["exact"] = time.monotonic() - t
+
+        facts: dict[str, Any] = {
+            "exact_pairs": int(len(exact_pairs)),
+            "signature_shards_computed": computed,
+        }
+        if against is not None:
+            facts["against_signatures"] = "reused" if colls[0].reused else "computed"
+        near_pairs = np.zeros((0, 2), np.int64)
+        if not options.exact_only:
+            facts.update(bands=options.bands, rows=options.rows, num_perm=options.num_perm)
+            # 3. bands
+            t = time.monotonic()
+            band_dir = work / "bands"
+            band_dir.mkdir()
+            bjobs = []
+            n = 0
+            for c in colls:
+                for f, base, sel in zip(c.files, c.base, c.select, strict=True):
+                    rows_n = len(sel) if sel is not None else _ipc_rows(f)
+                    local = np.arange(rows_n)
+                    ok = is_rep[base : base + rows_n] & (nsh_a[base : base + rows_n] > 0)
+                    file_rows = local[ok] if sel is None else sel[ok]
+                    bjobs.append(
+                        BandJob(
+                            f,
+                            band_dir / f"{n:06d}.bands",
+                            file_rows,
+                            local[ok] + base,
+                            options.bands,
+                            options.rows,
+                        )
+                    )
+                    n += 1
+            # bands and candidates are light NumPy work (16 hashes, 16 sorts a document):
+            # starting worker processes for them cost more than they do (measured), but
+            # their NumPy calls release the GIL, so threads of this process share them out
+            local = make_executor(workers, threads=True)
+            _run_units(local, band_unit, bjobs, console, "dedup: bands")
+            times["bands"] = time.monotonic() - t
+
+            # 4. candidate pairs, band by band
+            t = time.monotonic()
+            files = tuple((j.out, len(j.rows_index)) for j in bjobs)
+            pjobs = [PairJob(b, options.bands, files) for b in range(options.bands)]
+            # a band of every document per thread (~50 bytes a document while it sorts):
+            # two at a time, so many cores do not multiply this stage's memory
+            pairing = make_executor(min(2, getattr(local, "workers", 1)), threads=True)
+            got = _run_units(pairing, pair_unit, pjobs, console, "dedup: candidates", "bands")
+            cand = np.concatenate(got) if got else np.zeros((0, 2), np.int64)
+            if len(cand):
+                cand = _unique_pairs(cand)
+            cand = cand[~(cand[:, 1] < n_against)]  # pairs inside --against are not our business
+            facts["candidate_pairs"] = int(len(cand))
+            times["candidates"] = time.monotonic() - t
+
+            # 5. verify
+            t = time.monotonic()
+            near_pairs = _verify(
+                cand, options, colls, executor, console, nsh_a, facts, (hi_a, lo_a)
+            )
+            facts["verified_pairs"] = int(len(near_pairs))
+            times["verify"] = time.monotonic() - t
+
+        # 6. components and the keep policy
+        t = time.monotonic()
+        pairs = np.concatenate([exact_pairs, near_pairs]) if len(near_pairs) else exact_pairs
+        nodes, label = components(pairs)
+        removed_tab, clusters_tab, cfacts = _decide(
+            nodes, label, n_against, options, keep_col, colls, nchars_a, hi_a, lo_a
+        )
+        facts.update(cfacts)
+        facts["null_text"] = int(null_a[n_against:].sum())
+        if against is not None:
+            facts["against_documents"] = int(n_against)
+        pq.write_table(removed_tab, step.removed_path)
+        times["components"] = time.monotonic() - t
+
+        # the clusters are committed before the output: see `run_map`
+        if clusters is not None:
+            write_table_dataset(
+                clusters,
+                clusters_tab,
+                step="dedup-clusters",
+                params=params,
+                sources=ds.sources,
+                lineage_step={
+                    "clusters": facts.get("clusters", 0),
+                    "rows_out": clusters_tab.num_rows,
+                },
+                command="dedup",
+            )
+
+        # 7. filter pass
+        t = time.monotonic()
+        extra = {"dedup": {**facts, "stage_seconds": {k: round(v, 2) for k, v in times.items()}}}
+        res = run_map(
+            step,
+            ds.location,
+            out,
+            rejected=rejected,
+            workers=workers,
+            threads=small,
+            overwrite=False,
+            console=console,
+            extra_lineage=extra,
+        )
+        times["filter"] = time.monotonic() - t
+        shutil.rmtree(work, ignore_errors=True)
+        res.seconds = time.monotonic() - t0
+        return DedupResult(res, facts, times)
 
 
 def _check_unique_ids(c: _Collection) -> None:
@@ -1011,26 +1053,6 @@ def _ipc_rows(path: Path) -> int:
     with pa.memory_map(str(path), "r") as source:
         reader = pa.ipc.open_file(source)
         return sum(reader.get_batch(i).num_rows for i in range(reader.num_record_batches))
-
-
-def _claim_output(out: Path, params: dict[str, Any], overwrite: bool) -> Any:
-    """Mark the output ours (pending) before the stages write `_cache/` into it.
-
-    With `--overwrite` the signature cache survives: it depends only on the input and
-    the shingling, which the cache's own metadata checks.
-    """
-    saved = None
-    if overwrite and (out / cache.CACHE / cache.SIGNATURES).is_dir():
-        saved = out.parent / f".{out.name}.dedup-cache-{os.getpid()}"
-        shutil.move(str(out / cache.CACHE / cache.SIGNATURES), saved)
-    try:
-        writer = DatasetWriter(out, step="dedup", params=params, overwrite=overwrite)
-        state = writer.begin()
-    finally:
-        if saved is not None:
-            (out / cache.CACHE).mkdir(parents=True, exist_ok=True)
-            shutil.move(str(saved), out / cache.CACHE / cache.SIGNATURES)
-    return state
 
 
 def _check_keep(keep: str, ds: Dataset) -> str | None:

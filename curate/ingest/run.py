@@ -9,6 +9,8 @@ off and two machines produce the same dataset.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import time
 from collections import Counter
@@ -29,6 +31,7 @@ from curate.ingest import files, tabular, warc
 from curate.ingest.collect import RAW_LIMIT, Collector, id_hash
 from curate.ingest.detect import InputFile, expand_inputs
 from curate.ingest.options import ReadOptions
+from curate.locations import check_locations
 from curate.progress import StepProgress, human_bytes, summary_table, warn
 from curate.provenance.manifest import declaration_for, load_sources
 from curate.schema import (
@@ -43,6 +46,12 @@ TASK_BYTES = 256 << 20  # input bytes per task: big enough to amortise, small to
 TASK_FILES = 2_000
 MIN_TASK_BYTES = 1 << 20
 DEFAULT_SHARD_ROWS = 100_000
+# the names ingest gives its shards (`Collector`, `_drop_repeated_ids`): all it may remove
+SHARD_NAMES = (
+    "part-[0-9][0-9][0-9][0-9][0-9].parquet",
+    "part-[0-9][0-9][0-9][0-9][0-9]-[0-9][0-9][0-9][0-9].parquet",
+    "part-[0-9][0-9][0-9][0-9][0-9]-repeated-ids.parquet",
+)
 FILE_LEVEL_REASONS = frozenset({"empty_file", "unreadable_file", "corrupt_file"})
 
 Reader = Callable[[InputFile, ReadOptions, Collector], None]
@@ -206,6 +215,14 @@ def ingest(
     if opts.source != source:
         opts = ReadOptions(**{**opts.__dict__, "source": source})
     inputs, ignored = expand_inputs(paths, fmt)
+    check_locations(
+        {"-o": output, "--rejected": rejected},
+        [
+            *(("path", p) for p in paths if os.path.exists(p)),
+            *(("file", str(f.path)) for f in inputs),
+            *([("--sources", str(sources_toml))] if sources_toml is not None else []),
+        ],
+    )
     if ignored:
         warn(
             console,
@@ -230,116 +247,136 @@ def ingest(
         "sources": declared,
         "rejected": str(rejected) if rejected else None,
     }
-    writer = DatasetWriter(output, step="ingest", params=params, overwrite=overwrite, append=append)
-    state = writer.begin()
-    if state.up_to_date:
-        ds = open_dataset(output)
-        return IngestResult(ds, 0, {}, {}, 0, 0, time.monotonic() - t0, len(inputs), True)
+    writer = DatasetWriter(
+        output, step="ingest", params=params, overwrite=overwrite, append=append, owns=SHARD_NAMES
+    )
     rejected_writer = None
     if rejected is not None:
         rejected_writer = DatasetWriter(
-            rejected, step="ingest", params=params, overwrite=overwrite, append=append
+            rejected,
+            step="ingest",
+            params=params,
+            overwrite=overwrite,
+            append=append,
+            owns=SHARD_NAMES,
         )
-        rejected_writer.begin()
+    with contextlib.ExitStack() as held:  # the outputs' locks, released however it ends
+        held.enter_context(writer)
+        if rejected_writer is not None:
+            held.enter_context(rejected_writer)
+        state = writer.begin()
+        rej_state = rejected_writer.begin() if rejected_writer is not None else None
+        if state.up_to_date:
+            ds = open_dataset(output)
+            return IngestResult(ds, 0, {}, {}, 0, 0, time.monotonic() - t0, len(inputs), True)
+        if rej_state is not None and rej_state.up_to_date:
+            rejected_writer = None  # committed just before an interruption
 
-    first = _next_task_number(writer.base)
-    workers = workers or None
-    executor = make_executor(workers)
+        first = _next_task_number(writer.base)
+        workers = workers or None
+        executor = make_executor(workers)
 
-    def make(number: int, group: tuple[InputFile, ...]) -> Task:
-        return Task(
-            number,
-            group,
-            opts,
-            Path(output),
-            Path(rejected) if rejected is not None else None,
-            shard_rows,
+        def make(number: int, group: tuple[InputFile, ...]) -> Task:
+            return Task(
+                number,
+                group,
+                opts,
+                Path(output),
+                Path(rejected) if rejected_writer is not None else None,
+                shard_rows,
+            )
+
+        tasks = plan_tasks(inputs, first_number=first, make=make)
+        results: dict[int, TaskResult] = {}
+        for task in tasks:
+            if task.key in state.done:
+                results[task.number] = _result_from_state(task, state, writer)
+        todo = [t for t in tasks if t.number not in results]
+
+        total_bytes = sum(f.size for f in inputs)
+        progress = StepProgress(console, label="ingest", units=len(tasks), unit_name="tasks")
+        for _ in results:
+            progress.unit_done()
+
+        def record(task: Task, res: TaskResult) -> None:
+            results[task.number] = res
+            writer.unit_done(task.key, res.shards, res.info())
+            if rejected_writer is not None:
+                rejected_writer.unit_done(task.key, res.rejected_shards)
+
+        run_units(executor, run_task, todo, progress=progress, on_result=record, what="task")
+        ordered = [results[t.number] for t in tasks]
+        skipped: Counter[str] = Counter()
+        notes: Counter[str] = Counter()
+        for r in ordered:
+            skipped.update(r.skipped)
+            notes.update(r.notes)
+        records = sum(r.written for r in ordered) + sum(
+            n for k, n in skipped.items() if k not in FILE_LEVEL_REASONS
         )
+        if records == 0:
+            writer.abandon()
+            if rejected_writer is not None:
+                rejected_writer.abandon()
+            reasons = (
+                ", ".join(f"{k}: {v}" for k, v in sorted(skipped.items())) or "nothing to read"
+            )
+            raise CurateError(
+                f"no record could be read from {len(inputs)} input file(s) ({reasons})"
+            )
 
-    tasks = plan_tasks(inputs, first_number=first, make=make)
-    results: dict[int, TaskResult] = {}
-    for task in tasks:
-        if task.key in state.done:
-            results[task.number] = _result_from_state(task, state, writer)
-    todo = [t for t in tasks if t.number not in results]
-
-    total_bytes = sum(f.size for f in inputs)
-    progress = StepProgress(console, label="ingest", units=len(tasks), unit_name="tasks")
-    for _ in results:
-        progress.unit_done()
-
-    def record(task: Task, res: TaskResult) -> None:
-        results[task.number] = res
-        writer.unit_done(task.key, res.shards, res.info())
-        if rejected_writer is not None:
-            rejected_writer.unit_done(task.key, res.rejected_shards)
-
-    run_units(executor, run_task, todo, progress=progress, on_result=record, what="task")
-    ordered = [results[t.number] for t in tasks]
-    skipped: Counter[str] = Counter()
-    notes: Counter[str] = Counter()
-    for r in ordered:
-        skipped.update(r.skipped)
-        notes.update(r.notes)
-    records = sum(r.written for r in ordered) + sum(
-        n for k, n in skipped.items() if k not in FILE_LEVEL_REASONS
-    )
-    if records == 0:
-        writer.abandon()
-        if rejected_writer is not None:
-            rejected_writer.abandon()
-        reasons = ", ".join(f"{k}: {v}" for k, v in sorted(skipped.items())) or "nothing to read"
-        raise CurateError(f"no record could be read from {len(inputs)} input file(s) ({reasons})")
-
-    try:
-        shards, dup_skips = _drop_repeated_ids(writer, ordered, rejected_writer)
-    except CurateError:
-        writer.abandon()
-        if rejected_writer is not None:
-            rejected_writer.abandon()
-        raise
-    if dup_skips:
-        skipped["duplicate_id"] += dup_skips
-    if ignored:
-        skipped["unknown_format"] += len(ignored)
-    written = sum(s.rows for s in shards)
-    lineage_step = {
-        "source": source,
-        "input": [f.display for f in inputs],
-        "rows_in": records,
-        "rows_out": written,
-        "removed": dict(sorted(skipped.items())),
-        "notes": dict(sorted(notes.items())),
-        "bytes_in": total_bytes,
-        "unknown_format_files": ignored[:100],
-    }
-    ds = writer.finish(
-        shards=shards,
-        schema=INGEST_SCHEMA,
-        sources={source: declared},
-        lineage_step=lineage_step,
-        system=system,
-    )
-    if rejected_writer is not None:
-        rej_shards = rejected_writer.done_shards()
-        rejected_writer.finish(
-            shards=rej_shards,
-            schema=INGEST_REJECTED_SCHEMA,
-            sources={},
-            lineage_step={"rejected_of": str(output), "rows_out": sum(s.rows for s in rej_shards)},
+        try:
+            shards, dup_skips = _drop_repeated_ids(writer, ordered, rejected_writer)
+        except CurateError:
+            writer.abandon()
+            if rejected_writer is not None:
+                rejected_writer.abandon()
+            raise
+        if dup_skips:
+            skipped["duplicate_id"] += dup_skips
+        if ignored:
+            skipped["unknown_format"] += len(ignored)
+        written = sum(s.rows for s in shards)
+        lineage_step = {
+            "source": source,
+            "input": [f.display for f in inputs],
+            "rows_in": records,
+            "rows_out": written,
+            "removed": dict(sorted(skipped.items())),
+            "notes": dict(sorted(notes.items())),
+            "bytes_in": total_bytes,
+            "unknown_format_files": ignored[:100],
+        }
+        if rejected_writer is not None:  # first: see `run_map`
+            rej_shards = rejected_writer.done_shards()
+            rejected_writer.finish(
+                shards=rej_shards,
+                schema=INGEST_REJECTED_SCHEMA,
+                sources={},
+                lineage_step={
+                    "rejected_of": str(output),
+                    "rows_out": sum(s.rows for s in rej_shards),
+                },
+            )
+        ds = writer.finish(
+            shards=shards,
+            schema=INGEST_SCHEMA,
+            sources={source: declared},
+            lineage_step=lineage_step,
+            system=system,
         )
-    if written == 0:
-        warn(console, f"{records} records were read but none written; see the reasons below")
-    return IngestResult(
-        dataset=ds,
-        written=written,
-        skipped=dict(skipped),
-        notes=dict(notes),
-        bytes_in=total_bytes,
-        bytes_out=sum(s.bytes for s in shards),
-        seconds=time.monotonic() - t0,
-        files=len(inputs),
-    )
+        if written == 0:
+            warn(console, f"{records} records were read but none written; see the reasons below")
+        return IngestResult(
+            dataset=ds,
+            written=written,
+            skipped=dict(skipped),
+            notes=dict(notes),
+            bytes_in=total_bytes,
+            bytes_out=sum(s.bytes for s in shards),
+            seconds=time.monotonic() - t0,
+            files=len(inputs),
+        )
 
 
 def _check_extractor(name: str) -> None:

@@ -1,0 +1,67 @@
+"""Where a command may write: never into, over or around one of its own inputs.
+
+`--overwrite` empties an output folder, and resume deletes unfinished shards in it,
+so an output that is, contains or lies inside an input (`-o raw` for `raw/*.parquet`,
+`--rejected` pointed at the input dataset, an ingest output inside the crawl folder
+it reads recursively) would destroy or feed back into the data it reads. Every command
+checks its locations here before it touches anything, after resolving symbolic links,
+so two spellings of one folder are one folder.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from curate.errors import CurateError
+
+
+def _real(path: str | os.PathLike[str]) -> Path:
+    return Path(os.path.abspath(path)).resolve()
+
+
+def _within(inner: Path, outer: Path) -> bool:
+    return inner == outer or outer in inner.parents
+
+
+def check_locations(
+    outputs: Mapping[str, str | os.PathLike[str] | None],
+    inputs: Iterable[tuple[str, str | os.PathLike[str]]],
+) -> None:
+    """Exit 2 when an output overlaps an input or another output.
+
+    `outputs` maps an option as the user typed it (`-o`, `--rejected`) to its location;
+    `inputs` are (what, path) pairs: the input dataset and its shard files, ingest's
+    files and folders, models, manifests.
+    """
+    outs = [(opt, str(p), _real(p)) for opt, p in outputs.items() if p is not None]
+    for what, spec in inputs:
+        real = _real(spec)
+        for opt, given, out in outs:
+            if _within(real, out):
+                where = "is" if real == out else "contains"
+                raise CurateError(
+                    f"{opt} {given}: {where} the input {what} {spec}; a command never writes "
+                    "into or removes its own input: choose another folder"
+                )
+            if _within(out, real):
+                raise CurateError(
+                    f"{opt} {given}: is inside the input {what} {spec}; write outside "
+                    "the data a command reads: choose another folder"
+                )
+    for i, (opt_a, given_a, a) in enumerate(outs):
+        for opt_b, given_b, b in outs[i + 1 :]:
+            if _within(a, b) or _within(b, a):
+                raise CurateError(
+                    f"{opt_a} {given_a} and {opt_b} {given_b}: are the same folder or one "
+                    "is inside the other; give each output a folder of its own"
+                )
+
+
+def dataset_inputs(location: str, shard_paths: Iterable[Path]) -> list[tuple[str, str]]:
+    """The input pairs of an opened dataset: its location (if it is a path) and its shards."""
+    pairs = [("dataset", str(p)) for p in shard_paths]
+    if os.path.exists(location):
+        pairs.insert(0, ("dataset", location))
+    return pairs
