@@ -53,6 +53,17 @@ METRICS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "report_findings": (("path",), ("severity_at_least",)),
 }
 NUMERIC_METRICS = {"mean", "min", "max", "quantile"}
+# Metrics whose value is a fraction: a bound outside 0–1 can never fail (or never pass),
+# and is most often a percentage written as a number (`max = 5` for 5 %).
+FRACTION_METRICS = {
+    "null_fraction",
+    "empty_fraction",
+    "distinct_fraction",
+    "share",
+    "max_share",
+    "outside_fraction",
+    "duplicate_fraction",
+}
 COLUMN_METRICS = {m for m, (req, _) in METRICS.items() if "column" in req}
 
 
@@ -106,7 +117,13 @@ class Result:
     message: str
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """As a dict for `--json`: a NaN or infinite `actual` becomes null (JSON has no
+        number for them; `jq` and most parsers reject Python's `NaN`), and `message` says why.
+        """
+        out = asdict(self)
+        if isinstance(self.actual, float) and not math.isfinite(self.actual):
+            out["actual"] = None
+        return out
 
 
 @dataclass
@@ -184,21 +201,58 @@ def _parse_check(p: Path, i: int, t: Any) -> Check:
     severity = t.get("severity", "error")
     if severity not in SEVERITIES:
         raise CurateError(f"{where}: severity {severity!r}; use error or warning")
-    bounds: dict[str, float | None] = {}
-    for b in BOUNDS:
-        v = t.get(b)
-        if v is not None and (isinstance(v, bool) or not isinstance(v, int | float)):
-            raise CurateError(f"{where}: `{b}` must be a number, got {v!r}")
-        bounds[b] = float(v) if v is not None else None
-    if metric != "columns" and all(v is None for v in bounds.values()):
-        raise CurateError(f"{where} ({metric}): give a bound: min, max or equals")
+    bounds = _parse_bounds(where, metric, t)
     params = {k: t[k] for k in (*required, *optional) if k in t}
     _check_params(where, metric, params)
     default = f"{metric} {params['column']}" if "column" in params else metric
     name = t.get("name", default)
     if not isinstance(name, str):
         raise CurateError(f"{where}: `name` must be a string")
+    if not isinstance(t.get("description", ""), str):
+        raise CurateError(f"{where}: `description` must be a string")
     return Check(i, metric, name, severity, params=params, **bounds)
+
+
+def _parse_bounds(where: str, metric: str, t: dict[str, Any]) -> dict[str, float | None]:
+    """`min`, `max`, `equals` as floats, refusing any bound that could not do its job.
+
+    TOML has `nan` and `inf` literals: `min = nan` compares false with everything, so the
+    check could never fail; `max = inf` is no bound at all. A range no value fits
+    (`min` above `max`) or a fraction bound outside 0–1 is a mistake in the rules, not a
+    property of the data, so it is exit 2 rather than a check that always fails or passes.
+    """
+    bounds: dict[str, float | None] = {}
+    for b in BOUNDS:
+        v = t.get(b)
+        if v is None:
+            bounds[b] = None
+            continue
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            raise CurateError(f"{where}: `{b}` must be a number, got {v!r}")
+        if not math.isfinite(v):
+            raise CurateError(
+                f"{where} ({metric}): `{b}` is {v}, not a finite number; "
+                f"give a number or leave `{b}` out"
+            )
+        if metric in FRACTION_METRICS and not 0 <= v <= 1:
+            raise CurateError(
+                f"{where} ({metric}): `{b}` {_fmt(v)} is outside 0–1; {metric} is a fraction "
+                "(write 5 % as 0.05)"
+            )
+        bounds[b] = float(v)
+    if metric != "columns" and all(v is None for v in bounds.values()):
+        raise CurateError(f"{where} ({metric}): give a bound: min, max or equals")
+    lo, hi, eq = bounds["min"], bounds["max"], bounds["equals"]
+    clash = None
+    if lo is not None and hi is not None and lo > hi:
+        clash = f"`min` {_fmt(lo)} is above `max` {_fmt(hi)}"
+    elif eq is not None and lo is not None and eq < lo:
+        clash = f"`equals` {_fmt(eq)} is below `min` {_fmt(lo)}"
+    elif eq is not None and hi is not None and eq > hi:
+        clash = f"`equals` {_fmt(eq)} is above `max` {_fmt(hi)}"
+    if clash:
+        raise CurateError(f"{where} ({metric}): {clash}; no value can pass, fix the bounds")
+    return bounds
 
 
 def _check_params(where: str, metric: str, params: dict[str, Any]) -> None:
@@ -208,12 +262,20 @@ def _check_params(where: str, metric: str, params: dict[str, Any]) -> None:
         isinstance(params["require"], list) and all(isinstance(c, str) for c in params["require"])
     ):
         raise CurateError(f'{where}: `require` must be a list of column names, e.g. ["id", "text"]')
+    if "require" in params and not params["require"]:
+        raise CurateError(f'{where}: `require` must list at least one column, e.g. ["id", "text"]')
     if "q" in params:
         q = params["q"]
         if isinstance(q, bool) or not isinstance(q, int | float) or not 0 <= q <= 1:
             raise CurateError(f"{where}: `q` must be a number between 0 and 1, got {q!r}")
     if "values" in params and not isinstance(params["values"], list):
         raise CurateError(f'{where}: `values` must be a list, e.g. ["en", "de"]')
+    # `value = nan` equals nothing, so a `share` of it is always 0 and `max` always passes
+    if isinstance(params.get("value"), float) and not math.isfinite(params["value"]):
+        raise CurateError(f"{where}: `value` is {params['value']}, not a finite number")
+    for v in params.get("values", []):
+        if isinstance(v, float) and not math.isfinite(v):
+            raise CurateError(f"{where}: a `values` entry is {v}, not a finite number")
     if "query" in params and not isinstance(params["query"], str):
         raise CurateError(f"{where}: `query` must be a string of SQL over the table `data`")
     if "path" in params and not isinstance(params["path"], str):
@@ -242,6 +304,8 @@ class _Acc:
         self.values: list[np.ndarray] = []
         self.hashes: list[np.ndarray] = []
         self.counter: Counter[Any] = Counter()
+        self.seen = 0  # non-null values of a numeric metric
+        self.nans = 0  # NaN among them: mean, min, max and quantile are then undefined
 
     def update(self, s: pl.Series) -> None:
         n = len(s)
@@ -259,6 +323,8 @@ class _Acc:
             self.hits += int(empty.fill_null(True).sum())
         elif m in NUMERIC_METRICS:
             v = s.drop_nulls().cast(pl.Float64)
+            self.seen += len(v)
+            self.nans += int(v.is_nan().sum())
             if m == "mean":
                 self.total += float(v.sum() or 0.0)
                 self.count += len(v)
@@ -297,6 +363,21 @@ class _Acc:
             else:
                 out = ~(s.is_in(allowed).fill_null(False))
             self.hits += int(out.sum())
+
+    def undefined(self) -> str | None:
+        """Why the metric has no value, or None: a NaN must fail its check, never pass it.
+
+        Polars' min and max skip NaN while the mean and quantiles propagate it; a column
+        holding NaN makes all four undefined alike, so `max quality ≤ 1` cannot pass a
+        column where some scores are not numbers.
+        """
+        if self.metric not in NUMERIC_METRICS:
+            return None
+        if self.nans:
+            return f"column `{self.check.column}` holds {self.nans:,} NaN value(s)"
+        if not self.seen:
+            return f"column `{self.check.column}` has no non-null values"
+        return None
 
     def result(self) -> float:
         m = self.metric
@@ -363,7 +444,8 @@ def run_checks(spec: str | Path, rules: str | Path) -> CheckRun:
     results = []
     for c in checks:
         if c.index in accs:
-            results.append(_judge(c, accs[c.index].result()))
+            acc = accs[c.index]
+            results.append(_judge(c, acc.result(), undefined=acc.undefined()))
         elif c.metric in COLUMN_METRICS:
             results.append(
                 Result(
@@ -441,7 +523,21 @@ def _validate_against_schema(c: Check, ds: Dataset, rules: str | Path) -> None:
             )
 
 
-def _judge(c: Check, value: float) -> Result:
+def _judge(c: Check, value: float, *, undefined: str | None = None) -> Result:
+    """Compare a measured value with the check's bounds; an undefined value always fails."""
+    if undefined is None and isinstance(value, float) and math.isnan(value):
+        undefined = "the value is NaN"
+    if undefined is not None:
+        return Result(
+            c.name,
+            c.metric,
+            c.column,
+            c.severity,
+            c.expected(),
+            math.nan,
+            False,
+            f"undefined: {undefined}; expected {c.expected()}",
+        )
     ok = c.accepts(value)
     return Result(
         c.name,
@@ -476,13 +572,15 @@ def _dataset_metric(c: Check, ds: Dataset, rules: str | Path) -> Result:
             f"missing column(s): {', '.join(absent)}" if absent else "",
         )
     if m == "sql":
-        return _judge(c, _sql(c, ds, rules))
+        value, undefined = _sql(c, ds, rules)
+        return _judge(c, value, undefined=undefined)
     if m == "report_findings":
         return _judge(c, _report_findings(c, rules))
     raise AssertionError(m)  # pragma: no cover
 
 
-def _sql(c: Check, ds: Dataset, rules: str | Path) -> float:
+def _sql(c: Check, ds: Dataset, rules: str | Path) -> tuple[float, str | None]:
+    """The query's one number, and why it is undefined when it is NULL or NaN."""
     frames = [pl.scan_parquet(s.path) for s in ds.shards]
     if frames:  # diagonal: a shard of an appended source may lack a column
         data = pl.concat(frames, how="diagonal_relaxed")
@@ -502,10 +600,12 @@ def _sql(c: Check, ds: Dataset, rules: str | Path) -> float:
         )
     value = out.item()
     if value is None:
-        return math.nan
+        return math.nan, "the query returned NULL"
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise CurateError(f"{where}: the query returned {value!r}, not a number")
-    return float(value)
+    if math.isnan(value):
+        return math.nan, "the query returned NaN"
+    return float(value), None
 
 
 def _report_findings(c: Check, rules: str | Path) -> float:
@@ -542,7 +642,7 @@ def _fmt(v: Any) -> str:
         return "—"
     if isinstance(v, float):
         if math.isnan(v):
-            return "no values"
+            return "undefined"
         if v.is_integer() and abs(v) < 1e15:
             return f"{int(v):,}"
         return f"{v:.4g}"

@@ -450,3 +450,11 @@ def test_unwritable_and_symlinked_outputs(tmp_path):
     linked.symlink_to(real)
     assert run("filter", ds, "-o", linked, "--preset", "c4", "-q").exit_code == 0
     assert (real / MANIFEST).exists()
+
+
+def test_a_report_is_never_written_into_its_dataset(tmp_path):
+    ds = _dataset(tmp_path)
+    before = _snapshot(ds)
+    r = run("report", ds, "-o", ds)
+    assert r.exit_code == 2 and "is the input dataset" in r.stderr
+    assert _snapshot(ds) == before

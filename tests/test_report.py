@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import resource
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -817,6 +821,139 @@ def test_output_folder_rules(base, tmp_path):
     assert r.exit_code == 2 and "not a report folder (holds notes.txt)" in r.stderr
     assert run("report", ds, "--sources", src, "-o", out, "--overwrite").exit_code == 0
     assert (out / "notes.txt").read_text() == "mine"
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    """Every entry of a folder (hidden ones too) and its bytes."""
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def _one_error_line(stderr: str) -> str:
+    assert "Traceback" not in stderr, stderr
+    assert stderr.startswith("error: ") and stderr.count("\n") == 1, stderr
+    return stderr
+
+
+def _report_with_file_size_limit(ds: Path, src: Path, out: Path, limit: int):
+    """`python -m curate report` in a process that cannot grow any file past `limit` bytes.
+
+    This is a full disk as a writer sees it: Python ignores SIGXFSZ, so the write that
+    would pass the limit fails with OSError (EFBIG) like one on a full disk (ENOSPC).
+    """
+
+    def limit_file_size() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    cmd = [sys.executable, "-m", "curate", "report", str(ds), "--sources", str(src), "-o", str(out)]
+    return subprocess.run(
+        cmd, capture_output=True, text=True, preexec_fn=limit_file_size, timeout=300
+    )
+
+
+@pytest.fixture(scope="module")
+def sizes(base, tmp_path_factory) -> dict[str, int]:
+    """The size of each report file of `base`, to choose a limit some files fit under."""
+    tmp = tmp_path_factory.mktemp("sizes")
+    assert run("report", base, "--sources", sources(tmp), "-o", tmp / "r").exit_code == 0
+    return {p.name: p.stat().st_size for p in (tmp / "r").iterdir()}
+
+
+def _limit_between(sizes: dict[str, int]) -> int:
+    """A file size limit every report file but the largest fits under."""
+    limit = sorted(sizes.values())[-2]
+    assert limit < max(sizes.values())
+    return limit
+
+
+def test_a_full_disk_writes_no_report_file_and_says_so_in_one_line(base, sizes, tmp_path):
+    out = tmp_path / "r"
+    p = _report_with_file_size_limit(base, sources(tmp_path), out, _limit_between(sizes))
+    assert p.returncode == 2, p
+    line = _one_error_line(p.stderr)
+    assert f"{out}: cannot write the report (file too large" in line
+    assert not out.exists() or _files(out) == {}  # neither report files nor temporaries
+
+
+def test_a_full_disk_leaves_the_previous_report_as_it_was(base, sizes, tmp_path):
+    out = tmp_path / "r"
+    assert run("report", base, "--sources", sources(tmp_path), "-o", out).exit_code == 0
+    before = _files(out)
+    assert set(before) == OUTPUTS
+    newer = sources(tmp_path, TOML.replace('version = "1.2"', 'version = "1.3"'))
+    p = _report_with_file_size_limit(base, newer, out, _limit_between(sizes))
+    assert p.returncode == 2, p
+    _one_error_line(p.stderr)
+    assert _files(out) == before  # every file the earlier run wrote, byte for byte, no more
+    assert run("report", base, "--sources", newer, "-o", out).exit_code == 0
+    assert _files(out).keys() == before.keys() and _files(out) != before
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
+def test_a_read_only_report_folder_is_one_error_line_and_left_alone(base, tmp_path):
+    out, src = tmp_path / "r", sources(tmp_path)
+    assert run("report", base, "--sources", src, "-o", out).exit_code == 0
+    before = _files(out)
+    out.chmod(0o555)
+    try:
+        r = run("report", base, "--sources", src, "-o", out)
+    finally:
+        out.chmod(0o755)
+    assert r.exit_code == 2, r
+    assert f"{out}: cannot write the report (permission denied)" in _one_error_line(r.stderr)
+    assert _files(out) == before
+    tmp_path.chmod(0o555)  # a new folder in a read-only parent
+    try:
+        r = run("report", base, "--sources", src, "-o", tmp_path / "new")
+    finally:
+        tmp_path.chmod(0o755)
+    assert r.exit_code == 2, r
+    assert "cannot create the report folder (permission denied)" in _one_error_line(r.stderr)
+
+
+def test_output_that_is_a_file_or_inside_one_is_one_error_line(base, tmp_path):
+    src = sources(tmp_path)
+    r = run("report", base, "--sources", src, "-o", src)
+    assert r.exit_code == 2, r
+    assert f"{src}: exists and is not a folder" in _one_error_line(r.stderr)
+    r = run("report", base, "--sources", src, "-o", src / "report")
+    assert r.exit_code == 2, r
+    assert f"{src / 'report'}: cannot create the report folder" in _one_error_line(r.stderr)
+
+
+def test_an_interrupted_write_leaves_no_file_behind(base, tmp_path, monkeypatch):
+    from curate.provenance import publish
+
+    out, src = tmp_path / "r", sources(tmp_path)
+    assert run("report", base, "--sources", src, "-o", out).exit_code == 0
+    before = _files(out)
+    real, calls = os.fsync, []
+
+    def interrupt_at_the_fourth_file(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        real(fd)
+
+    monkeypatch.setattr(publish.os, "fsync", interrupt_at_the_fourth_file)
+    newer = sources(tmp_path, TOML.replace('version = "1.2"', 'version = "1.3"'))
+    r = run("report", base, "--sources", newer, "-o", out)
+    assert r.exit_code == 130 and len(calls) == 4, r
+    assert _files(out) == before
+    calls.clear()
+    r = run("report", base, "--sources", newer, "-o", tmp_path / "fresh" / "r")
+    assert r.exit_code == 130 and len(calls) == 4, r
+    assert not (tmp_path / "fresh").exists()  # the folders this run created are gone too
+
+
+def test_temporaries_a_killed_run_left_are_removed_by_the_next(base, tmp_path):
+    out, src = tmp_path / "r", sources(tmp_path)
+    out.mkdir()
+    dead = 2**31 - 1  # above any pid_max: no such process
+    (out / f".curate-tmp-{dead}-report.md").write_text("half")
+    (out / f".tmp-{dead}-report.html").write_text("half")  # the name earlier versions used
+    (out / f".curate-tmp-{os.getppid()}-report.json").write_text("a live process's")
+    assert run("report", base, "--sources", src, "-o", out).exit_code == 0
+    assert set(_files(out)) == OUTPUTS | {f".curate-tmp-{os.getppid()}-report.json"}
 
 
 def test_manifest_of_the_dataset_is_untouched(tmp_path):
