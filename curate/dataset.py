@@ -577,6 +577,9 @@ class DatasetWriter:
             "system": system,
             "lineage": lineage,
         }
+        for p in self.folder.iterdir():  # left by a worker that died and was retried
+            if p.name.startswith(TMP_PREFIX) and p.name != f"{TMP_PREFIX}{os.getpid()}-{LOCK}":
+                _remove_entry(p)
         _atomic_write_text(self.folder / MANIFEST, json.dumps(manifest, indent=1, default=str))
         (self.folder / PENDING).unlink(missing_ok=True)
         self.release()

@@ -19,3 +19,8 @@ class CurateError(Exception):
         self.message = message
         self.exit_code = exit_code
         self.hint = hint
+
+    def __reduce__(self) -> tuple[type[CurateError], tuple[str, int, str | None]]:
+        """Pickled whole: an error raised in a worker process or a Ray task keeps its
+        exit code and hint on its way back to the command."""
+        return (type(self), (self.message, self.exit_code, self.hint))

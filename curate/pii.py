@@ -771,6 +771,7 @@ def pii(
     drop_if: str | None = None,
     rejected: str | Path | None = None,
     workers: int | None = None,
+    executor: Any = None,
     overwrite: bool = False,
     console: Any = None,
 ) -> Any:
@@ -786,6 +787,7 @@ def pii(
         output,
         rejected=rejected,
         workers=workers,
+        executor=executor,
         overwrite=overwrite,
         console=console,
     )

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from curate.dataset import Dataset, DatasetWriter, Shard, ShardSink, conform_batch, open_dataset
 from curate.errors import CurateError
-from curate.executor import make_executor, report, run_units
+from curate.executor import Executor, lineage_facts, make_executor, report, run_units
 from curate.locations import check_locations, dataset_inputs
 from curate.progress import StepProgress, human_bytes, summary_table, warn
 from curate.schema import check_core
@@ -169,18 +169,17 @@ def run_map(
     *,
     rejected: str | Path | None = None,
     workers: int | None = None,
+    executor: Executor | None = None,
     overwrite: bool = False,
     console: Any = None,
     batch_rows: int = BATCH_ROWS,
     extra_lineage: dict[str, Any] | None = None,
-    threads: bool = False,
     extra_inputs: Sequence[tuple[str, str]] = (),
     preserve: Sequence[str] = (),
 ) -> MapResult:
     """Run `step` over every shard of the dataset at `source`, writing `output`.
 
-    `threads=True` runs the shards on threads of this process (see `LocalExecutor`):
-    only for steps whose `process` is thread-safe and releases the GIL.
+    The shards run on `executor` (default: local worker processes, `workers` of them).
     `extra_inputs` are (what, path) pairs the step also reads (models, `--against`):
     no output may overlap them. `preserve` names work files `--overwrite` keeps.
     """
@@ -263,7 +262,7 @@ def run_map(
                 info.get("totals", {}),
                 info.get("per_source", {}),
             )
-        executor = make_executor(workers, threads=threads)
+        executor = executor or make_executor(workers)
         progress = StepProgress(
             console or _quiet(), label=step.name, units=len(ds.shards), unit_name="shards"
         )
@@ -300,6 +299,7 @@ def run_map(
             "per_source": {
                 k: {"rows_in": v[0], "rows_out": v[1]} for k, v in sorted(per_source.items())
             },
+            **lineage_facts(executor),
             **(extra_lineage or {}),
         }
         # the rejected dataset is committed first: an interruption between the two leaves

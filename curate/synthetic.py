@@ -359,6 +359,7 @@ def tag_synthetic(
     model: str | Path | None = None,
     label: str | None = None,
     workers: int | None = None,
+    executor: Any = None,
     overwrite: bool = False,
     console: Any = None,
 ) -> Any:
@@ -382,6 +383,7 @@ def tag_synthetic(
         source,
         output,
         workers=workers,
+        executor=executor,
         overwrite=overwrite,
         console=console,
         extra_lineage={"declared_synthetic": declared},

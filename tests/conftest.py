@@ -137,3 +137,29 @@ def write_warc(
     path.write_bytes(buf.getvalue())
     _ = StatusAndHeaders
     return path
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """A real local Ray instance on 2 CPUs, started once for the tests that need one.
+
+    Functions of the test modules travel to Ray's workers by value (those workers do
+    not have the tests folder on their path).
+    """
+    ray = pytest.importorskip("ray")
+    import sys
+
+    import ray.cloudpickle
+
+    for name in ("conftest", "test_executor", "test_ray"):
+        if name in sys.modules:
+            ray.cloudpickle.register_pickle_by_value(sys.modules[name])
+    if not ray.is_initialized():
+        ray.init(
+            num_cpus=2,
+            include_dashboard=False,
+            log_to_driver=False,
+            logging_level="ERROR",
+        )
+    yield ray
+    ray.shutdown()

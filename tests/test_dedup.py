@@ -171,7 +171,7 @@ def test_keep_column_must_exist_and_be_numeric(tmp_path):
 
 
 def test_same_result_with_other_worker_counts(tmp_path, monkeypatch):
-    import curate.dedup.run as run_mod
+    import curate.executor as executor_mod
 
     rows = []
     for i in range(12):
@@ -182,8 +182,8 @@ def test_same_result_with_other_worker_counts(tmp_path, monkeypatch):
     raw = ingest(tmp_path, rows, shard_rows=5)
     outs = []
     # one process, two threads (a small input's default), then two worker processes
-    for w, below in ((1, 0), (2, run_mod.IN_PROCESS_BELOW), (2, 0)):
-        monkeypatch.setattr(run_mod, "IN_PROCESS_BELOW", below)
+    for w, below in ((1, 0), (2, executor_mod.SMALL_INPUT_DOCS), (2, 0)):
+        monkeypatch.setattr(executor_mod, "SMALL_INPUT_DOCS", below)
         o, cl = tmp_path / f"o{w}-{below}", tmp_path / f"cl{w}-{below}"
         r = run("dedup", raw, "-o", o, "--workers", w, "--clusters", cl, "-q")
         assert r.exit_code == 0, r

@@ -70,11 +70,11 @@ def test_shortcuts_give_the_same_result_as_computing_everything(tmp_path, monkey
 
 def test_worker_processes_and_one_process_agree(tmp_path, monkeypatch):
     """Each worker process has its own repeats cache and spill files: same result."""
-    import curate.dedup.run as run_mod
+    import curate.executor as executor_mod
 
     raw = ingest(tmp_path, family_corpus(), shard_rows=5)
     one = dedup_outputs(tmp_path, raw, "one", "--workers", 2)
-    monkeypatch.setattr(run_mod, "IN_PROCESS_BELOW", 0)  # worker processes
+    monkeypatch.setattr(executor_mod, "SMALL_INPUT_DOCS", 0)  # worker processes
     procs = dedup_outputs(tmp_path, raw, "procs", "--workers", 2)
     assert one[:3] == procs[:3]
 

@@ -273,9 +273,9 @@ def test_refiltering_annotated_output_replaces_our_columns(tmp_path, raw):
 
 
 def test_workers_give_the_same_result(tmp_path, monkeypatch):
-    from curate.filters import step
+    import curate.executor as executor_mod
 
-    monkeypatch.setattr(step, "IN_PROCESS_BELOW", 0)  # small as it is, use the workers
+    monkeypatch.setattr(executor_mod, "IN_PROCESS_DOCS", 0)  # small as it is, use the workers
     rows = [{"id": str(i), "text": GOOD_DOC if i % 2 else "too short"} for i in range(80)]
     raw = _raw(tmp_path, rows)
     assert (

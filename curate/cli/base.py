@@ -10,7 +10,7 @@ from __future__ import annotations
 import errno
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -87,11 +87,39 @@ Workers = Annotated[
     int | None,
     typer.Option("--workers", min=1, help="Worker processes (default: all cores)."),
 ]
+Backend = Annotated[
+    str | None,
+    typer.Option(
+        "--executor",
+        help="Where the work runs: local (default) or ray. Env: CURATE_EXECUTOR.",
+        show_default=False,
+    ),
+]
+RayAddress = Annotated[
+    str | None,
+    typer.Option(
+        "--ray-address",
+        help="Ray cluster to run on (default: RAY_ADDRESS; with neither, a local Ray "
+        "with --workers CPUs).",
+        show_default=False,
+    ),
+]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress and no summary.")]
 Rejected = Annotated[
     Path | None,
     typer.Option("--rejected", help="Write skipped records (with the reason) to this dataset."),
 ]
+
+
+def build_executor(workers: int | None, backend: str | None, ray_address: str | None) -> Any:
+    """The executor the shared options ask for (`curate.executor.make_executor`)."""
+    from curate.executor import make_executor
+
+    if ray_address and (backend or "") not in ("", "ray"):
+        raise CurateError("--ray-address needs --executor ray")
+    if ray_address and not backend:
+        backend = "ray"
+    return make_executor(workers, backend=backend, address=ray_address)
 
 
 def _version(value: bool) -> None:

@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from curate.cli.base import Output, Overwrite, Quiet, Workers, app
+from curate.cli.base import (
+    Backend,
+    Output,
+    Overwrite,
+    Quiet,
+    RayAddress,
+    Workers,
+    app,
+    build_executor,
+)
 from curate.progress import stderr_console
 
 
@@ -65,6 +74,8 @@ def dedup(
         typer.Option("--against", help="Also drop documents this older dataset already has."),
     ] = None,
     workers: Workers = None,
+    backend: Backend = None,
+    ray_address: RayAddress = None,
     overwrite: Overwrite = False,
     quiet: Quiet = False,
 ) -> None:
@@ -103,6 +114,7 @@ def dedup(
         clusters=clusters,
         against=against,
         workers=workers,
+        executor=build_executor(workers, backend, ray_address),
         overwrite=overwrite,
         console=console,
     )

@@ -7,7 +7,17 @@ from typing import Annotated
 
 import typer
 
-from curate.cli.base import Output, Overwrite, Quiet, Rejected, Workers, app
+from curate.cli.base import (
+    Backend,
+    Output,
+    Overwrite,
+    Quiet,
+    RayAddress,
+    Rejected,
+    Workers,
+    app,
+    build_executor,
+)
 from curate.progress import stderr_console
 
 
@@ -61,6 +71,8 @@ def filter_cmd(
         typer.Option("--lang-model", help="fastText language-ID model (lid.176.bin, GlotLID)."),
     ] = None,
     workers: Workers = None,
+    backend: Backend = None,
+    ray_address: RayAddress = None,
     overwrite: Overwrite = False,
     quiet: Quiet = False,
 ) -> None:
@@ -92,6 +104,7 @@ def filter_cmd(
         annotate=annotate,
         rejected=rejected,
         workers=workers,
+        executor=build_executor(workers, backend, ray_address),
         overwrite=overwrite,
         console=console,
     )

@@ -7,7 +7,17 @@ from typing import Annotated
 
 import typer
 
-from curate.cli.base import Output, Overwrite, Quiet, Rejected, Workers, app
+from curate.cli.base import (
+    Backend,
+    Output,
+    Overwrite,
+    Quiet,
+    RayAddress,
+    Rejected,
+    Workers,
+    app,
+    build_executor,
+)
 from curate.progress import stderr_console
 
 
@@ -48,6 +58,8 @@ def ingest(
     ] = False,
     shard_rows: Annotated[int, typer.Option(help="Rows per output shard at most.")] = 100_000,
     workers: Workers = None,
+    backend: Backend = None,
+    ray_address: RayAddress = None,
     overwrite: Overwrite = False,
     quiet: Quiet = False,
 ) -> None:
@@ -85,6 +97,7 @@ def ingest(
         overwrite=overwrite,
         shard_rows=shard_rows,
         workers=workers,
+        executor=build_executor(workers, backend, ray_address),
         console=console,
     )
     print_summary(console, result, str(output))

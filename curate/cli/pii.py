@@ -6,7 +6,17 @@ from typing import Annotated
 
 import typer
 
-from curate.cli.base import Output, Overwrite, Quiet, Rejected, Workers, app
+from curate.cli.base import (
+    Backend,
+    Output,
+    Overwrite,
+    Quiet,
+    RayAddress,
+    Rejected,
+    Workers,
+    app,
+    build_executor,
+)
 from curate.progress import stderr_console
 
 
@@ -37,6 +47,8 @@ def pii(
     ] = None,
     rejected: Rejected = None,
     workers: Workers = None,
+    backend: Backend = None,
+    ray_address: RayAddress = None,
     overwrite: Overwrite = False,
     quiet: Quiet = False,
 ) -> None:
@@ -61,6 +73,7 @@ def pii(
         drop_if=drop_if,
         rejected=rejected,
         workers=workers,
+        executor=build_executor(workers, backend, ray_address),
         overwrite=overwrite,
         console=console,
     )

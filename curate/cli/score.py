@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from curate.cli.base import Output, Overwrite, Quiet, Workers, app
+from curate.cli.base import (
+    Backend,
+    Output,
+    Overwrite,
+    Quiet,
+    RayAddress,
+    Workers,
+    app,
+    build_executor,
+)
 from curate.progress import stderr_console
 
 
@@ -35,6 +44,8 @@ def score(
         bool, typer.Option("--no-signals", help="Skip the q_* signals: model scores only.")
     ] = False,
     workers: Workers = None,
+    backend: Backend = None,
+    ray_address: RayAddress = None,
     overwrite: Overwrite = False,
     quiet: Quiet = False,
 ) -> None:
@@ -63,6 +74,7 @@ def score(
         labels=list(label or []),
         columns=list(column or []),
         workers=workers,
+        executor=build_executor(workers, backend, ray_address),
         overwrite=overwrite,
         console=console,
     )

@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from curate.cli.base import Output, Overwrite, Quiet, Workers, app
+from curate.cli.base import (
+    Backend,
+    Output,
+    Overwrite,
+    Quiet,
+    RayAddress,
+    Workers,
+    app,
+    build_executor,
+)
 from curate.progress import stderr_console
 
 
@@ -40,6 +49,8 @@ def tag_synthetic(
         ),
     ] = None,
     workers: Workers = None,
+    backend: Backend = None,
+    ray_address: RayAddress = None,
     overwrite: Overwrite = False,
     quiet: Quiet = False,
 ) -> None:
@@ -66,6 +77,7 @@ def tag_synthetic(
         model=model,
         label=label,
         workers=workers,
+        executor=build_executor(workers, backend, ray_address),
         overwrite=overwrite,
         console=console,
     )

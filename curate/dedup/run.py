@@ -53,19 +53,20 @@ from curate.dedup.shingles import (
 )
 from curate.dedup.text import parse_normalize
 from curate.errors import CurateError
-from curate.executor import UnitFailed, describe, make_executor, report
+from curate.executor import (
+    Executor,
+    UnitFailed,
+    default_workers,
+    describe,
+    make_executor,
+    report,
+)
 from curate.locations import check_locations, dataset_inputs
 from curate.progress import StepProgress, human_bytes, summary_table
 from curate.schema import check_core
 from curate.step import BatchOutput, MapResult, input_identity, run_map
 
 SIG_BATCH = 1024  # larger batches measured slower (fresh 50 MB arrays: page faults)
-# Below this many documents (and this many stored bytes) every stage runs on threads
-# of this process: starting worker processes (each importing NumPy, Polars and Arrow,
-# ~0.7 CPU-s) costs more than they gain over threads, which reach ~1.5x of one core on
-# this work. Break-even measured near 4 CPU-s of signatures: ~100 MB of text.
-IN_PROCESS_BELOW = 20_000
-IN_PROCESS_BYTES = 40 << 20
 VERIFY_CHUNK = 256  # candidate pairs per vectorised Jaccard (see _verify_unjoined)
 MIN_PAIRS_A_THREAD = 32  # below this a chunk's Jaccard stays on one thread
 WINDOW = 16  # a bucket member is paired with up to this many earlier members
@@ -755,6 +756,7 @@ def dedup(
     clusters: str | Path | None = None,
     against: str | Path | None = None,
     workers: int | None = None,
+    executor: Executor | None = None,
     overwrite: bool = False,
     console: Any = None,
 ) -> DedupResult:
@@ -819,10 +821,9 @@ def dedup(
         if against is not None:
             more_docs, more_stored = _size_of(against)
             docs, stored = docs + more_docs, stored + more_stored
-        small = docs < IN_PROCESS_BELOW and stored < IN_PROCESS_BYTES
         # small inputs: threads of this process (their NumPy work releases the GIL), not
         # worker processes whose imports would cost more than the parallelism saves
-        executor = make_executor(workers, threads=small)
+        executor = (executor or make_executor(workers)).for_input(docs, stored)
         times: dict[str, float] = {}
         work = out / cache.CACHE / "run"
         if work.exists():
@@ -928,8 +929,7 @@ def dedup(
             # bands and candidates are light NumPy work (16 hashes, 16 sorts a document):
             # starting worker processes for them cost more than they do (measured), but
             # their NumPy calls release the GIL, so threads of this process share them out
-            local = make_executor(workers, threads=True)
-            _run_units(local, band_unit, bjobs, console, "dedup: bands")
+            _run_units(executor.light(), band_unit, bjobs, console, "dedup: bands")
             times["bands"] = time.monotonic() - t
 
             # 4. candidate pairs, band by band
@@ -938,7 +938,7 @@ def dedup(
             pjobs = [PairJob(b, options.bands, files) for b in range(options.bands)]
             # a band of every document per thread (~50 bytes a document while it sorts):
             # two at a time, so many cores do not multiply this stage's memory
-            pairing = make_executor(min(2, getattr(local, "workers", 1)), threads=True)
+            pairing = executor.light(workers=2)
             got = _run_units(pairing, pair_unit, pjobs, console, "dedup: candidates", "bands")
             cand = np.concatenate(got) if got else np.zeros((0, 2), np.int64)
             if len(cand):
@@ -992,8 +992,7 @@ def dedup(
             ds.location,
             out,
             rejected=rejected,
-            workers=workers,
-            threads=small,
+            executor=executor,
             overwrite=False,
             console=console,
             extra_lineage=extra,
@@ -1137,7 +1136,7 @@ def _verify(
         nodes, options, colls, executor, console, exact_keys, nsh
     )
     a, b = np.searchsorted(nodes, cand[:, 0]), np.searchsorted(nodes, cand[:, 1])
-    threads = getattr(executor, "workers", 1)  # --workers
+    threads = min(executor.workers, default_workers())  # the driver's own threads
     passed, checked = _verify_unjoined(a, b, starts, lens, hashes, options.threshold, threads)
     facts["checked_pairs"] = checked
     return cand[passed]
@@ -1233,7 +1232,7 @@ def _candidate_sets(
     spilled once, see `repeats`), else recomputed from the text (`set_unit`, only
     for those documents).
     """
-    threads = getattr(executor, "workers", 1)  # --workers
+    threads = min(executor.workers, default_workers())  # the driver's own threads
     missing = np.ones(len(nodes), dtype=bool)
     starts = np.zeros(len(nodes), dtype=np.int64)
     lens = np.zeros(len(nodes), dtype=np.int64)

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from curate.errors import CurateError
+from curate.executor import Executor
 from curate.filters.base import Family
 from curate.filters.text import Doc
 from curate.step import BatchOutput, MapResult, run_map
@@ -28,11 +29,6 @@ FILTER_COLUMNS = ("filter", "filter_reason")
 _ARROW = {"int64": pa.int64(), "float64": pa.float64(), "string": pa.string()}
 # Below this many documents a batch is decided in-process: a pool round trip costs more.
 _MIN_PARALLEL_DOCS = 64
-# Below this many documents a run stays in one process: each worker's start (Python,
-# Arrow, NumPy, the models, a cold token cache) costs about a CPU-second, more than
-# the filters' work on a few hundred documents (the demo: 5.1 s on one process, 5.5 s
-# wall and twice the CPU on two).
-IN_PROCESS_BELOW = 1_000
 # Rows per batch: documents, their tokens and decisions are held per batch, so this
 # bounds memory (web pages average a few KB; 2,000 keep a batch near 10-30 MB of text).
 BATCH_ROWS = 2_000
@@ -255,29 +251,23 @@ def filter_dataset(
     annotate: bool = False,
     rejected: str | Path | None = None,
     workers: int | None = None,
+    executor: Executor | None = None,
     overwrite: bool = False,
     console: Any = None,
 ) -> MapResult:
     """Filter a dataset with `chain` (see `curate.filters.registry.build_chain`).
 
-    Parallelism: shards go to worker processes when there are at least four shards per
-    worker; otherwise shards run one after another and each batch's documents are
-    split over `workers` processes, so a one-shard dataset still uses every core and a
-    big shard among small ones does not leave workers idle.
+    Parallelism is the executor's choice (`Executor.split`): locally, shards go to
+    worker processes when there are at least four a worker, else each batch's documents
+    are spread over the workers, so a one-shard dataset still uses every core.
     """
     from curate.dataset import open_dataset
-    from curate.executor import default_workers
+    from curate.executor import make_executor
 
     if annotate and rejected is not None:
         raise CurateError("--rejected has no effect with --annotate (nothing is removed); drop one")
     ds = open_dataset(source)
-    w = workers or default_workers()
-    # Shards in parallel only when there are enough of them to balance the load (one
-    # big shard among small ones would leave workers idle); otherwise every batch is
-    # split across the workers.
-    shard_workers, inner = (w, 1) if len(ds.shards) >= 4 * w else (1, w)
-    if ds.rows < IN_PROCESS_BELOW:
-        shard_workers = inner = 1  # starting workers would cost more than the work
+    shard_executor, inner = (executor or make_executor(workers)).split(len(ds.shards), ds.rows)
     for fam in chain:
         fam.prepare()  # a bad model path or list fails now, not in a worker
     step = FilterStep(tuple(chain), annotate=annotate, inner_workers=inner)
@@ -287,7 +277,7 @@ def filter_dataset(
             source,
             output,
             rejected=rejected,
-            workers=shard_workers,
+            executor=shard_executor,
             overwrite=overwrite,
             console=console,
             batch_rows=BATCH_ROWS,

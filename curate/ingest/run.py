@@ -26,7 +26,7 @@ from rich.console import Console
 
 from curate.dataset import Dataset, DatasetWriter, Shard, open_dataset
 from curate.errors import CurateError
-from curate.executor import make_executor, run_units
+from curate.executor import Executor, lineage_facts, make_executor, run_units
 from curate.ingest import files, tabular, warc
 from curate.ingest.collect import RAW_LIMIT, Collector, id_hash
 from curate.ingest.detect import InputFile, expand_inputs
@@ -198,6 +198,7 @@ def ingest(
     overwrite: bool = False,
     shard_rows: int = DEFAULT_SHARD_ROWS,
     workers: int | None = None,
+    executor: Executor | None = None,
     console: Console | None = None,
 ) -> IngestResult:
     """Read `paths` into the dataset at `output` (library form of `curate ingest`)."""
@@ -273,8 +274,7 @@ def ingest(
             rejected_writer = None  # committed just before an interruption
 
         first = _next_task_number(writer.base)
-        workers = workers or None
-        executor = make_executor(workers)
+        executor = executor or make_executor(workers or None)
 
         def make(number: int, group: tuple[InputFile, ...]) -> Task:
             return Task(
@@ -346,6 +346,7 @@ def ingest(
             "notes": dict(sorted(notes.items())),
             "bytes_in": total_bytes,
             "unknown_format_files": ignored[:100],
+            **lineage_facts(executor),
         }
         if rejected_writer is not None:  # first: see `run_map`
             rej_shards = rejected_writer.done_shards()

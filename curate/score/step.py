@@ -102,6 +102,7 @@ def score(
     labels: list[str] | None = None,
     columns: list[str] | None = None,
     workers: int | None = None,
+    executor: Any = None,
     overwrite: bool = False,
     console: Any = None,
 ) -> MapResult:
@@ -124,7 +125,15 @@ def score(
                     f"--column {m.column}: the input already has a column `{m.column}`; "
                     "choose another name"
                 )
-    return run_map(step, source, output, workers=workers, overwrite=overwrite, console=console)
+    return run_map(
+        step,
+        source,
+        output,
+        workers=workers,
+        executor=executor,
+        overwrite=overwrite,
+        console=console,
+    )
 
 
 def _owned_columns(source: str | Path) -> set[str]:
