@@ -146,14 +146,13 @@ def ray_cluster():
     Functions of the test modules travel to Ray's workers by value (those workers do
     not have the tests folder on their path).
     """
-    ray = pytest.importorskip("ray")
     import sys
 
-    import ray.cloudpickle
-
+    ray = pytest.importorskip("ray")
+    cloudpickle = pytest.importorskip("ray.cloudpickle")
     for name in ("conftest", "test_executor", "test_ray"):
         if name in sys.modules:
-            ray.cloudpickle.register_pickle_by_value(sys.modules[name])
+            cloudpickle.register_pickle_by_value(sys.modules[name])
     if not ray.is_initialized():
         ray.init(
             num_cpus=2,

@@ -9,8 +9,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from curate.dataset import MANIFEST, PENDING, DatasetWriter, open_dataset, write_table_dataset
-from curate.lock import LOCK
 from curate.errors import CurateError
+from curate.lock import LOCK
 
 
 def _table(n: int = 3) -> pa.Table:
