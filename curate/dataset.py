@@ -20,7 +20,7 @@ import glob
 import hashlib
 import json
 import os
-import shutil
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,13 +33,15 @@ from curate import __version__, lock
 from curate.errors import CurateError
 from curate.lock import LOCK
 from curate.schema import schema_to_json, union_schemas
+from curate.storage import Store, display, is_remote, local_path, scheme_of
 
 MANIFEST = "_curate.json"
 PENDING = "_curate.pending.json"
 TMP_PREFIX = ".curate-tmp-"  # files being written: never part of a dataset
 LEGACY_TMP_PREFIX = ".tmp-"  # the temporary prefix of curate before 0.2
 # what every curate output folder may hold besides its shards and declared work files
-ALWAYS_OURS = (MANIFEST, PENDING, LOCK, f"{TMP_PREFIX}*")
+UNITS = "_curate.units"  # one marker file a finished unit, while the output is pending
+ALWAYS_OURS = (MANIFEST, PENDING, LOCK, UNITS, f"{TMP_PREFIX}*")
 FORMAT_VERSION = 1
 ROW_GROUP_ROWS = 20_000
 COMPRESSION = "zstd"
@@ -53,12 +55,34 @@ class Shard:
     """One Parquet file of a dataset, as listed in the manifest."""
 
     name: str
-    path: Path
+    path: Path | str  # a local Path, or the URI of a shard in an object store
     rows: int
     bytes: int
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "rows": self.rows, "bytes": self.bytes}
+
+    @property
+    def folder(self) -> str:
+        """The location of the folder that holds the shard."""
+        if isinstance(self.path, Path):
+            return str(self.path.parent)
+        return str(self.path).rpartition("/")[0]
+
+
+def shard_source(path: Path | str) -> Any:
+    """What pyarrow reads a shard from: the local path itself, or an open remote file."""
+    if isinstance(path, Path) or not is_remote(path):
+        return str(path)
+    folder, _, name = str(path).rpartition("/")
+    return Store(folder).open_input(name)
+
+
+def join(location: Path | str, name: str) -> Path | str:
+    """`location/name` for a local folder (a Path) or a URI (a string)."""
+    if isinstance(location, Path) or not is_remote(location):
+        return Path(location) / name
+    return f"{str(location).rstrip('/')}/{name}"
 
 
 @dataclass
@@ -108,13 +132,13 @@ class Dataset:
         try:
             # no pre-buffering: it reads ahead and keeps every buffer it has read until
             # the file is closed, so memory grew with the shard instead of the batch
-            pf = pq.ParquetFile(shard.path, pre_buffer=False)
+            pf = pq.ParquetFile(shard_source(shard.path), pre_buffer=False)
             present = [c for c in schema.names if c in pf.schema_arrow.names]
             for batch in pf.iter_batches(batch_size=batch_size, columns=present):
                 yield conform_batch(batch, schema)
         except (OSError, pa.ArrowException) as exc:
             raise CurateError(
-                f"{shard.path}: shard cannot be read ({_one_line(exc)}); "
+                f"{display(shard.path)}: shard cannot be read ({_one_line(exc)}); "
                 "restore it or re-run the step that wrote it"
             ) from exc
 
@@ -138,17 +162,22 @@ def conform_batch(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
 
 
 def open_dataset(spec: str | os.PathLike[str]) -> Dataset:
-    """Open a curate dataset, a bare Parquet file, a folder of Parquet, or a glob."""
+    """Open a curate dataset, a bare Parquet file, a folder of Parquet, or a glob.
+
+    Local paths, `file://`, `s3://` and `gs://` locations alike.
+    """
     text = str(spec)
-    path = Path(text)
+    if is_remote(text):
+        return _open_remote(text)
+    local = local_path(text)
+    assert local is not None
+    path = local
+    text = str(path) if scheme_of(text) == "file" else text
     if path.is_dir():
-        if (path / PENDING).exists():
-            raise CurateError(
-                f"{path}: unfinished output of `curate {_pending_step(path)}` "
-                "(it holds _curate.pending.json); re-run that step to resume it"
-            )
+        store = Store(path)
+        _refuse_pending(store)
         if (path / MANIFEST).exists():
-            return _open_manifest(path)
+            return _open_manifest(store)
         files = sorted(p for p in path.glob("*.parquet") if not p.name.startswith("."))
         if not files:
             raise CurateError(f"{path}: no dataset here (no _curate.json and no .parquet files)")
@@ -163,22 +192,58 @@ def open_dataset(spec: str | os.PathLike[str]) -> Dataset:
     raise CurateError(f"{text}: no such file or folder")
 
 
-def _open_manifest(folder: Path) -> Dataset:
-    manifest_path = folder / MANIFEST
+def _open_remote(uri: str) -> Dataset:
+    """A dataset, a Parquet object, or a glob of them in an object store."""
+    shown = display(uri)
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if glob.has_magic(uri):
+            folder, _, pattern = uri.rstrip("/").rpartition("/")
+            names = [n for n in Store(folder).glob(pattern) if n.endswith(".parquet")]
+            if not names:
+                raise CurateError(f"{shown}: the pattern matches no .parquet files")
+            return _open_bare(uri, [f"{folder}/{n}" for n in names])
+        store = Store(uri)
+        if uri.endswith(".parquet") and store.exists() and not store.list():
+            return _open_bare(uri, [uri])
+        _refuse_pending(store)
+        if store.exists(MANIFEST):
+            return _open_manifest(store)
+        names = sorted(
+            e.name
+            for e in store.list()
+            if not e.is_dir and e.name.endswith(".parquet") and not e.name.startswith(".")
+        )
+        if not names:
+            raise CurateError(f"{shown}: no dataset here (no _curate.json and no .parquet files)")
+        return _open_bare(uri, [f"{uri.rstrip('/')}/{n}" for n in names])
+    except OSError as exc:
+        raise CurateError(f"{shown}: cannot be read ({_one_line(exc)})") from exc
+
+
+def _refuse_pending(store: Store) -> None:
+    if store.exists(PENDING):
+        raise CurateError(
+            f"{store.display()}: unfinished output of `curate {_pending_step(store)}` "
+            "(it holds _curate.pending.json); re-run that step to resume it"
+        )
+
+
+def _open_manifest(store: Store) -> Dataset:
+    where = store.display(MANIFEST)
+    try:
+        manifest = json.loads(store.read_bytes(MANIFEST).decode("utf-8"))
     except (OSError, ValueError) as exc:
-        raise CurateError(f"{manifest_path}: manifest cannot be read ({_one_line(exc)})") from exc
+        raise CurateError(f"{where}: manifest cannot be read ({_one_line(exc)})") from exc
+    location: Path | str = store.local if store.local is not None else store.spec
     shards = []
-    for name, rows, size in _manifest_shards(manifest, manifest_path):
-        p = folder / name
-        shards.append(Shard(name, p, rows, size))
-        _check_shard_file(p, rows, size)
-    schema = schema_from_manifest(manifest, shards, where=str(folder))
-    return Dataset(str(folder), shards, schema, manifest)
+    for name, rows, size in _manifest_shards(manifest, where):
+        shards.append(Shard(name, join(location, name), rows, size))
+        _check_shard_file(store, name, rows, size)
+    schema = schema_from_manifest(manifest, shards, where=store.display())
+    return Dataset(str(location), shards, schema, manifest)
 
 
-def _manifest_shards(manifest: Any, where: Path) -> list[tuple[str, int, int]]:
+def _manifest_shards(manifest: Any, where: str) -> list[tuple[str, int, int]]:
     """(name, rows, bytes) of every shard, after checking the manifest's shape.
 
     A manifest is data from disk, written by any version or edited by hand: a shard
@@ -233,49 +298,62 @@ def is_plain_name(name: object) -> bool:
     )
 
 
-def _check_shard_file(path: Path, rows: int, size: int) -> None:
+def _check_shard_file(store: Store, name: str, rows: int, size: int) -> None:
     """The file is the shard the manifest lists: same size, same row count in its footer."""
+    shown = store.display(name)
     try:
-        st = path.stat()
+        found_size = store.size(name)
     except FileNotFoundError:
         raise CurateError(
-            f"{path}: shard listed in {MANIFEST} is missing; restore it or re-run the step"
+            f"{shown}: shard listed in {MANIFEST} is missing; restore it or re-run the step"
         ) from None
     except OSError as exc:
-        raise CurateError(f"{path}: shard cannot be read ({_one_line(exc)})") from exc
-    if st.st_size != size:
+        raise CurateError(f"{shown}: shard cannot be read ({_one_line(exc)})") from exc
+    if found_size != size:
         raise CurateError(
-            f"{path}: shard is {st.st_size:,} bytes but {MANIFEST} says {size:,}; it was "
+            f"{shown}: shard is {found_size:,} bytes but {MANIFEST} says {size:,}; it was "
             "changed or cut short: restore it or re-run the step that wrote it"
         )
     try:
-        found = pq.read_metadata(path).num_rows
+        found = pq.read_metadata(shard_source(join(_location(store), name))).num_rows
     except (OSError, pa.ArrowException) as exc:
         raise CurateError(
-            f"{path}: shard cannot be read ({_one_line(exc)}); restore it or re-run the step"
+            f"{shown}: shard cannot be read ({_one_line(exc)}); restore it or re-run the step"
         ) from exc
     if found != rows:
         raise CurateError(
-            f"{path}: shard holds {found:,} rows but {MANIFEST} says {rows:,}; restore it "
+            f"{shown}: shard holds {found:,} rows but {MANIFEST} says {rows:,}; restore it "
             "or re-run the step that wrote it"
         )
 
 
-def _open_bare(location: str, files: list[Path]) -> Dataset:
+def _location(store: Store) -> Path | str:
+    return store.local if store.local is not None else store.spec
+
+
+def _open_bare(location: str, files: Sequence[Path | str]) -> Dataset:
     shards = []
     schema: pa.Schema | None = None
     for p in files:
+        shown = display(p)
         try:
-            meta = pq.read_metadata(p)
-            file_schema = pq.read_schema(p)
+            pf = pq.ParquetFile(shard_source(p))
+            meta, file_schema = pf.metadata, pf.schema_arrow
+            size = p.stat().st_size if isinstance(p, Path) else _remote_size(p)
         except (OSError, pa.ArrowException) as exc:
-            raise CurateError(f"{p}: not a readable Parquet file ({_one_line(exc)})") from exc
+            raise CurateError(f"{shown}: not a readable Parquet file ({_one_line(exc)})") from exc
         schema = (
-            file_schema if schema is None else union_schemas(schema, file_schema, context=str(p))
+            file_schema if schema is None else union_schemas(schema, file_schema, context=shown)
         )
-        shards.append(Shard(p.name, p, meta.num_rows, p.stat().st_size))
+        name = p.name if isinstance(p, Path) else p.rpartition("/")[2]
+        shards.append(Shard(name, p, meta.num_rows, size))
     assert schema is not None
     return Dataset(location, shards, schema.remove_metadata(), None)
+
+
+def _remote_size(uri: str) -> int:
+    folder, _, name = uri.rpartition("/")
+    return Store(folder).size(name)
 
 
 def schema_from_manifest(manifest: dict[str, Any], shards: list[Shard], *, where: str) -> pa.Schema:
@@ -288,15 +366,15 @@ def schema_from_manifest(manifest: dict[str, Any], shards: list[Shard], *, where
             raise CurateError(f"{where}: schema in {MANIFEST} cannot be read") from exc
     schema: pa.Schema | None = None
     for s in shards:
-        file_schema = pq.read_schema(s.path)
+        file_schema = pq.read_schema(shard_source(s.path))
         schema = (
             file_schema if schema is None else union_schemas(schema, file_schema, context=where)
         )
     return (schema or pa.schema([])).remove_metadata()
 
 
-def _pending_step(folder: Path) -> str:
-    return _command_of(_read_json(folder / PENDING))
+def _pending_step(store: Store) -> str:
+    return _command_of(_read_json(store, PENDING))
 
 
 def _one_line(exc: BaseException) -> str:
@@ -326,16 +404,18 @@ class DatasetWriter:
     """Writes one step's output dataset with the atomic/resumable protocol.
 
     Work is recorded in *units* (an ingest task, a map step's input shard): a unit is
-    done when all its shards are renamed into place and the unit is noted in the
-    pending file. A rerun with the same fingerprint skips done units and removes
+    done when all its shards are in place and a small marker for it is written under
+    `_curate.units/` (one write a unit, whatever the number of units: the pending file
+    itself is written once). A rerun with the same fingerprint skips done units, after
+    checking that their shards are still there at the size recorded, and removes
     shards of units that did not finish.
 
     The writer removes only what curate wrote: the shards its manifest or pending file
     lists, the names the step declares it writes (`owns`: file names or patterns such
-    as `part-00000.parquet` or `_cache`), its temporary files, the manifest, the
-    pending file and the lock. Anything else in the folder makes `--overwrite` refuse.
-    `preserve` names owned entries that `--overwrite` keeps (dedup's signature cache,
-    which checks its own parameters).
+    as `part-00000.parquet` or `_cache`), its temporary files and unit markers, the
+    manifest, the pending file and the lock. Anything else in the folder makes
+    `--overwrite` refuse. `preserve` names owned entries that `--overwrite` keeps
+    (dedup's signature cache, which checks its own parameters).
     """
 
     def __init__(
@@ -350,7 +430,9 @@ class DatasetWriter:
         preserve: Sequence[str] = (),
         command: str | None = None,
     ) -> None:
-        self.folder = Path(output)
+        self.store = Store(output)
+        # a local Path (as before), or the URI of a folder in an object store
+        self.folder: Path | str = self.store.local if self.store.local is not None else str(output)
         self.step = step
         self.command = command or step
         self.params = params
@@ -363,7 +445,11 @@ class DatasetWriter:
         self.started = _now()
         self._done: dict[str, list[dict[str, Any]]] = {}
         self._info: dict[str, dict[str, Any]] = {}
-        self._lock: Path | None = None
+        self._lock: Any = None
+
+    def path_of(self, name: str) -> Path | str:
+        """Where the shard `name` of this output lives."""
+        return join(self.folder, name)
 
     # -- lifecycle
 
@@ -373,16 +459,17 @@ class DatasetWriter:
         Takes the folder's lock first (released by `finish`, `abandon` or `release`),
         so nothing here races with another run.
         """
-        folder = self.folder
-        if folder.is_symlink() and not folder.exists():
-            raise CurateError(
-                f"{folder}: is a symbolic link to a folder that does not exist; "
-                "create the folder it points to or choose another -o"
-            )
-        if folder.exists() and not folder.is_dir():
-            raise CurateError(f"{folder}: exists and is not a folder; choose another -o")
-        folder.mkdir(parents=True, exist_ok=True)
-        self._lock = lock.acquire(folder, self.command)
+        local = self.store.local
+        if local is not None:
+            if local.is_symlink() and not local.exists():
+                raise CurateError(
+                    f"{local}: is a symbolic link to a folder that does not exist; "
+                    "create the folder it points to or choose another -o"
+                )
+            if local.exists() and not local.is_dir():
+                raise CurateError(f"{local}: exists and is not a folder; choose another -o")
+        self.store.make()
+        self._lock = lock.acquire_in(self.store, self.command)
         try:
             return self._claim()
         except BaseException:
@@ -390,35 +477,31 @@ class DatasetWriter:
             raise
 
     def _claim(self) -> WriteState:
-        folder = self.folder
-        pending = folder / PENDING
-        manifest = folder / MANIFEST
+        store = self.store
         if self.overwrite:
             self._clear()
-        elif pending.exists():
-            state = self._resume(pending)
-            if state is not None:
-                return state
-        elif manifest.exists():
+        elif store.exists(PENDING):
+            return self._resume()
+        elif store.exists(MANIFEST):
             if self.append:
-                self.base = _open_manifest(folder)
+                self.base = _open_manifest(store)
                 if any(s.get("fingerprint") == self.fingerprint for s in self.base.lineage):
                     return WriteState(up_to_date=True)
             else:
-                existing = _read_json(manifest)
+                existing = _read_json(store, MANIFEST)
                 last = (existing.get("lineage") or [{}])[-1]
                 if existing.get("fingerprint") == self.fingerprint or (
                     isinstance(last, dict) and last.get("fingerprint") == self.fingerprint
                 ):
                     return WriteState(up_to_date=True)
                 raise CurateError(
-                    f"{folder}: already holds a dataset made with other parameters; "
+                    f"{store.display()}: already holds a dataset made with other parameters; "
                     "pass --overwrite to replace it"
                     + (" or --append to add to it" if self.step == "ingest" else "")
                 )
         elif foreign := self._foreign(set(ALWAYS_OURS)):
             raise CurateError(
-                f"{folder}: folder is not empty and is not a curate output (it holds "
+                f"{store.display()}: folder is not empty and is not a curate output (it holds "
                 f"{_list_names(foreign)}); choose an empty folder"
             )
         self._write_pending()
@@ -436,52 +519,65 @@ class DatasetWriter:
             lock.release(self._lock)
             self._lock = None
 
-    def _resume(self, pending: Path) -> WriteState | None:
-        state = _read_json(pending)
+    def _resume(self) -> WriteState:
+        state = _read_json(self.store, PENDING)
         if state.get("fingerprint") != self.fingerprint:
             raise CurateError(
-                f"{self.folder}: holds an unfinished `curate {_command_of(state)}` run with "
-                "other parameters; re-run it with the same options to resume, or pass --overwrite"
+                f"{self.store.display()}: holds an unfinished `curate {_command_of(state)}` run "
+                "with other parameters; re-run it with the same options to resume, or pass "
+                "--overwrite"
             )
         self.started = state.get("started", self.started)
-        self._done = {k: list(v) for k, v in state.get("done", {}).items()}
-        self._info = {k: dict(v) for k, v in state.get("info", {}).items()}
+        done = {k: list(v) for k, v in state.get("done", {}).items()}  # written before 0.2
+        info = {k: dict(v) for k, v in state.get("info", {}).items()}
+        for unit, marker in _unit_markers(self.store).items():
+            done[unit] = list(marker.get("shards", []))
+            if marker.get("info") is not None:
+                info[unit] = dict(marker["info"])
         self.owns = list(dict.fromkeys([*state.get("owns", []), *self.owns]))
-        if (self.folder / MANIFEST).exists():
-            self.base = _open_manifest_ignoring_pending(self.folder, state.get("base_shards"))
+        if self.store.exists(MANIFEST):
+            self.base = _open_manifest_ignoring_pending(self.store, state.get("base_shards"))
+        # a unit is trusted only while its shards are there, whole, at the recorded size
+        present = {e.name: e.size for e in self.store.list() if not e.is_dir}
+        for unit, shards in done.items():
+            if all(present.get(s["name"]) == s["bytes"] for s in shards):
+                self._done[unit] = shards
+                if unit in info:
+                    self._info[unit] = info[unit]
+            else:
+                self.store.delete(f"{UNITS}/{_marker_name(unit)}")
         self._remove_orphans()
-        self._write_pending()
         return WriteState(resumed=True, done=dict(self._done), info=dict(self._info))
 
     def _clear(self) -> None:
         """Empty the folder for --overwrite: only what its manifest or pending file says
         curate wrote; refuse, touching nothing, if anything else is there."""
-        claimed = set(ALWAYS_OURS) | _claimed_names(self.folder)
+        claimed = set(ALWAYS_OURS) | _claimed_names(self.store)
         foreign = self._foreign(claimed)
         if foreign:
             raise CurateError(
-                f"{self.folder}: holds files curate did not write ({_list_names(foreign)}); "
-                "refusing to delete them even with --overwrite: move them or choose another "
-                "folder"
+                f"{self.store.display()}: holds files curate did not write "
+                f"({_list_names(foreign)}); refusing to delete them even with --overwrite: "
+                "move them or choose another folder"
             )
-        for p in sorted(self.folder.iterdir()):
-            if p.name == LOCK or _matches(p.name, self.preserve):
+        for e in sorted(self.store.list(), key=lambda e: e.name):
+            if e.name == LOCK or _matches(e.name, self.preserve):
                 continue
-            _remove_entry(p)
+            self.store.delete(e.name)
 
     def _foreign(self, claimed: set[str]) -> list[str]:
-        return sorted(p.name for p in self.folder.iterdir() if not _matches(p.name, claimed))
+        return sorted(e.name for e in self.store.list() if not _matches(e.name, claimed))
 
     def _remove_orphans(self) -> None:
         """Delete temp files and shards written by units that never finished."""
         keep = {s["name"] for shards in self._done.values() for s in shards}
         if self.base is not None:
             keep |= {s.name for s in self.base.shards}
-        for p in self.folder.iterdir():
-            if _is_temp(p.name) or (
-                p.name not in keep and p.suffix == ".parquet" and _matches(p.name, self.owns)
+        for e in self.store.list():
+            if _is_temp(e.name) or (
+                e.name not in keep and e.name.endswith(".parquet") and _matches(e.name, self.owns)
             ):
-                _remove_entry(p)
+                self.store.delete(e.name)
 
     def _write_pending(self) -> None:
         state = {
@@ -491,18 +587,16 @@ class DatasetWriter:
             "params": self.params,
             "started": self.started,
             "owns": self.owns,
-            "done": self._done,
-            "info": self._info,
             "base_shards": [s.name for s in self.base.shards] if self.base else None,
         }
-        _atomic_write_text(self.folder / PENDING, json.dumps(state, indent=1, default=str))
+        self.store.write_bytes(PENDING, json.dumps(state, indent=1, default=str).encode())
 
     # -- shards
 
     def shard_sink(self, name: str, schema: pa.Schema) -> ShardSink:
         """A streaming writer for one shard; the file appears only on `commit()`."""
         if self.base is not None and any(s.name == name for s in self.base.shards):
-            raise CurateError(f"{self.folder / name}: shard name already used in the dataset")
+            raise CurateError(f"{self.store.display(name)}: shard name already used in the dataset")
         return ShardSink(self.folder, name, schema)
 
     def unit_done(
@@ -511,17 +605,22 @@ class DatasetWriter:
         """Record a finished unit so a rerun skips it (called in the parent process).
 
         `info` is what the step needs to finish without redoing the unit (its counts).
+        One small marker file a unit: a million units cost a million small writes, not
+        a pending file rewritten a million times.
         """
         self._done[unit] = [s.to_json() for s in shards]
         if info is not None:
             self._info[unit] = info
-        self._write_pending()
+        marker = {"unit": unit, "shards": self._done[unit], "info": info}
+        self.store.write_bytes(
+            f"{UNITS}/{_marker_name(unit)}", json.dumps(marker, default=str).encode()
+        )
 
     def done_shards(self) -> list[Shard]:
         shards = []
         for unit in sorted(self._done):
             for s in self._done[unit]:
-                shards.append(Shard(s["name"], self.folder / s["name"], s["rows"], s["bytes"]))
+                shards.append(Shard(s["name"], self.path_of(s["name"]), s["rows"], s["bytes"]))
         return shards
 
     # -- finishing
@@ -544,7 +643,7 @@ class DatasetWriter:
             all_shards = self.base.shards + all_shards
             sources = {**self.base.sources, **sources}
             system = system or (self.base.manifest or {}).get("system")
-            schema = union_schemas(self.base.schema, schema, context=str(self.folder))
+            schema = union_schemas(self.base.schema, schema, context=self.store.display())
         step = {
             "step": self.step,
             "tool": "curate",
@@ -557,11 +656,8 @@ class DatasetWriter:
             **lineage_step,
         }
         lineage.append(step)
-        owns = list(
-            dict.fromkeys(
-                [*((self.base.manifest or {}).get("owns", []) if self.base else []), *self.owns]
-            )
-        )
+        base_owns = (self.base.manifest or {}).get("owns", []) if self.base else []
+        owns = list(dict.fromkeys([*base_owns, *self.owns]))
         manifest = {
             "format": "curate.dataset",
             "format_version": FORMAT_VERSION,
@@ -577,35 +673,56 @@ class DatasetWriter:
             "system": system,
             "lineage": lineage,
         }
-        for p in self.folder.iterdir():  # left by a worker that died and was retried
-            if p.name.startswith(TMP_PREFIX) and p.name != f"{TMP_PREFIX}{os.getpid()}-{LOCK}":
-                _remove_entry(p)
-        _atomic_write_text(self.folder / MANIFEST, json.dumps(manifest, indent=1, default=str))
-        (self.folder / PENDING).unlink(missing_ok=True)
+        for e in self.store.list():  # left by a worker that died and was retried
+            if e.name.startswith(TMP_PREFIX) and not e.name.endswith(LOCK):
+                self.store.delete(e.name)
+        self.store.write_bytes(MANIFEST, json.dumps(manifest, indent=1, default=str).encode())
+        self.store.delete(PENDING)
+        self.store.delete(UNITS)
         self.release()
         return Dataset(str(self.folder), all_shards, schema, manifest)
 
     def abandon(self) -> None:
         """Undo this run: remove its shards and the pending file (a base dataset stays)."""
         keep = {s.name for s in self.base.shards} if self.base is not None else set()
-        if not self.folder.exists():
+        if not self.store.exists():
             return
         done = {s["name"] for shards in self._done.values() for s in shards}
-        for p in self.folder.iterdir():
-            if _is_temp(p.name) or (
-                p.name not in keep and (p.name in done or _matches(p.name, self.owns))
+        for e in self.store.list():
+            if _is_temp(e.name) or (
+                e.name not in keep and (e.name in done or _matches(e.name, self.owns))
             ):
-                _remove_entry(p)
-        (self.folder / PENDING).unlink(missing_ok=True)
+                self.store.delete(e.name)
+        self.store.delete(UNITS)
+        self.store.delete(PENDING)
         self.release()
-        if self.base is None and not any(self.folder.iterdir()):
-            self.folder.rmdir()
+        local = self.store.local
+        if self.base is None and local is not None and not any(local.iterdir()):
+            local.rmdir()
 
 
-def _read_json(path: Path) -> dict[str, Any]:
-    """A manifest or pending file as a dict; an empty dict when it cannot be used."""
+def _marker_name(unit: str) -> str:
+    """A unit's marker file name (unit keys are curate's own: shard names, `task-00003`)."""
+    return re.sub(r"[^\w.\-]", "_", unit) + ".json"
+
+
+def _unit_markers(store: Store) -> dict[str, dict[str, Any]]:
+    """The markers of the units a pending output has finished."""
+    units = store.child(UNITS)
+    out: dict[str, dict[str, Any]] = {}
+    for e in units.list():
+        if e.is_dir or not e.name.endswith(".json"):
+            continue
+        marker = _read_json(units, e.name)
+        if isinstance(marker.get("unit"), str) and isinstance(marker.get("shards"), list):
+            out[marker["unit"]] = marker
+    return out
+
+
+def _read_json(store: Store, name: str) -> dict[str, Any]:
+    """A manifest, pending or marker file as a dict; an empty dict when it cannot be used."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(store.read_bytes(name).decode("utf-8"))
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
@@ -617,20 +734,26 @@ def _command_of(state: dict[str, Any]) -> str:
     return str(command).removesuffix("-rejected").removesuffix("-clusters")
 
 
-def _claimed_names(folder: Path) -> set[str]:
+def _claimed_names(store: Store) -> set[str]:
     """Names (and patterns) the folder's manifest or pending file says curate wrote."""
     names: set[str] = set()
-    manifest = _read_json(folder / MANIFEST)
+    manifest = _read_json(store, MANIFEST)
     if manifest:
-        names |= {e["name"] for e in manifest.get("shards", []) if is_plain_name(e.get("name"))}
+        entries = manifest.get("shards", [])
+        if isinstance(entries, list):
+            names |= {
+                e["name"] for e in entries if isinstance(e, dict) and is_plain_name(e.get("name"))
+            }
         names |= {n for n in manifest.get("owns", []) if isinstance(n, str)}
         last = (manifest.get("lineage") or [{}])[-1]
         if "owns" not in manifest and isinstance(last, dict) and last.get("step") == "dedup":
             names.add("_cache")  # written before manifests listed their work files
-    pending = _read_json(folder / PENDING)
+    pending = _read_json(store, PENDING)
     if pending:
         for shards in pending.get("done", {}).values():
             names |= {s["name"] for s in shards if is_plain_name(s.get("name"))}
+        for marker in _unit_markers(store).values():
+            names |= {s["name"] for s in marker["shards"] if is_plain_name(s.get("name"))}
         if "owns" in pending:
             names |= {n for n in pending["owns"] if isinstance(n, str)}
         else:  # written before pending files listed what they own
@@ -643,7 +766,7 @@ def _matches(name: str, patterns: Iterable[str]) -> bool:
 
 
 def _is_temp(name: str) -> bool:
-    return name.startswith((TMP_PREFIX, LEGACY_TMP_PREFIX))
+    return name.startswith((TMP_PREFIX, LEGACY_TMP_PREFIX)) and not name.endswith(LOCK)
 
 
 def _list_names(names: list[str]) -> str:
@@ -651,17 +774,9 @@ def _list_names(names: list[str]) -> str:
     return shown + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
 
-def _remove_entry(p: Path) -> None:
-    """Remove a file, a link (never what it points to) or a folder curate wrote."""
-    if p.is_dir() and not p.is_symlink():
-        shutil.rmtree(p)
-    else:
-        p.unlink(missing_ok=True)
-
-
-def _open_manifest_ignoring_pending(folder: Path, base_shards: list[str] | None) -> Dataset:
+def _open_manifest_ignoring_pending(store: Store, base_shards: list[str] | None) -> Dataset:
     """The dataset an interrupted --append started from (its manifest is still the old one)."""
-    ds = _open_manifest(folder)
+    ds = _open_manifest(store)
     if base_shards is not None:
         ds.shards = [s for s in ds.shards if s.name in set(base_shards)]
     return ds
@@ -696,23 +811,35 @@ def dictionary_columns(schema: pa.Schema) -> list[str]:
 
 
 class ShardSink:
-    """Stream record batches into one shard under a temporary name; rename on commit."""
+    """Stream record batches into one shard that appears, whole, only on `commit()`.
 
-    def __init__(self, folder: Path, name: str, schema: pa.Schema) -> None:
+    Locally it is written under a temporary name and renamed into place; in an object
+    store it is uploaded to its final key, where it appears when the upload completes
+    (there is no rename), and a unit that did not finish is told apart by its missing
+    marker (see `DatasetWriter`).
+    """
+
+    def __init__(self, folder: Path | str, name: str, schema: pa.Schema) -> None:
+        self.store = Store(folder)
         self.folder = folder
         self.name = name
         self.schema = schema
         self.rows = 0
-        self._tmp = folder / f"{TMP_PREFIX}{os.getpid()}-{name}"
+        self._tmp = f"{TMP_PREFIX}{os.getpid()}-{name}" if self.store.is_local else name
+        self._stream: Any = None
         self._writer: pq.ParquetWriter | None = None
+
+    def _open(self, **options: Any) -> pq.ParquetWriter:
+        if self.store.local is not None:
+            return pq.ParquetWriter(str(self.store.local / self._tmp), self.schema, **options)
+        self._stream = self.store.open_output(self.name)
+        return pq.ParquetWriter(self._stream, self.schema, **options)
 
     def write(self, batch: pa.RecordBatch | pa.Table) -> None:
         if batch.num_rows == 0:
             return
         if self._writer is None:
-            self._writer = pq.ParquetWriter(
-                self._tmp,
-                self.schema,
+            self._writer = self._open(
                 compression=COMPRESSION,
                 write_statistics=True,
                 use_dictionary=dictionary_columns(self.schema),
@@ -722,18 +849,25 @@ class ShardSink:
         self.rows += batch.num_rows
 
     def commit(self) -> Shard:
-        """Close and rename into place: from here on the shard exists and is complete."""
+        """Close and put in place: from here on the shard exists and is complete."""
         if self._writer is None:  # an empty shard still needs a valid file
-            self._writer = pq.ParquetWriter(self._tmp, self.schema, compression=COMPRESSION)
+            self._writer = self._open(compression=COMPRESSION)
         self._writer.close()
-        final = self.folder / self.name
-        os.replace(self._tmp, final)
-        return Shard(self.name, final, self.rows, final.stat().st_size)
+        final = join(self.folder, self.name)
+        if self.store.local is not None:
+            os.replace(self.store.local / self._tmp, self.store.local / self.name)
+            size = (self.store.local / self.name).stat().st_size
+        else:
+            size = self._stream.tell()
+            self._stream.close()  # the upload completes: the object appears whole
+        return Shard(self.name, final, self.rows, size)
 
     def abort(self) -> None:
         if self._writer is not None:
             self._writer.close()
-        self._tmp.unlink(missing_ok=True)
+        if self.store.local is not None:
+            (self.store.local / self._tmp).unlink(missing_ok=True)
+        # in a store the key of an unfinished unit has no marker: the rerun removes it
 
 
 def write_table_dataset(
@@ -765,12 +899,6 @@ def write_table_dataset(
             sources=sources or {},
             lineage_step=lineage_step or {},
         )
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f"{TMP_PREFIX}{os.getpid()}-{path.name}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def _now() -> str:

@@ -70,13 +70,7 @@ def acquire(folder: Path, command: str) -> Path:
         if path in _held:
             _held[path] += 1
             return path
-        me = {
-            "pid": os.getpid(),
-            "host": socket.gethostname(),
-            "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "command": command,
-            "process_start": _process_start(os.getpid()),
-        }
+        me = _me(command)
         # written whole under a temporary name, then linked into place: the link fails
         # if a lock exists, and a lock that exists is never seen half-written
         tmp = folder / f".curate-tmp-{os.getpid()}-{LOCK}"
@@ -103,29 +97,8 @@ def _take_over_if_stale(path: Path, folder: Path) -> None:
         return  # released meanwhile
     except OSError:
         text = ""
-    try:
-        info = json.loads(text)
-    except ValueError:
-        info = {}
-    if not isinstance(info, dict):
-        info = {}
-    pid = info.get("pid")
-    host = info.get("host")
-    same_host = host == socket.gethostname()
-    if isinstance(pid, int) and same_host:
-        ours = pid == os.getpid() and info.get("process_start") == _process_start(pid)
-        if ours or not _alive(pid, info.get("process_start")):
-            _remove(path, text)
-            return
-    elif not info:
-        # not a lock curate wrote (curate links it into place whole): nothing holds it
-        _remove(path, text)
-        return
-    raise CurateError(
-        f"{folder}: another curate command is writing this output "
-        f"(`curate {info.get('command', '?')}`, {_holder_text(info)}); wait for it to "
-        f"finish, or if that run is gone, remove {path} and re-run",
-    )
+    _judge(text, str(folder), str(path))
+    _remove(path, text)
 
 
 def _remove(path: Path, judged: str) -> None:
@@ -150,8 +123,81 @@ def _remove(path: Path, judged: str) -> None:
         aside.unlink(missing_ok=True)
 
 
-def release(path: Path) -> None:
+def acquire_in(store: Any, command: str) -> Any:
+    """Take the lock of a `curate.storage.Store` folder: a local one as `acquire` does.
+
+    An object store has no atomic create-if-absent that every store offers, so there
+    the lock is best effort: it is read, judged as a local one is (a holder on this
+    host that is gone is taken over), then written; two runs starting in the same
+    second could both pass. It still names a run that is plainly writing there.
+    """
+    if store.local is not None:
+        return acquire(store.local, command)
+    key = ("store", store.spec)
+    with _guard:
+        if key in _held_remote:
+            _held_remote[key][1] += 1
+            return key
+        if store.exists(LOCK):
+            try:
+                text = store.read_bytes(LOCK).decode("utf-8")
+            except (OSError, UnicodeDecodeError):
+                text = ""
+            _judge(text, store.display(), store.display(LOCK))
+        store.write_bytes(LOCK, json.dumps(_me(command)).encode())
+        _held_remote[key] = [store, 1]
+        return key
+
+
+_held_remote: dict[tuple[str, str], list[Any]] = {}
+
+
+def _me(command: str) -> dict[str, Any]:
+    return {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "command": command,
+        "process_start": _process_start(os.getpid()),
+    }
+
+
+def _judge(text: str, folder: str, where: str) -> None:
+    """Return if the lock whose text this is may be taken over; raise naming its holder."""
+    try:
+        info = json.loads(text)
+    except ValueError:
+        info = {}
+    if not isinstance(info, dict) or not info:
+        return
+    pid = info.get("pid")
+    if isinstance(pid, int) and info.get("host") == socket.gethostname():
+        ours = pid == os.getpid() and info.get("process_start") == _process_start(pid)
+        if ours or not _alive(pid, info.get("process_start")):
+            return
+    raise CurateError(
+        f"{folder}: another curate command is writing this output "
+        f"(`curate {info.get('command', '?')}`, {_holder_text(info)}); wait for it to "
+        f"finish, or if that run is gone, remove {where} and re-run",
+    )
+
+
+def release(path: Any) -> None:
     """Give up one hold of the lock; the file goes when the last writer of the process ends."""
+    if isinstance(path, tuple):
+        with _guard:
+            held_here = _held_remote.get(path)
+            if held_here is None:
+                return
+            held_here[1] -= 1
+            if held_here[1] > 0:
+                return
+            del _held_remote[path]
+        try:
+            held_here[0].delete(LOCK)
+        except OSError:
+            pass
+        return
     with _guard:
         n = _held.get(path, 0)
         if n > 1:
@@ -172,9 +218,16 @@ def release_all() -> None:
     with _guard:
         paths = list(_held)
         _held.clear()
+        stores = [held_here[0] for held_here in _held_remote.values()]
+        _held_remote.clear()
     for p in paths:
         try:
             p.unlink()
+        except OSError:
+            pass
+    for store in stores:
+        try:
+            store.delete(LOCK)
         except OSError:
             pass
 

@@ -62,8 +62,8 @@ class ShardJob:
     step: Any
     shard: Shard
     schema: pa.Schema
-    output: Path
-    rejected: Path | None
+    output: Path | str
+    rejected: Path | str | None
     batch_rows: int
 
 
@@ -96,7 +96,7 @@ def _source_counts(table: pa.Table) -> Counter[str]:
 def map_shard(job: ShardJob) -> ShardResult:
     """Apply the step to one shard (runs in a worker process)."""
     step = job.step
-    ds = Dataset(str(job.shard.path.parent), [job.shard], job.schema)
+    ds = Dataset(job.shard.folder, [job.shard], job.schema)
     out_schema = step.output_schema(job.schema)
     sink = ShardSink(job.output, job.shard.name, out_schema)
     rej_schema = step.rejected_schema(job.schema) if job.rejected is not None else None
@@ -241,7 +241,7 @@ def run_map(
                 step,
                 s,
                 ds.schema,
-                Path(output),
+                writer.folder,
                 rejected,
                 batch_rows,
             )
@@ -252,7 +252,7 @@ def run_map(
         for name, shards in state.done.items():
             info = state.info.get(name, {})
             out_shard = Shard(
-                shards[0]["name"], Path(output) / name, shards[0]["rows"], shards[0]["bytes"]
+                shards[0]["name"], writer.path_of(name), shards[0]["rows"], shards[0]["bytes"]
             )
             results[name] = ShardResult(
                 out_shard,

@@ -8,7 +8,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from curate.dataset import MANIFEST, PENDING, DatasetWriter, open_dataset, write_table_dataset
+from curate.dataset import (
+    MANIFEST,
+    PENDING,
+    UNITS,
+    DatasetWriter,
+    open_dataset,
+    write_table_dataset,
+)
 from curate.errors import CurateError
 from curate.lock import LOCK
 
@@ -70,7 +77,7 @@ def test_resume_keeps_done_units_and_removes_orphans(tmp_path):
     again = DatasetWriter(out, step="s", params={"x": 1})  # the pending file says what it owns
     state = again.begin()
     assert state.resumed and list(state.done) == ["a"] and state.info["a"] == {"n": 3}
-    assert sorted(p.name for p in out.iterdir()) == [LOCK, PENDING, "part-a.parquet"]
+    assert sorted(p.name for p in out.iterdir()) == [LOCK, PENDING, UNITS, "part-a.parquet"]
 
 
 def test_other_parameters_refused_without_overwrite(tmp_path):

@@ -222,7 +222,7 @@ def signature_unit(job: SigJob) -> int:
 
     Texts this process has already seen (`repeats`) are copied, not recomputed.
     """
-    ds = Dataset(str(job.shard.path.parent), [job.shard], job.schema)
+    ds = Dataset(job.shard.folder, [job.shard], job.schema)
     opts = job.options
     k = None if opts.exact_only else opts.num_perm
     schema = cache.signature_schema(k)
@@ -453,7 +453,7 @@ def set_unit(job: SetJob) -> tuple[list[str], np.ndarray, np.ndarray]:
     table of the value set on every call, so testing batch by batch cost (candidates
     x batches), quadratic in the corpus (38 s of verification at 1M documents).
     """
-    ds = Dataset(str(job.shard.path.parent), [job.shard], job.schema)
+    ds = Dataset(job.shard.folder, [job.shard], job.schema)
     shard_ids = pa.concat_arrays(
         [
             b.column(0).cast(pa.string())

@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from rich.console import Console
 
-from curate.dataset import Dataset, DatasetWriter, Shard, open_dataset
+from curate.dataset import Dataset, DatasetWriter, Shard, open_dataset, shard_source
 from curate.errors import CurateError
 from curate.executor import Executor, lineage_facts, make_executor, run_units
 from curate.ingest import files, tabular, warc
@@ -81,8 +81,8 @@ class Task:
     number: int
     files: tuple[InputFile, ...]
     options: ReadOptions
-    output: Path
-    rejected: Path | None
+    output: Path | str
+    rejected: Path | str | None
     shard_rows: int
 
     @property
@@ -281,8 +281,8 @@ def ingest(
                 number,
                 group,
                 opts,
-                Path(output),
-                Path(rejected) if rejected_writer is not None else None,
+                writer.folder,
+                rejected_writer.folder if rejected_writer is not None else None,
                 shard_rows,
             )
 
@@ -403,13 +403,14 @@ def _result_from_state(task: Task, state: Any, writer: DatasetWriter) -> TaskRes
     """A task finished by an earlier (interrupted) run: its shards and counts, not redone."""
     shards = []
     for s in state.done[task.key]:
-        path = writer.folder / s["name"]
+        path = writer.path_of(s["name"])
         # a shard may have been rewritten after its task finished (repeated ids): trust the file
-        shards.append(Shard(s["name"], path, pq.read_metadata(path).num_rows, path.stat().st_size))
+        rows = pq.read_metadata(shard_source(path)).num_rows
+        shards.append(Shard(s["name"], path, rows, writer.store.size(s["name"])))
     info = state.info.get(task.key, {})
     ids: list[str] = []
     for s in shards:
-        ids.extend(pq.read_table(s.path, columns=["id"]).column("id").to_pylist())
+        ids.extend(_ids(s))
     return TaskResult(
         number=task.number,
         shards=shards,
@@ -458,7 +459,7 @@ def _drop_repeated_ids(
     out: list[Shard] = []
     rejected_rows: list[dict[str, Any]] = []
     for shard in shards:
-        table = pq.read_table(shard.path)
+        table = pq.read_table(shard_source(shard.path))
         ids = table.column("id").to_pylist()
         hashes = id_hash(ids)
         keep = np.ones(len(ids), dtype=bool)
@@ -490,6 +491,10 @@ def _drop_repeated_ids(
     return out, dropped
 
 
+def _ids(shard: Shard) -> list[str]:
+    return pq.read_table(shard_source(shard.path), columns=["id"]).column("id").to_pylist()
+
+
 def _dataset_hashes(ds: Dataset) -> np.ndarray:
     parts = [id_hash(b.column(0).to_pylist()) for b in ds.iter_batches(columns=["id"])]
     return np.concatenate(parts) if parts else np.empty(0, dtype=np.uint64)
@@ -497,7 +502,7 @@ def _dataset_hashes(ds: Dataset) -> np.ndarray:
 
 def _find_id_with_hash(shards: list[Shard], h: int) -> str:
     for s in shards:
-        ids = pq.read_table(s.path, columns=["id"]).column("id").to_pylist()
+        ids = _ids(s)
         for doc_id, hh in zip(ids, id_hash(ids).tolist(), strict=True):
             if hh == h:
                 return doc_id
