@@ -12,16 +12,24 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 from curate.errors import CurateError
+from curate.storage import display, is_remote, local_path
 
 
-def _real(path: str | os.PathLike[str]) -> Path:
-    return Path(os.path.abspath(path)).resolve()
+def _real(path: str | os.PathLike[str]) -> PurePosixPath:
+    """One spelling per location: symbolic links resolved, a URI as its bucket and key."""
+    if is_remote(path):
+        parts = urlsplit(display(path))
+        return PurePosixPath(f"/{parts.scheme}:", parts.netloc, *parts.path.strip("/").split("/"))
+    local = local_path(path)
+    assert local is not None
+    return PurePosixPath(Path(os.path.abspath(local)).resolve())
 
 
-def _within(inner: Path, outer: Path) -> bool:
+def _within(inner: PurePosixPath, outer: PurePosixPath) -> bool:
     return inner == outer or outer in inner.parents
 
 
@@ -35,9 +43,10 @@ def check_locations(
     `inputs` are (what, path) pairs: the input dataset and its shard files, ingest's
     files and folders, models, manifests.
     """
-    outs = [(opt, str(p), _real(p)) for opt, p in outputs.items() if p is not None]
-    for what, spec in inputs:
-        real = _real(spec)
+    outs = [(opt, display(p), _real(p)) for opt, p in outputs.items() if p is not None]
+    for what, given_spec in inputs:
+        spec = display(given_spec)
+        real = _real(given_spec)
         for opt, given, out in outs:
             if _within(real, out):
                 where = "is" if real == out else "contains"
@@ -59,9 +68,9 @@ def check_locations(
                 )
 
 
-def dataset_inputs(location: str, shard_paths: Iterable[Path]) -> list[tuple[str, str]]:
+def dataset_inputs(location: str, shard_paths: Iterable[Path | str]) -> list[tuple[str, str]]:
     """The input pairs of an opened dataset: its location (if it is a path) and its shards."""
     pairs = [("dataset", str(p)) for p in shard_paths]
-    if os.path.exists(location):
+    if is_remote(location) or os.path.exists(location):
         pairs.insert(0, ("dataset", location))
     return pairs

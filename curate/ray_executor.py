@@ -106,7 +106,9 @@ class RayExecutor:
             if address:
                 ray.init(address=address, **options)
             else:
-                ray.init(num_cpus=self._workers or default_workers(), **options)
+                # "local": a new instance even where `ray start` left one running (CLI.md:
+                # with no address, a local Ray with --workers CPUs)
+                ray.init(address="local", num_cpus=self._workers or default_workers(), **options)
         except (ConnectionError, TimeoutError, RuntimeError, ValueError) as exc:
             where = f"the Ray cluster at {address}" if address else "a local Ray instance"
             raise CurateError(

@@ -94,8 +94,9 @@ _S3: Any = None
 def _s3() -> Any:
     """One S3 filesystem a process, configured from the environment (AWS's own chain).
 
-    pyarrow reads `AWS_ENDPOINT_URL`, the region and the credentials itself; curate
-    adds only a retry policy for throttling and transient errors.
+    pyarrow reads the credentials itself (environment, profile, instance role); curate
+    passes the endpoint (`AWS_ENDPOINT_URL_S3`, else `AWS_ENDPOINT_URL`, as the AWS SDKs
+    read them) and the region, and a retry policy for throttling and transient errors.
     """
     global _S3
     if _S3 is None:
@@ -107,6 +108,11 @@ def _s3() -> Any:
         region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
         if region:
             kwargs["region"] = region
+        endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+        if endpoint:  # an S3-compatible server (MinIO, Ceph, R2, a local test server)
+            parts = urlsplit(endpoint)
+            kwargs["endpoint_override"] = parts.netloc or parts.path
+            kwargs["scheme"] = parts.scheme or "https"
         _S3 = pafs.S3FileSystem(**kwargs)
     return _S3
 

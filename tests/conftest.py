@@ -155,6 +155,7 @@ def ray_cluster():
             cloudpickle.register_pickle_by_value(sys.modules[name])
     if not ray.is_initialized():
         ray.init(
+            address="local",  # never a cluster `ray start` left running on this machine
             num_cpus=2,
             include_dashboard=False,
             log_to_driver=False,
@@ -162,3 +163,76 @@ def ray_cluster():
         )
     yield ray
     ray.shutdown()
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(tmp_path_factory):
+    """A real S3-compatible server (moto in server mode) on 127.0.0.1, for the session.
+
+    Returns the endpoint URL; `s3` (below) points a test's environment at it.
+    """
+    pytest.importorskip("moto")
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = tmp_path_factory.mktemp("moto") / "server.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "MOTO_ALLOW_NONEXISTENT_REGION": "1"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError(f"moto server did not start: {log.read_text()[-2000:]}")
+            time.sleep(0.2)
+    yield url
+    proc.kill()
+    proc.wait()
+
+
+SECRET = "curate-test-secret-Zq81vXk"  # a credential that must never reach a file or output
+
+
+@pytest.fixture
+def s3(s3_endpoint, monkeypatch):
+    """A fresh bucket on the session's S3 server; the environment set as a user's would be.
+
+    Yields a function: bucket-relative key -> `s3://bucket/key`.
+    """
+    import uuid
+
+    import pyarrow.fs as pafs
+
+    import curate.storage as storage
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", s3_endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing-key-id")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setattr(storage, "_S3", None)  # a filesystem made from this environment
+    bucket = f"b-{uuid.uuid4().hex[:12]}"
+    fs = pafs.S3FileSystem(
+        endpoint_override=s3_endpoint,
+        access_key="testing-key-id",
+        secret_key=SECRET,
+        region="us-east-1",
+        allow_bucket_creation=True,
+    )
+    fs.create_dir(bucket)
+    yield lambda key="": f"s3://{bucket}/{key}".rstrip("/")

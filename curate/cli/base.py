@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import errno
 import sys
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -79,7 +78,10 @@ app = typer.Typer(
 )
 
 # Options shared by many commands, spelled once.
-Output = Annotated[Path, typer.Option("-o", "--output", help="Output dataset folder.")]
+# dataset locations stay strings: a Path would turn `s3://b/x` into `s3:/b/x`
+Output = Annotated[
+    str, typer.Option("-o", "--output", help="Output dataset: a folder, s3:// or gs:// URI.")
+]
 Overwrite = Annotated[
     bool, typer.Option("--overwrite", help="Replace an existing output instead of refusing.")
 ]
@@ -106,7 +108,7 @@ RayAddress = Annotated[
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress and no summary.")]
 Rejected = Annotated[
-    Path | None,
+    str | None,
     typer.Option("--rejected", help="Write skipped records (with the reason) to this dataset."),
 ]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -62,11 +61,11 @@ def dedup(
         str | None, typer.Option(help="Shingle unit: word (\\w+ tokens, default) or char.")
     ] = None,
     clusters: Annotated[
-        Path | None,
+        str | None,
         typer.Option("--clusters", help="Write (id, cluster, kept) of every duplicate here."),
     ] = None,
     rejected: Annotated[
-        Path | None,
+        str | None,
         typer.Option("--rejected", help="Write the removed documents (with dup_of) here."),
     ] = None,
     against: Annotated[

@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import tempfile
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -65,6 +66,7 @@ from curate.locations import check_locations, dataset_inputs
 from curate.progress import StepProgress, human_bytes, summary_table
 from curate.schema import check_core
 from curate.step import BatchOutput, MapResult, input_identity, run_map
+from curate.storage import is_remote
 
 SIG_BATCH = 1024  # larger batches measured slower (fresh 50 MB arrays: page faults)
 VERIFY_CHUNK = 256  # candidate pairs per vectorised Jaccard (see _verify_unjoined)
@@ -623,9 +625,11 @@ class _Collection:
 
 def _identity(ds: Dataset) -> dict[str, Any]:
     ident = input_identity(ds)
+    if is_remote(ds.location):
+        return ident  # a bare object is identified by its name, rows and size
     ident["location"] = str(Path(ds.location).resolve())
     if ds.is_bare:
-        ident["mtimes"] = [s.path.stat().st_mtime_ns for s in ds.shards]
+        ident["mtimes"] = [Path(s.path).stat().st_mtime_ns for s in ds.shards]
     return ident
 
 
@@ -764,7 +768,11 @@ def dedup(
     t0 = time.monotonic()
     ds = open_dataset(source)
     check_core(ds.schema, where=ds.location)
-    out = Path(output)
+    out = str(output)
+    # signatures and stage files: the output's `_cache/` where every worker can read it;
+    # for an output in an object store, a scratch folder of this machine (not kept)
+    scratch = Path(tempfile.mkdtemp(prefix="curate-dedup-")) if is_remote(out) else None
+    cache_root = scratch if scratch is not None else Path(out) / cache.CACHE
     inputs = dataset_inputs(ds.location, [s.path for s in ds.shards])
     if against is not None:
         ads = open_dataset(against)
@@ -776,7 +784,7 @@ def dedup(
     keep_col = _check_keep(options.keep, ds)
     step = DedupFilter(
         options,
-        str(out / cache.CACHE / "run" / "removed.parquet"),
+        str(cache_root / "run" / "removed.parquet"),
         str(against) if against is not None else None,
     )
     params = {
@@ -785,6 +793,8 @@ def dedup(
         "rejected": str(rejected) if rejected else None,
     }
     with contextlib.ExitStack() as held:  # the outputs' locks, released however it ends
+        if scratch is not None:
+            held.callback(shutil.rmtree, scratch, ignore_errors=True)
         names = [s.name for s in ds.shards]
         main = DatasetWriter(
             out,
@@ -825,14 +835,14 @@ def dedup(
         # worker processes whose imports would cost more than the parallelism saves
         executor = (executor or make_executor(workers)).for_input(docs, stored)
         times: dict[str, float] = {}
-        work = out / cache.CACHE / "run"
+        work = cache_root / "run"
         if work.exists():
             shutil.rmtree(work)
         work.mkdir(parents=True)
 
         # 1. signatures of the input (cached) and of --against
         t = time.monotonic()
-        sig_dir = out / cache.CACHE / cache.SIGNATURES
+        sig_dir = cache_root / cache.SIGNATURES
         spill_dir = work / "shingles"
         files, computed = _signatures(
             ds, sig_dir, options, executor, console, "dedup: signatures", spill_dir

@@ -44,6 +44,7 @@ from curate.provenance.measure import (
     percentiles,
     scan_pii,
 )
+from curate.storage import Store
 
 SCHEMA_VERSION = "curate.report/1"
 TOP = 20
@@ -250,7 +251,7 @@ def build_report(
 def _fingerprint(ds: Dataset) -> str:
     """sha256 of `_curate.json` (or of the shard names and sizes of bare Parquet)."""
     if not ds.is_bare:
-        blob = (Path(ds.location) / MANIFEST).read_bytes()
+        blob = Store(ds.location).read_bytes(MANIFEST)
     else:
         blob = json.dumps([[s.name, s.rows, s.bytes] for s in ds.shards]).encode()
     return "sha256:" + hashlib.sha256(blob).hexdigest()

@@ -1,0 +1,186 @@
+"""Datasets in an object store: the same answers as a local folder, the same guarantees.
+
+A real S3-compatible server (moto in server mode) runs on 127.0.0.1 for the session;
+curate finds it through `AWS_ENDPOINT_URL`, as it would a MinIO or Ceph endpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import SECRET, manifest, run, write_jsonl
+
+from curate.dataset import MANIFEST, PENDING, UNITS, Store, open_dataset
+
+
+def _sentence(rng: random.Random) -> str:
+    words = [
+        "".join(rng.choice("aeioulmnrstkpd") for _ in range(rng.randint(3, 8)))
+        for _ in range(rng.randint(6, 12))
+    ]
+    return f"The {' '.join(words)} and the {rng.choice(words)}."
+
+
+def _inputs(folder: Path, files: int = 3, rows: int = 40) -> Path:
+    """Documents most filters keep, a few they remove, and near duplicates."""
+    folder.mkdir()
+    rng = random.Random(7)
+    for f in range(files):
+        docs = []
+        for i in range(rows):
+            text = "\n".join(_sentence(rng) for _ in range(rng.randint(8, 20)))
+            if i % 8 == 0:
+                text = "tiny"
+            if i % 10 == 5 and docs:
+                text = docs[-1]["text"] + " again"
+            docs.append({"id": f"{f}-{i}", "text": text})
+        write_jsonl(folder / f"p{f}.jsonl", docs)
+    return folder
+
+
+def _remote_shards(uri: str) -> dict[str, bytes]:
+    store = Store(uri)
+    m = json.loads(store.read_bytes(MANIFEST))
+    return {s["name"]: store.read_bytes(s["name"]) for s in m["shards"]}
+
+
+def _local_shards(folder: Path) -> dict[str, bytes]:
+    return {s["name"]: (folder / s["name"]).read_bytes() for s in manifest(folder)["shards"]}
+
+
+def test_a_chain_on_s3_gives_the_bytes_of_the_same_chain_on_disk(tmp_path, s3):
+    src = _inputs(tmp_path / "in")
+    steps = [
+        ("ingest", [src, "--source", "s", "--shard-rows", "50"]),
+        ("filter", ["{prev}", "--preset", "gopher"]),
+        ("dedup", ["{prev}"]),
+        ("score", ["{prev}"]),
+        ("pii", ["{prev}"]),
+    ]
+    prev_local, prev_remote = None, None
+    for step, args in steps:
+        out_local, out_remote = tmp_path / step, s3(step)
+        a_local = [prev_local if a == "{prev}" else a for a in args]
+        a_remote = [prev_remote if a == "{prev}" else a for a in args]
+        r = run(step, *a_local, "-o", out_local, "--workers", "1", "-q")
+        assert r.exit_code == 0, (step, r)
+        r = run(step, *a_remote, "-o", out_remote, "--workers", "1", "-q")
+        assert r.exit_code == 0, (step, r)
+        assert _remote_shards(out_remote) == _local_shards(out_local), step
+        remote_last = json.loads(Store(out_remote).read_bytes(MANIFEST))["lineage"][-1]
+        local_last = manifest(out_local)["lineage"][-1]
+        for key in ("rows_in", "rows_out", "removed"):
+            assert remote_last.get(key) == local_last.get(key), (step, key)
+        prev_local, prev_remote = out_local, out_remote
+    r = run("stats", prev_remote, "--json")
+    assert r.exit_code == 0, r
+    assert json.loads(r.stdout)["documents"] == manifest(prev_local)["rows"]
+    r = run("report", prev_remote, "-o", tmp_path / "report")
+    assert r.exit_code == 0, r
+    checks = tmp_path / "checks.toml"
+    checks.write_text(
+        '[[check]]\nmetric = "documents"\nmin = 1\n\n[[check]]\nmetric = "mean"\n'
+        'column = "q_word_count"\nmin = 1\n'
+    )
+    r = run("check", prev_remote, "--rules", checks)
+    assert r.exit_code == 0, r
+
+
+def test_an_interrupted_write_to_s3_resumes_and_is_never_read_as_complete(
+    tmp_path, s3, monkeypatch
+):
+    import curate.step as step_mod
+
+    src = _inputs(tmp_path / "in", files=4)
+    raw = s3("raw")
+    assert run("ingest", src, "-o", raw, "--source", "s", "--shard-rows", "30", "-q").exit_code == 0
+    out = s3("filtered")
+    real = step_mod.map_shard
+    calls = []
+
+    def killed_on_third(job):
+        calls.append(job.shard.name)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(job)
+
+    monkeypatch.setattr(step_mod, "map_shard", killed_on_third)
+    r = run("filter", raw, "-o", out, "--preset", "c4", "--workers", "1", "-q")
+    assert r.exit_code == 130
+    store = Store(out)
+    assert store.exists(PENDING) and not store.exists(MANIFEST)
+    assert len(store.child(UNITS).list()) == 2  # one small marker a finished unit
+    r = run("stats", out)
+    assert r.exit_code == 2 and "unfinished output of `curate filter`" in r.stderr
+    calls.clear()
+    monkeypatch.setattr(step_mod, "map_shard", lambda job: (calls.append(job), real(job))[1])
+    r = run("filter", raw, "-o", out, "--preset", "c4", "--workers", "1", "-q")
+    assert r.exit_code == 0, r
+    assert len(calls) == len(open_dataset(raw).shards) - 2  # the finished units are kept
+    names = {e.name for e in store.list()}
+    assert PENDING not in names and UNITS not in names and MANIFEST in names
+    local = tmp_path / "local"
+    assert run("filter", raw, "-o", local, "--preset", "c4", "-q").exit_code == 0
+    assert _remote_shards(out) == _local_shards(local)
+
+
+def test_a_bucket_folder_without_a_manifest_is_bare_parquet_not_a_dataset(tmp_path, s3):
+    src = _inputs(tmp_path / "in", files=1)
+    raw = s3("raw")
+    assert run("ingest", src, "-o", raw, "--source", "s", "-q").exit_code == 0
+    Store(raw).delete(MANIFEST)
+    r = run("stats", raw, "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["lineage"] == []
+    r = run("stats", s3("nothing-here"))
+    assert r.exit_code == 2 and "no dataset here" in r.stderr
+
+
+def test_overwrite_on_s3_removes_only_what_curate_wrote(tmp_path, s3):
+    src = _inputs(tmp_path / "in", files=1)
+    out = s3("ds")
+    assert run("ingest", src, "-o", out, "--source", "s", "-q").exit_code == 0
+    Store(out).write_bytes("notes.txt", b"precious")
+    r = run("ingest", src, "-o", out, "--source", "t", "--overwrite")
+    assert r.exit_code == 2 and "did not write (notes.txt)" in r.stderr
+    assert Store(out).read_bytes("notes.txt") == b"precious"
+    Store(out).delete("notes.txt")
+    assert run("ingest", src, "-o", out, "--source", "t", "--overwrite", "-q").exit_code == 0
+    assert json.loads(Store(out).read_bytes(MANIFEST))["sources"] == {"t": {}}
+
+
+def test_no_secret_reaches_any_file_or_output(tmp_path, s3):
+    src = _inputs(tmp_path / "in", files=1)
+    out = s3("ds")
+    env = {**os.environ}
+    cmd = [sys.executable, "-m", "curate", "ingest", str(src), "-o", out, "--source", "s"]
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    assert p.returncode == 0, p.stderr
+    r = run("filter", out, "-o", s3("f"), "--preset", "c4", "--rejected", tmp_path / "rej")
+    assert r.exit_code == 0, r
+    r2 = run("report", s3("f"), "-o", tmp_path / "report")
+    assert r2.exit_code == 0, r2
+    written = [p.stderr, p.stdout, r.stderr, r.stdout, r2.stderr]
+    for uri in (out, s3("f")):
+        store = Store(uri)
+        written += [
+            store.read_bytes(e.name).decode("latin-1") for e in store.list() if not e.is_dir
+        ]
+    written += [f.read_bytes().decode("latin-1") for f in tmp_path.rglob("*") if f.is_file()]
+    assert not any(SECRET in text for text in written)
+    assert not any("testing-key-id" in text for text in written)
+
+
+@pytest.mark.parametrize("where", ["-o", "--rejected"])
+def test_outputs_in_a_bucket_never_overlap_inputs_there(tmp_path, s3, where):
+    src = _inputs(tmp_path / "in", files=1)
+    raw = s3("raw")
+    assert run("ingest", src, "-o", raw, "--source", "s", "-q").exit_code == 0
+    args = ["-o", s3("raw/inner")] if where == "-o" else ["-o", s3("x"), "--rejected", raw]
+    r = run("filter", raw, *args, "--preset", "c4")
+    assert r.exit_code == 2 and "the input dataset" in r.stderr
