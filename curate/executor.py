@@ -68,6 +68,11 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+class UnitsCrashed(CurateError):
+    """A step's units whose workers crashed on every attempt: the output stays
+    unfinished so that a rerun resumes (unlike an error in the input itself)."""
+
+
 @dataclass(frozen=True)
 class UnitFailed:
     """A unit whose worker crashed on every attempt: the step decides what that means."""
@@ -429,7 +434,7 @@ def run_units(
             progress.unit_done()
     if failed:
         more = f" and {len(failed) - 1} more {what}(s)" if len(failed) > 1 else ""
-        raise CurateError(
+        raise UnitsCrashed(
             f"{describe(failed[0].unit)}{more}: {failed[0].error}; the output is "
             "unfinished: re-run the same command to resume (or leave that input out)"
         )

@@ -26,7 +26,7 @@ from rich.console import Console
 
 from curate.dataset import Dataset, DatasetWriter, Shard, open_dataset, shard_source
 from curate.errors import CurateError
-from curate.executor import Executor, lineage_facts, make_executor, run_units
+from curate.executor import Executor, UnitsCrashed, lineage_facts, make_executor, run_units
 from curate.ingest import files, tabular, warc
 from curate.ingest.collect import RAW_LIMIT, Collector, id_hash
 from curate.ingest.detect import InputFile, expand_inputs
@@ -304,7 +304,17 @@ def ingest(
             if rejected_writer is not None:
                 rejected_writer.unit_done(task.key, res.rejected_shards)
 
-        run_units(executor, run_task, todo, progress=progress, on_result=record, what="task")
+        try:
+            run_units(executor, run_task, todo, progress=progress, on_result=record, what="task")
+        except UnitsCrashed:
+            raise  # resumable: the finished tasks stay
+        except CurateError:
+            # an input the user must fix (a file that is not what its name says): the
+            # rerun after the fix has other inputs, so nothing here could be resumed
+            writer.abandon()
+            if rejected_writer is not None:
+                rejected_writer.abandon()
+            raise
         ordered = [results[t.number] for t in tasks]
         skipped: Counter[str] = Counter()
         notes: Counter[str] = Counter()
