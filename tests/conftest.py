@@ -198,7 +198,7 @@ def s3_endpoint(tmp_path_factory):
         except OSError:
             if time.monotonic() > deadline or proc.poll() is not None:
                 proc.kill()
-                raise RuntimeError(f"moto server did not start: {log.read_text()[-2000:]}")
+                raise RuntimeError(f"moto did not start: {log.read_text()[-2000:]}") from None
             time.sleep(0.2)
     yield url
     proc.kill()
