@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -73,14 +74,20 @@ class Collector:
         self._rejected: dict[str, list[Any]] = {n: [] for n in INGEST_REJECTED_SCHEMA.names}
         self._rejected_sink: ShardSink | None = None
         self.rejected_shards: list[Shard] = []
+        self._files: list[tuple[int, str]] = []  # (first buffered row, file) per file read
 
     # -- what readers call
+
+    def start_file(self, display: str) -> None:
+        """The file whose records follow, for naming it if a row fails when written."""
+        self._files.append((len(self.cols["id"]), display))
 
     def add(self, doc: dict[str, Any]) -> None:
         """One document; `doc` holds `id` and `text` and any other schema columns."""
         doc_id = doc["id"]
         if doc_id in self._ids:
-            self.skip("duplicate_id", doc.get("path"), doc.get("_offset"), doc_id.encode())
+            raw = doc_id.encode("utf-8", "surrogatepass")
+            self.skip("duplicate_id", doc.get("path"), doc.get("_offset"), raw)
             return
         self._ids.add(doc_id)
         doc["source"] = self.source
@@ -133,10 +140,19 @@ class Collector:
         n = len(self.cols["id"])
         if n == 0:
             return
-        arrays = [pa.array(self.cols[f.name], type=f.type) for f in self.schema]
+        try:
+            arrays = [pa.array(self.cols[f.name], type=f.type) for f in self.schema]
+        except UnicodeEncodeError:
+            n = self._drop_unencodable()
+            if n == 0:
+                return
+            arrays = [pa.array(self.cols[f.name], type=f.type) for f in self.schema]
         batch = pa.RecordBatch.from_arrays(arrays, schema=self.schema)
         self.hashes.append(id_hash(self.cols["id"]))
         self.cols = {name: [] for name in self.names}
+        self._files = self._files[-1:]
+        if self._files:
+            self._files[0] = (0, self._files[0][1])
         start = 0
         while start < n:
             if self._sink is None:
@@ -150,6 +166,36 @@ class Collector:
             if self._sink.rows >= self.shard_rows:
                 self._commit()
         self._report()
+
+    def _drop_unencodable(self) -> int:
+        """Skip the buffered rows holding a lone surrogate, as `undecodable`; rows left.
+
+        No UTF-8 column can hold such a string: a JSONL `"\\ud800"` escape parses into
+        one, and so does a page in UTF-7. Looking for them in every line would cost every
+        line; here only a batch that fails to convert pays, row by row.
+        """
+        columns = [self.cols[n] for n in self.names]
+        keep: list[int] = []
+        files = self._files
+        for i, row in enumerate(zip(*columns, strict=True)):
+            try:
+                for value in row:
+                    if isinstance(value, str):
+                        value.encode("utf-8")
+                    elif isinstance(value, list):
+                        for item in value:
+                            if isinstance(item, str):
+                                item.encode("utf-8")
+            except UnicodeEncodeError:
+                doc = {k: v for k, v in zip(self.names, row, strict=True) if v is not None}
+                self._ids.discard(doc["id"])
+                path = doc.get("path") or next((f for at, f in reversed(files) if at <= i), None)
+                raw = json.dumps(doc, default=str).encode()  # surrogates as \udxxx escapes
+                self.skip("undecodable", path, None, raw)
+                continue
+            keep.append(i)
+        self.cols = {n: [col[i] for i in keep] for n, col in zip(self.names, columns, strict=True)}
+        return len(keep)
 
     def _commit(self) -> None:
         assert self._sink is not None

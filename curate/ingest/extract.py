@@ -33,12 +33,12 @@ for selectolax.
 
 from __future__ import annotations
 
-import codecs
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from curate.errors import CurateError
+from curate.ingest.charset import decode_html
 from curate.ingest.licenses import spdx_from_url
 
 __all__ = ["EXTRACTORS", "Extracted", "decode_html", "extract"]
@@ -58,97 +58,6 @@ class Extracted:
     """SPDX ids of licence markers on the page, deduplicated and sorted."""
     canonical_url: str | None = None
     """``<link rel=canonical>``, else ``og:url``, else None."""
-
-
-# --------------------------------------------------------------------------- decoding
-
-_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?\s*([\w.:+-]+)", re.IGNORECASE)
-_META_CHARSET = re.compile(
-    rb"<meta[^>]+?charset\s*=\s*[\"']?\s*([\w.:+-]+)",
-    re.IGNORECASE,
-)
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
-
-
-def _codec(label: str | None) -> str | None:
-    """Map a charset label to a Python codec the way browsers do (WHATWG), or None."""
-    if not label:
-        return None
-    label = label.strip().strip("\"'").lower()
-    if not label:
-        return None
-    try:
-        from resiliparse.parse.encoding import map_encoding_to_html5
-
-        mapped = map_encoding_to_html5(label, fallback_utf8=False)
-    except Exception:  # noqa: BLE001 - resiliparse missing or odd label: use the label itself
-        mapped = label
-    if not mapped:
-        return None
-    try:
-        return codecs.lookup(mapped).name
-    except LookupError:
-        return None
-
-
-def decode_html(body: bytes, http_content_type: str | None = None) -> str:
-    """Bytes -> str without ever raising.
-
-    Order: a byte-order mark (the WHATWG rule: a BOM beats every declaration, since it
-    cannot be there by accident), then the HTTP Content-Type charset, then
-    ``<meta charset>`` / ``<meta http-equiv>`` in the first 4 KiB, then resiliparse's
-    detector. Labels are mapped the WHATWG way (``iso-8859-1`` means windows-1252). A
-    declared charset the bytes do not decode under (more than a few stray bytes) is
-    distrusted in favour of the detector, since mislabelled pages are common in crawls;
-    invalid bytes become U+FFFD.
-    """
-    if not body:
-        return ""
-    for bom, name in _BOMS:
-        if body.startswith(bom):
-            return body[len(bom) :].decode(name, errors="replace")
-    declared = None
-    if http_content_type:
-        m = _HEADER_CHARSET.search(http_content_type)
-        if m:
-            declared = _codec(m.group(1))
-    if declared is None:
-        m = _META_CHARSET.search(body[:4096])
-        if m:
-            declared = _codec(m.group(1).decode("ascii", errors="ignore"))
-    if declared is not None and declared.startswith("utf-16"):
-        declared = "utf-8"  # a meta tag readable as ASCII cannot be UTF-16 (WHATWG rule)
-    if declared is not None:
-        try:
-            return body.decode(declared)
-        except (UnicodeDecodeError, LookupError):
-            pass
-        # A few stray bytes in an otherwise well-labelled page: keep the label.
-        text = body.decode(declared, errors="replace")
-        bad = text.count("\ufffd")
-        if bad <= 8 or bad * 500 < len(body):
-            return text
-    detected = None
-    try:
-        from resiliparse.parse.encoding import detect_encoding
-
-        detected = _codec(detect_encoding(body))
-    except Exception:  # noqa: BLE001 - the detector is best effort
-        detected = None
-    name = declared or detected or "utf-8"
-    if declared and detected and detected != declared:
-        try:
-            return body.decode(detected)
-        except (UnicodeDecodeError, LookupError):
-            pass
-    try:
-        return body.decode(name, errors="replace")
-    except LookupError:
-        return body.decode("utf-8", errors="replace")
 
 
 # --------------------------------------------------------------------------- metadata

@@ -52,7 +52,7 @@ SHARD_NAMES = (
     "part-[0-9][0-9][0-9][0-9][0-9]-[0-9][0-9][0-9][0-9].parquet",
     "part-[0-9][0-9][0-9][0-9][0-9]-repeated-ids.parquet",
 )
-FILE_LEVEL_REASONS = frozenset({"empty_file", "unreadable_file", "corrupt_file"})
+FILE_LEVEL_REASONS = frozenset({"empty_file", "unreadable_file", "corrupt_file", "unknown_format"})
 
 Reader = Callable[[InputFile, ReadOptions, Collector], None]
 READERS: dict[str, Reader] = {
@@ -331,9 +331,8 @@ def ingest(
             reasons = (
                 ", ".join(f"{k}: {v}" for k, v in sorted(skipped.items())) or "nothing to read"
             )
-            raise CurateError(
-                f"no record could be read from {len(inputs)} input file(s) ({reasons})"
-            )
+            what = inputs[0].display if len(inputs) == 1 else f"{len(inputs)} input files"
+            raise CurateError(f"no record could be read from {what} ({reasons})")
 
         try:
             shards, dup_skips = _drop_repeated_ids(writer, ordered, rejected_writer)

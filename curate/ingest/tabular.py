@@ -10,18 +10,19 @@ import csv
 import io
 import json
 import sys
-import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from curate.ingest.collect import Collector, normalize_text, parse_created, record_id
-from curate.ingest.detect import InputFile, open_decompressed
+from curate.ingest.detect import STREAM_ERRORS, InputFile, open_decompressed
 from curate.ingest.options import ReadOptions
 
-_STREAM_ERRORS = (EOFError, OSError, zlib.error)
+_BOM = b"\xef\xbb\xbf"
+# what a damaged Parquet file raises (ValueError: a footer whose names are not UTF-8)
+_PARQUET_ERRORS = (OSError, ValueError, pa.ArrowException)
 
 
 def _field(obj: dict[str, Any], name: str) -> Any:
@@ -86,8 +87,16 @@ def add_record(
 def read_jsonl(file: InputFile, opts: ReadOptions, out: Collector) -> None:
     """One JSON object per line; bad lines are skipped and counted, the file goes on."""
     records = 0
+    out.start_file(file.display)
+
+    def damaged(message: str) -> None:
+        out.skip("corrupt_record", file.display, None, message.encode())
+
     try:
-        with open_decompressed(file.path) as fh:
+        with open_decompressed(file.path, on_damage=damaged) as fh:
+            # a string with a lone surrogate (`"\ud800"`) parses, but no UTF-8 column can
+            # hold it: the collector drops it as `undecodable` when its batch is written,
+            # which costs nothing per line, unlike looking for `\ud` in each one
             for lineno, line in enumerate(fh, start=1):
                 out.input_bytes(len(line))
                 if not line.strip():
@@ -98,20 +107,38 @@ def read_jsonl(file: InputFile, opts: ReadOptions, out: Collector) -> None:
                 except UnicodeDecodeError:
                     out.skip("undecodable", file.display, lineno, line)
                     continue
-                except ValueError:
-                    out.skip("invalid_json", file.display, lineno, line)
-                    continue
+                except (ValueError, RecursionError):  # RecursionError: nested too deep
+                    obj = _after_bom(line) if lineno == 1 else None
+                    if obj is None:
+                        out.skip("invalid_json", file.display, lineno, line)
+                        continue
                 if not isinstance(obj, dict):
                     out.skip("invalid_json", file.display, lineno, line)
                     continue
-                add_record(
-                    obj, index=lineno, offset=lineno, raw=line, file=file, opts=opts, out=out
-                )
-    except _STREAM_ERRORS as exc:
+                try:
+                    add_record(
+                        obj, index=lineno, offset=lineno, raw=line, file=file, opts=opts, out=out
+                    )
+                except RecursionError:  # parsed, but too deep to write back as metadata
+                    out.skip("invalid_json", file.display, lineno, line)
+    except STREAM_ERRORS as exc:
         out.skip("truncated_file", file.display, None, str(exc).encode())
         return
     if records == 0:
         out.skip("empty_file", file.display, None, None)
+
+
+def _after_bom(line: bytes) -> Any:
+    """The first line parsed without its UTF-8 byte-order mark; None if it still fails.
+
+    Only tried after the plain parse failed, so the other lines pay nothing for it.
+    """
+    if not line.startswith(_BOM):
+        return None
+    try:
+        return json.loads(line[len(_BOM) :].decode("utf-8"))
+    except (ValueError, RecursionError):
+        return None
 
 
 def read_csv(file: InputFile, opts: ReadOptions, out: Collector) -> None:
@@ -119,25 +146,44 @@ def read_csv(file: InputFile, opts: ReadOptions, out: Collector) -> None:
     csv.field_size_limit(sys.maxsize)
     delimiter = "\t" if ".tsv" in file.path.name.lower() else ","
     records = 0
+    out.start_file(file.display)
+
+    def damaged(message: str) -> None:
+        out.skip("corrupt_record", file.display, None, message.encode())
+
     try:
-        with open_decompressed(file.path) as raw:
-            text = io.TextIOWrapper(raw, encoding="utf-8", errors="surrogateescape", newline="")
+        with open_decompressed(file.path, on_damage=damaged) as raw:
+            # utf-8-sig: a byte-order mark would otherwise become part of the first name
+            text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
             reader = csv.DictReader(text, delimiter=delimiter)
+            # the header is the first row that is not blank (DictReader takes a blank
+            # first line for a header of no names, and every row then for extra fields)
+            header = next((r for r in reader.reader if _filled(r)), None)
+            if header is None:
+                out.skip("empty_file", file.display, None, None)
+                return
+            reader.fieldnames = header
+            header_bad = any(_has_surrogates(n) for n in header)  # spoils every row
             for index, row in enumerate(reader, start=1):
-                records += 1
                 line = reader.line_num
+                body = _field(row, opts.text_field)
+                if (not body or body.isspace()) and not _filled(row.values()):
+                    continue  # a row of blank cells is a blank line, not a record
+                records += 1
+                extra = row.pop(None, None)  # type: ignore[call-overload]
                 values = [v for v in row.values() if isinstance(v, str)]
-                if any(_has_surrogates(v) for v in values):
+                if extra:
+                    values += extra
+                if header_bad or any(_has_surrogates(v) for v in values):
                     rawrow = ",".join(values).encode("utf-8", "surrogateescape")
                     out.skip("undecodable", file.display, line, rawrow)
                     continue
-                extra = row.pop(None, None)  # type: ignore[call-overload]
                 if extra:
                     row["_extra_fields"] = extra
                 rawrow = ",".join(values).encode("utf-8", "replace")
                 out.input_bytes(len(rawrow))
                 add_record(row, index=index, offset=line, raw=rawrow, file=file, opts=opts, out=out)
-    except _STREAM_ERRORS as exc:
+    except STREAM_ERRORS as exc:
         out.skip("truncated_file", file.display, None, str(exc).encode())
         return
     except csv.Error as exc:
@@ -145,6 +191,17 @@ def read_csv(file: InputFile, opts: ReadOptions, out: Collector) -> None:
         return
     if records == 0:
         out.skip("empty_file", file.display, None, None)
+
+
+def _filled(cells: Any) -> bool:
+    """Whether a CSV row has a cell that is not blank (extra cells come as a list)."""
+    for cell in cells:
+        if isinstance(cell, str):
+            if cell and not cell.isspace():
+                return True
+        elif cell and _filled(cell):
+            return True
+    return False
 
 
 def _has_surrogates(s: str) -> bool:
@@ -155,26 +212,85 @@ def _has_surrogates(s: str) -> bool:
     return False
 
 
-def _parquet_rows(file: InputFile, out: Collector) -> Iterator[dict[str, Any]]:
+def read_parquet(file: InputFile, opts: ReadOptions, out: Collector) -> None:
+    """Parquet rows with the same field mapping as JSONL.
+
+    Row groups are read one at a time: they are stored apart, so one that is damaged
+    loses its own rows (counted as one `corrupt_record`), not the file's.
+    """
+    out.start_file(file.display)
     try:
         pf = pq.ParquetFile(file.path, pre_buffer=False)  # memory ~ a batch, not the file
-        for batch in pf.iter_batches(batch_size=5_000):
-            yield from batch.to_pylist()
-    except (OSError, pa.ArrowException) as exc:
+        sizes = [pf.metadata.row_group(i).num_rows for i in range(pf.num_row_groups)]
+    except _PARQUET_ERRORS as exc:
         out.skip("corrupt_file", file.display, None, str(exc).encode())
-
-
-def read_parquet(file: InputFile, opts: ReadOptions, out: Collector) -> None:
-    """Parquet rows with the same field mapping as JSONL."""
+        return
     records = 0
-    for index, row in enumerate(_parquet_rows(file, out), start=1):
-        records += 1
-        text = row.get(opts.text_field)
-        out.input_bytes(len(text) if isinstance(text, str) else 0)
+    damaged = False
+    for group, size in enumerate(sizes):
+        batches = pf.iter_batches(batch_size=5_000, row_groups=[group])
+        done = 0
+        while True:
+            try:
+                batch = next(batches, None)
+            except _PARQUET_ERRORS as exc:
+                damaged = True
+                lost = f"row group {group} ({size - done} of its {size} rows): {exc}"
+                out.skip("corrupt_record", file.display, records + 1, lost.encode())
+                break
+            if batch is None:
+                break
+            done += batch.num_rows
+            for row in _batch_rows(batch):
+                records += 1
+                if isinstance(row, pa.RecordBatch):
+                    out.skip("undecodable", file.display, records, _undecodable_raw(row))
+                    continue
+                text = row.get(opts.text_field)
+                out.input_bytes(len(text) if isinstance(text, str) else 0)
 
-        def raw(row: dict[str, Any] = row) -> bytes:
-            return json.dumps(row, default=str, ensure_ascii=False).encode()[:4096]
+                def raw(row: dict[str, Any] = row) -> bytes:
+                    return json.dumps(row, default=str, ensure_ascii=False).encode()[:4096]
 
-        add_record(row, index=index, offset=index, raw=raw, file=file, opts=opts, out=out)
-    if records == 0 and not out.skipped.get("corrupt_file"):
+                add_record(
+                    row, index=records, offset=records, raw=raw, file=file, opts=opts, out=out
+                )
+    if records == 0 and not damaged:
         out.skip("empty_file", file.display, None, None)
+
+
+def _batch_rows(batch: pa.RecordBatch) -> list[dict[str, Any]] | list[Any]:
+    """The rows of a batch as dicts; a row with a string that is not UTF-8 stays a batch.
+
+    Parquet does not check that string columns hold UTF-8 (a writer other than Arrow may
+    put any bytes there); Python conversion fails on the whole batch, so only then is the
+    batch converted row by row to find the rows at fault.
+    """
+    try:
+        return batch.to_pylist()
+    except UnicodeDecodeError:
+        pass
+    rows: list[Any] = []
+    for i in range(batch.num_rows):
+        one = batch.slice(i, 1)
+        try:
+            rows.append(one.to_pylist()[0])
+        except UnicodeDecodeError:
+            rows.append(one)
+    return rows
+
+
+def _undecodable_raw(one: pa.RecordBatch) -> bytes:
+    """A row whose strings are not all UTF-8, as JSON holding the bytes as they are."""
+    row: dict[str, Any] = {}
+    for name, col in zip(one.schema.names, one.columns, strict=True):
+        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            col = col.cast(pa.large_binary())  # the same bytes, not checked
+        try:
+            value = col.to_pylist()[0]
+        except UnicodeDecodeError:  # a nested string: not worth digging out
+            value = None
+        if isinstance(value, bytes):  # round-trips: the raw snippet shows the very bytes
+            value = value.decode("utf-8", "surrogateescape")
+        row[name] = value
+    return json.dumps(row, default=str, ensure_ascii=False).encode("utf-8", "surrogateescape")

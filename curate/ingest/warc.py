@@ -1,9 +1,15 @@
 """WARC, WET and ARC readers.
 
-WARC and WET go through fastwarc (the fastest parser we measured); ARC through
-warcio, because fastwarc rejects ARC headers. A corrupt record or a damaged gzip
-member does not end the file: the reader counts it and resynchronises at the next
-record, so one bad byte in a 1 GB crawl file costs one record, not the file.
+WARC and WET go through fastwarc (the fastest parser we measured), with warcio as the
+lenient fallback and damage counted once (curate.ingest.warc_records); ARC through
+warcio, because fastwarc rejects ARC headers. Every record read is either written or
+counted under a reason, exactly once.
+
+HTTP payloads are decoded (chunked, gzip, deflate, br, zstd) only when their headers ask
+for it (curate.ingest.http), so Common Crawl's pre-decoded payloads cost nothing extra.
+Records skipped unread (requests, images, redirects: most of a crawl) are counted once
+the next record shows them whole, so the last one of a file cut short is
+`truncated_record`, not `record_type`.
 """
 
 from __future__ import annotations
@@ -11,19 +17,17 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterator
-from typing import Any, BinaryIO
+from typing import Any, NamedTuple
 
-from fastwarc.warc import ArchiveIterator, WarcRecordType
+from fastwarc.warc import WarcRecordType
 
 from curate.ingest.collect import Collector, normalize_text, parse_created, record_id
 from curate.ingest.detect import InputFile
+from curate.ingest.http import BadEncoding, CutShort, decode_payload, html_type, sniff_html
 from curate.ingest.options import ReadOptions
+from curate.ingest.warc_records import WarcRecords, open_records
 
 _UUID = re.compile(r"<?urn:uuid:([^>]+)>?")
-_GZIP_MEMBER = b"\x1f\x8b\x08"
-_WARC_START = b"WARC/"
-_MAX_RESYNCS = 10_000
 
 
 def warc_id(record_id_header: str | None) -> str | None:
@@ -42,104 +46,137 @@ def _target_uri(value: str | None) -> str | None:
 
 
 def is_html(content_type: str | None, body: bytes) -> bool:
-    if content_type:
-        return "html" in content_type.lower()
-    head = body[:1024].lstrip().lower()
-    return head.startswith((b"<!doctype html", b"<html"))
+    """An HTML page by its content type, or by its bytes when the type says nothing
+    (missing, `application/octet-stream`, `text/plain`...), as browsers sniff."""
+    kind = html_type(content_type)
+    return kind if kind is not None else sniff_html(body)
 
 
-def _records(fh: BinaryIO, file: InputFile, out: Collector) -> Iterator[tuple[int, Any]]:
-    """(offset, record) of a file's fastwarc records, resynchronising after corruption."""
-    start = 0
-    for _ in range(_MAX_RESYNCS):
-        fh.seek(start)
-        last = start
-        try:
-            for rec in ArchiveIterator(fh, parse_http=True):
-                last = start + rec.stream_pos
-                yield last, rec
-            return
-        except OSError as exc:
-            out.skip("corrupt_record", file.display, last, str(exc).encode())
-        start = _next_record_start(fh, last + 1, file.path.name.lower().endswith(".gz"))
-        if start is None:
-            return
+# --------------------------------------------------------------------------- WARC
 
 
-def _next_record_start(fh: BinaryIO, pos: int, gzipped: bool) -> int | None:
-    """Offset of the next gzip member (or `WARC/` line) after `pos`, if any."""
-    marker = _GZIP_MEMBER if gzipped else b"\n" + _WARC_START
-    fh.seek(pos)
-    carry = b""
-    base = pos
-    while True:
-        block = fh.read(1 << 20)
-        if not block:
-            return None
-        data = carry + block
-        i = data.find(marker)
-        if i >= 0:
-            return base - len(carry) + i + (0 if gzipped else 1)
-        carry = data[-(len(marker) - 1) :]
-        base += len(block)
+class _Skip(NamedTuple):
+    """A record skipped without reading its payload: counted once the record after it
+    shows it whole (the last record of a file cut short becomes `truncated_record`)."""
+
+    reason: str
+    offset: int
+    raw: bytes | None = None
+    note: str | None = None
+
+
+def _count(out: Collector, file: InputFile, records: WarcRecords, skip: _Skip | None) -> None:
+    """Count a record skipped unread, under the damage found in it since, if any."""
+    if skip is None:
+        return
+    damage = records.judged.get(skip.offset)
+    if damage is not None:
+        out.skip(damage, file.display, skip.offset, None)
+        return
+    out.skip(skip.reason, file.display, skip.offset, skip.raw)
+    if skip.note:
+        out.note(skip.note)
 
 
 def read_warc(file: InputFile, opts: ReadOptions, out: Collector) -> None:
     """HTML pages from `response` (and HTML `resource`) records; others counted by reason."""
-    index = 0
-    with open(file.path, "rb") as fh:
-        for offset, rec in _records(fh, file, out):
-            index += 1
-            rtype = rec.record_type
-            if rtype not in (WarcRecordType.response, WarcRecordType.resource):
-                out.skip("record_type", file.display, offset, None)
-                out.note(f"record_type:{_type_name(rtype)}")
-                continue
-            headers = rec.headers
-            status = None
-            content_type = None
-            if rtype == WarcRecordType.response:
-                http = rec.http_headers
-                if http is None:
-                    out.skip("not_http", file.display, offset, None)
-                    continue
-                status = http.status_code
-                content_type = http.get("Content-Type")
-            else:
-                content_type = headers.get("Content-Type")
-            if (status is not None and status != 200) or (
-                content_type and "html" not in content_type.lower()
-            ):
-                # Most records of a crawl are images, scripts and redirects: count them
-                # without copying their payloads into Python (fastwarc skips the bytes).
-                out.input_bytes(rec.content_length)
-                reason = "http_status" if status not in (None, 200) else "not_html"
-                raw = (content_type or "").encode() if reason == "not_html" else None
-                out.skip(reason, file.display, offset, raw)
-                continue
-            try:
-                body = rec.reader.read()
-            except OSError as exc:
-                out.skip("corrupt_record", file.display, offset, str(exc).encode())
-                continue
-            if _truncated(rec, body) and is_html(content_type, body):
-                out.input_bytes(len(body))
-                out.skip("truncated_record", file.display, offset, body)
-                continue
-            _add_page(
-                out,
-                file,
-                opts,
-                offset=offset,
-                body=body,
-                status=status,
-                content_type=content_type,
-                doc_id=warc_id(headers.get("WARC-Record-ID"))
-                or record_id(opts.source, file.display, index),
-                url=_target_uri(headers.get("WARC-Target-URI")),
-                date=headers.get("WARC-Date"),
-                metadata=_metadata(headers),
-            )
+    with open_records(file, out) as records:
+        pending: _Skip | None = None
+        for offset, rec in records:
+            _count(out, file, records, pending)
+            pending = _warc_record(rec, offset, records.read, file, opts, out)
+        _count(out, file, records, pending)
+
+
+def _warc_record(
+    rec: Any, offset: int, index: int, file: InputFile, opts: ReadOptions, out: Collector
+) -> _Skip | None:
+    """One WARC record: written or counted, or a _Skip when its payload is not read."""
+    rtype = rec.record_type
+    if rtype == WarcRecordType.revisit:
+        return _Skip("revisit", offset)
+    if rtype != WarcRecordType.response and rtype != WarcRecordType.resource:
+        return _Skip("record_type", offset, note=f"record_type:{_type_name(rtype)}")
+    http = None
+    status = None
+    if rtype == WarcRecordType.response:
+        http = _http_headers(rec)
+        if http is None:
+            return _Skip("not_http", offset)
+        status = http.status_code
+        content_type = http.get("Content-Type")
+    else:
+        content_type = rec.headers.get("Content-Type")
+    if (status is not None and status != 200) or html_type(content_type) is False:
+        # Most records of a crawl are images, scripts and redirects: count them
+        # without copying their payloads into Python (fastwarc skips the bytes).
+        out.input_bytes(rec.content_length)
+        if status not in (None, 200):
+            return _Skip("http_status", offset)
+        return _Skip("not_html", offset, (content_type or "").encode())
+    body = _payload(rec, http, offset, file, out)
+    if body is None:
+        return None
+    headers = rec.headers
+    _add_page(
+        out,
+        file,
+        opts,
+        offset=offset,
+        body=body,
+        status=status,
+        content_type=content_type,
+        doc_id=warc_id(headers.get("WARC-Record-ID"))
+        or record_id(opts.source, file.display, index),
+        url=_target_uri(headers.get("WARC-Target-URI")),
+        date=headers.get("WARC-Date"),
+        metadata=_metadata(headers),
+    )
+    return None
+
+
+def _http_headers(rec: Any) -> Any:
+    """The HTTP headers of a response, parsed leniently (LF-only lines, as ClueWeb09 and
+    old servers write them); None for a response that holds no HTTP message."""
+    if not rec.is_http and (rec.headers.get("WARC-Target-URI") or "").startswith("http"):
+        rec.is_http = True  # an http(s) response whose WARC Content-Type is missing or odd
+    try:
+        rec.parse_http(quirks_mode=True)
+    except OSError:
+        return None
+    return rec.http_headers
+
+
+def _payload(rec: Any, http: Any, offset: int, file: InputFile, out: Collector) -> bytes | None:
+    """The payload as a browser gets it; None when it is counted instead (damaged, cut
+    short, or in an encoding it does not decode from)."""
+    try:
+        raw = rec.reader.read()
+    except OSError as exc:
+        out.skip("corrupt_record", file.display, offset, str(exc).encode())
+        return None
+    out.input_bytes(len(raw))
+    marked_cut = bool(rec.headers.get("WARC-Truncated"))
+    if len(raw) < rec.content_length and not marked_cut:
+        # Common Crawl cuts pages over 1 MiB and marks them `WARC-Truncated`; such pages
+        # are kept. A payload cut short without that header is a damaged file.
+        out.skip("truncated_record", file.display, offset, raw)
+        return None
+    if http is None:
+        return raw
+    transfer = http.get("Transfer-Encoding")
+    content = http.get("Content-Encoding")
+    if not (transfer or content):
+        return raw
+    try:
+        return decode_payload(
+            raw, transfer_encoding=transfer, content_encoding=content, partial_ok=marked_cut
+        )
+    except CutShort:
+        out.skip("truncated_record", file.display, offset, raw)
+    except BadEncoding as exc:
+        out.skip("bad_encoding", file.display, offset, f"{exc}: ".encode() + raw)
+    return None
 
 
 def _add_page(
@@ -159,7 +196,6 @@ def _add_page(
     """One HTTP payload of a WARC or ARC: counted by reason, or extracted into a document."""
     from curate.ingest.extract import extract
 
-    out.input_bytes(len(body))
     if status is not None and status != 200:
         out.skip("http_status", file.display, offset, body[:512])
         return
@@ -185,20 +221,6 @@ def _add_page(
             "_offset": offset,
         }
     )
-
-
-def _truncated(rec: Any, body: bytes) -> bool:
-    """True for a payload shorter than its record says, unless the crawler declared it.
-
-    Common Crawl cuts pages over 1 MiB and marks them `WARC-Truncated`; such pages are
-    kept. A payload cut short without that header is a damaged file.
-    """
-    if rec.headers.get("WARC-Truncated"):
-        return False
-    http = rec.http_headers
-    if http is not None and (http.get("Content-Encoding") or http.get("Transfer-Encoding")):
-        return False
-    return len(body) < rec.content_length
 
 
 def _created(value: str | None, out: Collector) -> Any:
@@ -229,45 +251,52 @@ def _type_name(rtype: Any) -> str:
 
 def read_wet(file: InputFile, opts: ReadOptions, out: Collector) -> None:
     """`conversion` records of a WET file, their text as it is."""
-    index = 0
-    with open(file.path, "rb") as fh:
-        for offset, rec in _records(fh, file, out):
-            index += 1
-            if rec.record_type != WarcRecordType.conversion:
-                out.skip("record_type", file.display, offset, None)
-                out.note(f"record_type:{_type_name(rec.record_type)}")
-                continue
-            try:
-                body = rec.reader.read()
-            except OSError as exc:
-                out.skip("corrupt_record", file.display, offset, str(exc).encode())
-                continue
-            out.input_bytes(len(body))
-            try:
-                text = body.decode("utf-8")
-            except UnicodeDecodeError:
-                out.skip("undecodable", file.display, offset, body)
-                continue
-            text = normalize_text(text)
-            if not text.strip():
-                out.skip("empty_text", file.display, offset, body)
-                continue
-            headers = rec.headers
-            out.add(
-                {
-                    "id": warc_id(headers.get("WARC-Record-ID"))
-                    or record_id(opts.source, file.display, index),
-                    "text": text,
-                    "url": _target_uri(headers.get("WARC-Target-URI")),
-                    "created": _created(headers.get("WARC-Date"), out),
-                    "content_type": headers.get("Content-Type"),
-                    "http_status": None,
-                    "html_lang": None,
-                    "license": [],
-                    "metadata": _metadata(headers),
-                    "_offset": offset,
-                }
-            )
+    with open_records(file, out) as records:
+        pending: _Skip | None = None
+        for offset, rec in records:
+            _count(out, file, records, pending)
+            pending = _wet_record(rec, offset, records.read, file, opts, out)
+        _count(out, file, records, pending)
+
+
+def _wet_record(
+    rec: Any, offset: int, index: int, file: InputFile, opts: ReadOptions, out: Collector
+) -> _Skip | None:
+    """One WET record: written or counted, or a _Skip when its payload is not read."""
+    rtype = rec.record_type
+    if rtype == WarcRecordType.revisit:
+        return _Skip("revisit", offset)
+    if rtype != WarcRecordType.conversion:
+        return _Skip("record_type", offset, note=f"record_type:{_type_name(rtype)}")
+    body = _payload(rec, None, offset, file, out)
+    if body is None:
+        return None
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        out.skip("undecodable", file.display, offset, body)
+        return None
+    text = normalize_text(text)
+    if not text.strip():
+        out.skip("empty_text", file.display, offset, body)
+        return None
+    headers = rec.headers
+    out.add(
+        {
+            "id": warc_id(headers.get("WARC-Record-ID"))
+            or record_id(opts.source, file.display, index),
+            "text": text,
+            "url": _target_uri(headers.get("WARC-Target-URI")),
+            "created": _created(headers.get("WARC-Date"), out),
+            "content_type": headers.get("Content-Type"),
+            "http_status": None,
+            "html_lang": None,
+            "license": [],
+            "metadata": _metadata(headers),
+            "_offset": offset,
+        }
+    )
+    return None
 
 
 def read_arc(file: InputFile, opts: ReadOptions, out: Collector) -> None:
@@ -295,6 +324,7 @@ def read_arc(file: InputFile, opts: ReadOptions, out: Collector) -> None:
                     out.skip("corrupt_record", file.display, None, str(exc).encode())
                     continue
                 offset = iterator.get_record_offset()  # (asking first would consume the payload)
+                out.input_bytes(len(body))
                 status_text = rec.http_headers.get_statuscode() or ""
                 h = rec.rec_headers
                 _add_page(
