@@ -16,12 +16,12 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 from curate.errors import CurateError
-from curate.storage import display, is_remote, local_path
+from curate.storage import display, is_remote, local_path, scheme_of
 
 
 def _real(path: str | os.PathLike[str]) -> PurePosixPath:
     """One spelling per location: symbolic links resolved, a URI as its bucket and key."""
-    if is_remote(path):
+    if is_remote(path) or scheme_of(path) not in (None, "file"):
         parts = urlsplit(display(path))
         return PurePosixPath(f"/{parts.scheme}:", parts.netloc, *parts.path.strip("/").split("/"))
     local = local_path(path)

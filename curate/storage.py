@@ -207,6 +207,27 @@ class Store:
                 found[head] = Entry(head, int(info.size or 0), False)
         return list(found.values())
 
+    def walk(self) -> list[tuple[str, int]]:
+        """(relative path, size) of every file under the folder, recursively, sorted;
+        names starting with `.` or `_` (temporaries, manifests, caches) left out."""
+        out: list[tuple[str, int]] = []
+        if self.local is not None:
+            for p in sorted(self.local.rglob("*")):
+                rel = p.relative_to(self.local)
+                if p.is_file() and not any(part.startswith((".", "_")) for part in rel.parts):
+                    out.append((rel.as_posix(), p.stat().st_size))
+            return out
+        import pyarrow.fs as pafs
+
+        selector = pafs.FileSelector(self.root, allow_not_found=True, recursive=True)
+        for info in self.fs.get_file_info(selector):
+            rel = info.path[len(self.root) :].lstrip("/")
+            if info.type == pafs.FileType.File and not any(
+                part.startswith((".", "_")) for part in rel.split("/")
+            ):
+                out.append((rel, int(info.size or 0)))
+        return sorted(out)
+
     def glob(self, pattern: str) -> list[str]:
         """Names in the folder matching a shell pattern, sorted."""
         return sorted(e.name for e in self.list() if fnmatch.fnmatchcase(e.name, pattern))
@@ -222,7 +243,8 @@ class Store:
     def read_bytes(self, name: str) -> bytes:
         if self.local is not None:
             return (self.local / name).read_bytes()
-        with self.fs.open_input_stream(self._path(name)) as fh:
+        # compression=None: pyarrow would otherwise gunzip a `.gz` object on the way
+        with self.fs.open_input_stream(self._path(name), compression=None) as fh:
             return fh.read()
 
     def write_bytes(self, name: str, data: bytes) -> None:
@@ -237,14 +259,14 @@ class Store:
             tmp.write_bytes(data)
             os.replace(tmp, target)
             return
-        with self.fs.open_output_stream(self._path(name)) as fh:
+        with self.fs.open_output_stream(self._path(name), compression=None) as fh:
             fh.write(data)
 
     def open_output(self, name: str) -> Any:
         """A stream to a new file: in a store the object appears when it is closed."""
         if self.local is not None:
             return open(self.local / name, "wb")  # noqa: SIM115 - returned to the caller
-        return self.fs.open_output_stream(self._path(name))
+        return self.fs.open_output_stream(self._path(name), compression=None)
 
     def delete(self, name: str) -> None:
         """Remove a file, a link (never what it points to) or a folder; absent is fine."""

@@ -184,3 +184,138 @@ def test_outputs_in_a_bucket_never_overlap_inputs_there(tmp_path, s3, where):
     args = ["-o", s3("raw/inner")] if where == "-o" else ["-o", s3("x"), "--rejected", raw]
     r = run("filter", raw, *args, "--preset", "c4")
     assert r.exit_code == 2 and "the input dataset" in r.stderr
+
+
+# --------------------------------------------------------------------------- network inputs
+
+
+class _Flaky:
+    """Per path: how many requests still get a 503 (transient) before the file is served."""
+
+    failures: dict[str, int] = {}
+    cuts: dict[str, int] = {}  # path -> bytes sent before the connection is cut (once)
+    requests: list[str] = []
+
+
+def _http_server(root: Path):  # noqa: C901 - one handler
+    import functools
+    import http.server
+    import threading
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the stdlib's name
+            _Flaky.requests.append(self.path)
+            left = _Flaky.failures.get(self.path, 0)
+            if left:
+                _Flaky.failures[self.path] = left - 1
+                self.send_error(503, "try again")
+                return
+            cut = _Flaky.cuts.pop(self.path, None)
+            if cut is not None:
+                body = (root / self.path.lstrip("/")).read_bytes()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body[:cut])
+                self.wfile.flush()
+                self.connection.shutdown(2)  # the connection drops mid-file
+                self.close_connection = True
+                return
+            super().do_GET()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Handler, directory=str(root))
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture
+def web(tmp_path, monkeypatch):
+    """A web server on 127.0.0.1 serving tmp_path/www; fast retries for the tests."""
+    import curate.ingest.remote as remote
+
+    monkeypatch.setattr(remote, "BACKOFF_S", 0.01)
+    root = tmp_path / "www"
+    root.mkdir()
+    server = _http_server(root)
+    _Flaky.failures, _Flaky.cuts, _Flaky.requests = {}, {}, []
+    yield root, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_ingest_reads_objects_in_a_bucket_as_it_reads_files(tmp_path, s3):
+    from conftest import html_page, http_response, write_warc
+
+    local = tmp_path / "in"
+    local.mkdir()
+    write_jsonl(local / "a.jsonl", [{"id": f"a{i}", "text": f"doc {i} " * 30} for i in range(50)])
+    write_warc(
+        local / "b.warc.gz",
+        [
+            {"uri": f"https://e.org/{i}", "payload": http_response(html_page(f"Page {i}").encode())}
+            for i in range(5)
+        ],
+    )
+    bucket = Store(s3("in"))
+    for f in local.iterdir():
+        bucket.write_bytes(f.name, f.read_bytes())
+    out_local, out_s3 = tmp_path / "local", s3("raw")
+    assert run("ingest", local, "-o", out_local, "--source", "s", "-q").exit_code == 0
+    r = run("ingest", s3("in/*"), "-o", out_s3, "--source", "s", "-q")
+    assert r.exit_code == 0, r
+    assert _remote_shards(out_s3) == _local_shards(out_local)
+    r = run("ingest", s3("in"), "-o", tmp_path / "by-prefix", "--source", "s", "-q")
+    assert r.exit_code == 0 and _local_shards(tmp_path / "by-prefix") == _local_shards(out_local)
+
+
+def test_https_inputs_are_retried_counted_per_file_and_listed_in_a_paths_file(tmp_path, web):
+    import gzip
+
+    root, base = web
+    for name in ("a", "b"):
+        sub = root / "crawl-data"
+        sub.mkdir(exist_ok=True)
+        write_jsonl(
+            sub / f"{name}.jsonl.gz",
+            [{"id": f"{name}{i}", "text": "x " * 40} for i in range(20)],
+            gz=True,
+        )
+    _Flaky.failures["/crawl-data/a.jsonl.gz"] = 3  # transient: retried, then served
+    paths = tmp_path / "paths.gz"
+    paths.write_bytes(
+        gzip.compress(
+            b"crawl-data/a.jsonl.gz\n\ncrawl-data/b.jsonl.gz\ncrawl-data/missing.jsonl.gz\n"
+        )
+    )
+    out = tmp_path / "out"
+    r = run("ingest", "--paths-from", paths, "--base-url", base, "-o", out, "--source", "cc")
+    assert r.exit_code == 0, r
+    last = manifest(out)["lineage"][-1]
+    assert last["rows_out"] == 40
+    assert last["removed"] == {"unreadable_file": 1}  # the 404, named, not fatal
+    assert _Flaky.requests.count("/crawl-data/a.jsonl.gz") == 4
+    assert any("missing.jsonl.gz" in i for i in last["input"])
+    # every input failing is an error: nothing could be read
+    r = run("ingest", f"{base}/nope.jsonl", "-o", tmp_path / "none", "--source", "cc")
+    assert r.exit_code == 2 and "no record could be read" in r.stderr
+    assert "HTTP 404" in r.stderr or "unreadable_file: 1" in r.stderr
+
+
+def test_a_connection_lost_mid_file_resumes_where_it_stopped(tmp_path, web):
+    from curate.ingest.remote import HttpFile
+
+    root, base = web
+    data = os.urandom(300_000)
+    (root / "blob.bin").write_bytes(data)
+    _Flaky.cuts["/blob.bin"] = 120_000
+    f = HttpFile(f"{base}/blob.bin", backoff=0.01)
+    got = b""
+    while chunk := f.read(50_000):
+        got += chunk
+    assert got == data and _Flaky.requests.count("/blob.bin") == 2
+    f.seek(250_000)
+    assert f.read() == data[250_000:]

@@ -39,6 +39,11 @@ class CurateGroup(TyperGroup):
         except KeyboardInterrupt:
             sys.stderr.write("interrupted; re-run the same command to resume\n")
             ctx.exit(130)
+        except BrokenPipeError:  # `curate ... | head`: the reader has what it wanted
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(0)
         except OSError as exc:  # the system refused: a full disk, a read-only folder
             err = Console(stderr=True, highlight=False, soft_wrap=True)
             err.print(f"[red]error:[/red] {escape(system_error_message(exc))}")

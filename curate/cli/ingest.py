@@ -23,11 +23,17 @@ from curate.progress import stderr_console
 
 @app.command()
 def ingest(
-    paths: Annotated[list[str], typer.Argument(help="Input files, folders or globs.")],
     output: Output,
     source: Annotated[
         str, typer.Option("--source", help="Name of the source every document gets.")
     ],
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Input files, folders or globs; s3://, gs:// (globs too) and https:// URLs.",
+            show_default=False,
+        ),
+    ] = None,
     fmt: Annotated[
         str,
         typer.Option(
@@ -57,6 +63,23 @@ def ingest(
         bool, typer.Option("--append", help="Add this source to an existing dataset.")
     ] = False,
     shard_rows: Annotated[int, typer.Option(help="Rows per output shard at most.")] = 100_000,
+    paths_from: Annotated[
+        str | None,
+        typer.Option(
+            "--paths-from",
+            help="A file listing inputs, one a line (gzip or plain), as Common Crawl's "
+            "warc.paths.gz.",
+            show_default=False,
+        ),
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            help="Joined to the relative lines of --paths-from (https://data.commoncrawl.org/).",
+            show_default=False,
+        ),
+    ] = None,
     workers: Workers = None,
     backend: Backend = None,
     ray_address: RayAddress = None,
@@ -70,6 +93,9 @@ def ingest(
         curate ingest CC-MAIN-*.warc.gz --source commoncrawl-2024-10 -o raw/
 
         curate ingest dumps/*.jsonl.zst --source forum --text-field body -o raw/ --append
+
+        curate ingest --paths-from warc.paths.gz --base-url https://data.commoncrawl.org/
+        --source cc-2024-10 -o s3://corpus/raw/
     """
     from curate.ingest.options import ReadOptions
     from curate.ingest.run import ingest as run_ingest
@@ -86,7 +112,7 @@ def ingest(
         extractor=extractor,
     )
     result = run_ingest(
-        paths,
+        paths or [],
         output,
         source=source,
         fmt=fmt,
@@ -99,5 +125,7 @@ def ingest(
         workers=workers,
         executor=build_executor(workers, backend, ray_address),
         console=console,
+        paths_from=paths_from,
+        base_url=base_url,
     )
     print_summary(console, result, str(output))

@@ -21,6 +21,16 @@ from typing import Any, BinaryIO
 import zstandard
 
 from curate.errors import CurateError
+from curate.ingest.remote import (
+    InputUnavailable,
+    is_network,
+    is_url,
+    list_remote,
+    name_of,
+    open_input,
+)
+from curate.storage import display as display_uri
+from curate.storage import is_remote
 
 FORMATS = ("auto", "warc", "arc", "wet", "jsonl", "csv", "parquet", "text", "html")
 COMPRESSIONS = (".gz", ".zst", ".zstd", ".bz2", ".xz")
@@ -50,10 +60,14 @@ _CSV_EXT = (".csv", ".tsv")
 class InputFile:
     """One input file: its path as the user gave it, its size and detected format."""
 
-    path: Path
+    path: Path | str  # a local Path, or the URI of an object or a URL
     display: str
     format: str
-    size: int
+    size: int  # bytes; -1 when not known without a request (a URL)
+
+    @property
+    def name(self) -> str:
+        return name_of(self.path)
 
 
 def compression_of(head: bytes) -> str | None:
@@ -63,7 +77,9 @@ def compression_of(head: bytes) -> str | None:
     return None
 
 
-def open_decompressed(path: Path, *, on_damage: Callable[[str], None] | None = None) -> BinaryIO:
+def open_decompressed(
+    path: Path | str, *, on_damage: Callable[[str], None] | None = None
+) -> BinaryIO:
     """A binary stream of the file's content, decompressing gz/zst/bz2/xz by magic bytes.
 
     A stream that is cut short raises EOFError at the point where it stops, never a
@@ -74,7 +90,7 @@ def open_decompressed(path: Path, *, on_damage: Callable[[str], None] | None = N
     reading resumes there. Line readers pass it; whole-file readers must not, since a
     document with a hole is not the document.
     """
-    raw = open(path, "rb")  # noqa: SIM115 - returned to the caller
+    raw = open_input(path)
     head = raw.read(6)
     raw.seek(0)
     kind = compression_of(head)
@@ -257,12 +273,12 @@ def _strip_compression(name: str) -> str:
     return lower
 
 
-def sniff_format(path: Path) -> str | None:
+def sniff_format(path: Path | str) -> str | None:
     """The format of one file from its first bytes and its name; None if unknown."""
     return _sniff(path)[0]
 
 
-def _head(path: Path, size: int = 65536) -> tuple[bytes, str | None]:
+def _head(path: Path | str, size: int = 65536) -> tuple[bytes, str | None]:
     """The first `size` decompressed bytes, or those before the damage, and the damage.
 
     Read piece by piece, so that a stream damaged early still shows what it starts with:
@@ -281,13 +297,15 @@ def _head(path: Path, size: int = 65536) -> tuple[bytes, str | None]:
     return head, None
 
 
-def _sniff(path: Path) -> tuple[str | None, str | None]:
+def _sniff(path: Path | str) -> tuple[str | None, str | None]:
     """`sniff_format`, and why the content could not be read when it could not."""
-    name = _strip_compression(path.name)
+    name = _strip_compression(name_of(path))
+    if is_network(path) and (by_name := format_from_name(name)) is not None:
+        return by_name, None  # a request a file saved: the reader checks the content
     try:
-        with open(path, "rb") as raw:
+        with open_input(path) as raw:
             magic = raw.read(4)
-    except OSError as exc:  # unreadable: the format from the name, then its reader counts it
+    except (OSError, InputUnavailable) as exc:  # the format from the name; its reader counts it
         head, damage = b"", str(exc)
     else:
         if magic == b"PAR1":
@@ -318,6 +336,23 @@ def _sniff(path: Path) -> tuple[str | None, str | None]:
     return None, damage
 
 
+def format_from_name(name: str) -> str | None:
+    """The format an unambiguous extension names (`name` without compression suffix)."""
+    for exts, kind in (
+        ((".wet",), "wet"),
+        ((".warc",), "warc"),
+        ((".arc",), "arc"),
+        (_CSV_EXT, "csv"),
+        (_JSONL_EXT, "jsonl"),
+        ((".parquet",), "parquet"),
+        (_HTML_EXT, "html"),
+        (_TEXT_EXT, "text"),
+    ):
+        if name.endswith(exts):
+            return kind
+    return None
+
+
 def _printable(display: str) -> str:
     """The path as valid UTF-8 text, bytes that are not (old Latin-1 names) shown as `\\xe9`.
 
@@ -342,8 +377,20 @@ def expand_inputs(paths: Iterable[str], fmt: str = "auto") -> tuple[list[InputFi
     paths = list(paths)
     if fmt not in FORMATS:
         raise CurateError(f"unknown --format `{fmt}`; choose one of: {', '.join(FORMATS)}")
-    found: list[tuple[Path, str, bool]] = []  # (path, display, given explicitly)
+    found: list[tuple[Path | str, str, bool]] = []  # (path, display, given explicitly)
+    sizes: dict[str, int] = {}
     for spec in paths:
+        if is_url(spec):
+            found.append((spec, display_uri(spec), True))
+            continue
+        if is_remote(spec):
+            listed = list_remote(spec)
+            if not listed:
+                raise CurateError(f"{display_uri(spec)}: no objects there")
+            for uri, size in listed:
+                sizes[uri] = size
+                found.append((uri, display_uri(uri), glob.has_magic(spec) or uri == spec))
+            continue
         p = Path(spec)
         if p.is_dir():
             for sub in sorted(p.rglob("*")):
@@ -362,9 +409,9 @@ def expand_inputs(paths: Iterable[str], fmt: str = "auto") -> tuple[list[InputFi
             raise CurateError(f"{spec}: no such file or folder")
     files: list[InputFile] = []
     ignored: list[str] = []
-    seen: set[Path] = set()
+    seen: set[Path | str] = set()
     for path, display, explicit in sorted(found, key=lambda t: t[1]):
-        real = path.resolve()
+        real = path.resolve() if isinstance(path, Path) else path
         if real in seen:
             continue
         seen.add(real)
@@ -379,7 +426,11 @@ def expand_inputs(paths: Iterable[str], fmt: str = "auto") -> tuple[list[InputFi
                 f"{display}: cannot tell the format of this file{why}; pass --format "
                 f"({', '.join(FORMATS[1:])})"
             )
-        files.append(InputFile(path, display, kind, path.stat().st_size))
+        if isinstance(path, Path):
+            size = path.stat().st_size
+        else:
+            size = sizes.get(path, -1)  # a URL's length costs a request: not asked
+        files.append(InputFile(path, display, kind, size))
     if not files:
         raise CurateError(
             "no input files found in "

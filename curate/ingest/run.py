@@ -31,6 +31,7 @@ from curate.ingest import files, tabular, warc
 from curate.ingest.collect import RAW_LIMIT, Collector, id_hash
 from curate.ingest.detect import InputFile, expand_inputs
 from curate.ingest.options import ReadOptions
+from curate.ingest.remote import InputUnavailable, read_paths_file
 from curate.locations import check_locations
 from curate.progress import StepProgress, human_bytes, summary_table, warn
 from curate.provenance.manifest import declaration_for, load_sources
@@ -126,6 +127,8 @@ def run_task(task: Task) -> TaskResult:
                 READERS[f.format](f, task.options, out)
             except PermissionError as exc:
                 out.skip("unreadable_file", f.display, None, str(exc).encode())
+            except InputUnavailable as exc:  # 403, 404, or every retry failed
+                out.skip("unreadable_file", f.display, None, str(exc).encode())
             except IsADirectoryError as exc:  # pragma: no cover - filtered by expand_inputs
                 out.skip("unreadable_file", f.display, None, str(exc).encode())
         out.close()
@@ -140,7 +143,7 @@ def run_task(task: Task) -> TaskResult:
         written=sum(s.rows for s in out.shards),
         skipped=dict(out.skipped),
         notes=dict(out.notes),
-        bytes_in=sum(f.size for f in task.files),
+        bytes_in=sum(max(f.size, 0) for f in task.files),
         hashes=hashes,
     )
 
@@ -156,20 +159,25 @@ def plan_tasks(
     The plan must not depend on the worker count (resume and reproducibility need the
     same shard names on every run), so the size target is derived from the inputs alone.
     """
-    total = sum(f.size for f in inputs)
+    total = sum(_planned_size(f) for f in inputs)
     target = max(MIN_TASK_BYTES, min(TASK_BYTES, total // 16 + 1))
     tasks: list[Task] = []
     group: list[InputFile] = []
     size = 0
     for f in inputs:
-        if group and (size + f.size > target or len(group) >= TASK_FILES):
+        if group and (size + _planned_size(f) > target or len(group) >= TASK_FILES):
             tasks.append(make(first_number + len(tasks), tuple(group)))
             group, size = [], 0
         group.append(f)
-        size += f.size
+        size += _planned_size(f)
     if group:
         tasks.append(make(first_number + len(tasks), tuple(group)))
     return tasks
+
+
+def _planned_size(f: InputFile) -> int:
+    """A URL's length is not asked for (a request each): plan it as a task of its own."""
+    return f.size if f.size >= 0 else TASK_BYTES
 
 
 @dataclass
@@ -200,8 +208,14 @@ def ingest(
     workers: int | None = None,
     executor: Executor | None = None,
     console: Console | None = None,
+    paths_from: str | None = None,
+    base_url: str | None = None,
 ) -> IngestResult:
-    """Read `paths` into the dataset at `output` (library form of `curate ingest`)."""
+    """Read `paths` into the dataset at `output` (library form of `curate ingest`).
+
+    `paths_from` names a file listing more inputs, one a line (Common Crawl's
+    `warc.paths.gz`), relative ones joined to `base_url`.
+    """
     t0 = time.monotonic()
     console = console or Console(stderr=True, quiet=True)
     if not source or not re.fullmatch(r"[\w.\-]+", source):
@@ -215,11 +229,18 @@ def ingest(
     opts = options or ReadOptions(source=source)
     if opts.source != source:
         opts = ReadOptions(**{**opts.__dict__, "source": source})
+    if base_url is not None and paths_from is None:
+        raise CurateError("--base-url needs --paths-from (it is joined to the paths listed there)")
+    if paths_from is not None:
+        paths = [*paths, *read_paths_file(paths_from, base_url)]
+    if not paths:
+        raise CurateError("no inputs: give input paths, or --paths-from FILE")
     inputs, ignored = expand_inputs(paths, fmt)
     check_locations(
         {"-o": output, "--rejected": rejected},
         [
             *(("path", p) for p in paths if os.path.exists(p)),
+            *([("--paths-from", paths_from)] if paths_from is not None else []),
             *(("file", str(f.path)) for f in inputs),
             *([("--sources", str(sources_toml))] if sources_toml is not None else []),
         ],
@@ -293,7 +314,7 @@ def ingest(
                 results[task.number] = _result_from_state(task, state, writer)
         todo = [t for t in tasks if t.number not in results]
 
-        total_bytes = sum(f.size for f in inputs)
+        total_bytes = sum(max(f.size, 0) for f in inputs)
         progress = StepProgress(console, label="ingest", units=len(tasks), unit_name="tasks")
         for _ in results:
             progress.unit_done()

@@ -11,6 +11,7 @@ import io
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -19,6 +20,7 @@ import pyarrow.parquet as pq
 from curate.ingest.collect import Collector, normalize_text, parse_created, record_id
 from curate.ingest.detect import STREAM_ERRORS, InputFile, open_decompressed
 from curate.ingest.options import ReadOptions
+from curate.ingest.remote import open_input
 
 _BOM = b"\xef\xbb\xbf"
 # what a damaged Parquet file raises (ValueError: a footer whose names are not UTF-8)
@@ -144,7 +146,7 @@ def _after_bom(line: bytes) -> Any:
 def read_csv(file: InputFile, opts: ReadOptions, out: Collector) -> None:
     """CSV/TSV with a header row; undecodable rows are skipped, not fatal."""
     csv.field_size_limit(sys.maxsize)
-    delimiter = "\t" if ".tsv" in file.path.name.lower() else ","
+    delimiter = "\t" if ".tsv" in file.name.lower() else ","
     records = 0
     out.start_file(file.display)
 
@@ -220,7 +222,8 @@ def read_parquet(file: InputFile, opts: ReadOptions, out: Collector) -> None:
     """
     out.start_file(file.display)
     try:
-        pf = pq.ParquetFile(file.path, pre_buffer=False)  # memory ~ a batch, not the file
+        source = file.path if isinstance(file.path, Path) else open_input(file.path)
+        pf = pq.ParquetFile(source, pre_buffer=False)  # memory ~ a batch, not the file
         sizes = [pf.metadata.row_group(i).num_rows for i in range(pf.num_row_groups)]
     except _PARQUET_ERRORS as exc:
         out.skip("corrupt_file", file.display, None, str(exc).encode())

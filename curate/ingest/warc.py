@@ -25,6 +25,7 @@ from curate.ingest.collect import Collector, normalize_text, parse_created, reco
 from curate.ingest.detect import InputFile
 from curate.ingest.http import BadEncoding, CutShort, decode_payload, html_type, sniff_html
 from curate.ingest.options import ReadOptions
+from curate.ingest.remote import open_input
 from curate.ingest.warc_records import WarcRecords, open_records
 
 _UUID = re.compile(r"<?urn:uuid:([^>]+)>?")
@@ -306,7 +307,7 @@ def read_arc(file: InputFile, opts: ReadOptions, out: Collector) -> None:
 
     logging.getLogger("warcio").setLevel(logging.ERROR)  # its URI repairs are not our news
     index = 0
-    with open(file.path, "rb") as fh:
+    with open_input(file.path) as fh:
         iterator = WarcioIterator(fh, arc2warc=True)
         try:
             for rec in iterator:

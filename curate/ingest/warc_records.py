@@ -36,6 +36,7 @@ from fastwarc.warc import ArchiveIterator, WarcRecordType
 from curate.errors import CurateError
 from curate.ingest.collect import Collector
 from curate.ingest.detect import InputFile, compression_of
+from curate.ingest.remote import open_input
 
 __all__ = ["WarcRecords", "open_records"]
 
@@ -465,7 +466,7 @@ def open_records(file: InputFile, out: Collector) -> Iterator[WarcRecords]:
     """The records of a WARC or WET file. bz2 and xz, which fastwarc cannot read, are
     decompressed into a temporary file first (up to where they are cut or damaged), so
     that they are checked and resynchronised like an uncompressed WARC."""
-    with open(file.path, "rb") as fh:
+    with open_input(file.path) as fh:
         kind = compression_of(fh.read(6))
         if kind in ("bz2", "xz"):
             with tempfile.TemporaryFile(prefix=".curate-tmp-") as plain:
@@ -482,7 +483,7 @@ def _decompress_into(file: InputFile, kind: str, target: BinaryIO) -> str | None
     new = bz2.BZ2Decompressor if kind == "bz2" else lzma.LZMADecompressor
     d = new()
     fed = False  # the current stream has been given bytes and not reached its end
-    with open(file.path, "rb") as raw:
+    with open_input(file.path) as raw:
         while data := raw.read(1 << 16):
             try:
                 while data:
