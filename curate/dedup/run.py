@@ -41,9 +41,15 @@ import pyarrow.parquet as pq
 
 from curate.dataset import Dataset, DatasetWriter, Shard, open_dataset, write_table_dataset
 from curate.dedup import cache, jaccard, memory, repeats, spill
+from curate.dedup import partitioned_components as pcomp
 from curate.dedup.components import components
 from curate.dedup.jaccard import pair_jaccard
 from curate.dedup.minhash import band_hashes, estimate_jaccard, optimal_bands, signatures
+from curate.dedup.partitioned_components import (
+    choose_components,
+    partitioned_components,
+    write_edges,
+)
 from curate.dedup.shingles import (
     HASH_SCHEME,
     ShingleConfig,
@@ -967,8 +973,9 @@ def dedup(
 
         # 6. components and the keep policy
         t = time.monotonic()
-        pairs = np.concatenate([exact_pairs, near_pairs]) if len(near_pairs) else exact_pairs
-        nodes, label = components(pairs)
+        nodes, label, facts["components"] = _components(
+            exact_pairs, near_pairs, executor, work / "components"
+        )
         removed_tab, clusters_tab, cfacts = _decide(
             nodes, label, n_against, options, keep_col, colls, nchars_a, hi_a, lo_a
         )
@@ -1011,6 +1018,26 @@ def dedup(
         shutil.rmtree(work, ignore_errors=True)
         res.seconds = time.monotonic() - t0
         return DedupResult(res, facts, times)
+
+
+def _components(
+    exact_pairs: np.ndarray, near_pairs: np.ndarray, executor: Executor, work: Path
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """(nodes, label, how): union-find in memory while the graph fits the driver's
+    budget, else the partitioned large-star/small-star rounds as units of the executor
+    (the same labels: the smallest index of each component)."""
+    n_edges = len(exact_pairs) + len(near_pairs)
+    if choose_components(n_edges, memory_budget=pcomp.DRIVER_MEMORY_BUDGET) == "memory":
+        pairs = np.concatenate([exact_pairs, near_pairs]) if len(near_pairs) else exact_pairs
+        nodes, label = components(pairs)
+        return nodes, label, "memory"
+    edges = work / "edges"
+    edges.mkdir(parents=True, exist_ok=True)
+    write_edges(edges / "exact", exact_pairs)
+    write_edges(edges / "near", near_pairs)
+    labels = partitioned_components(edges, executor, work / "labels")
+    nodes, label = labels.read_all()
+    return nodes, label, "partitioned"
 
 
 def _check_unique_ids(c: _Collection) -> None:
