@@ -110,3 +110,87 @@ def test_a_missing_extra_and_an_unreachable_cluster_are_one_line(tmp_path, monke
     r = run("ingest", src, "-o", tmp_path / "o3", "--source", "s", "--executor", "spark")
     assert r.exit_code == 2 and "unknown executor `spark`" in r.stderr
     assert not json.dumps(r.stderr).count("Traceback")
+
+
+class _LengthStep:
+    """A tiny map step for the fault tests: adds `n_chars`; can kill its worker once, or
+    fail on one shard, the first time it meets it (marker files in `flags`)."""
+
+    name = "lengths"
+
+    def __init__(self, flags: str, crash_on: str = "", fail_on: str = "") -> None:
+        self.flags, self.crash_on, self.fail_on = flags, crash_on, fail_on
+
+    def params(self):
+        return {}
+
+    def output_schema(self, schema):
+        import pyarrow as pa
+
+        return schema.append(pa.field("n_chars", pa.int64()))
+
+    def rejected_schema(self, schema):
+        return None
+
+    def process(self, table):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        from curate.step import BatchOutput
+
+        first = table.column("id")[0].as_py()
+        for which, action in ((self.crash_on, "crash"), (self.fail_on, "fail")):
+            flag = Path(self.flags) / f"{action}-{first}"
+            if which and first == which and not flag.exists():
+                flag.write_text("x")
+                if action == "crash":
+                    os._exit(1)  # the worker dies mid-unit
+                raise RuntimeError("interrupted")  # the run stops here
+        n = pc.utf8_length(table.column("text")).cast(pa.int64())
+        return BatchOutput(table.append_column("n_chars", n))
+
+
+def _raw(tmp_path: Path) -> Path:
+    raw = tmp_path / "raw"
+    src = _corpus(tmp_path / "in", files=3, rows=30)
+    assert run("ingest", src, "-o", raw, "--source", "s", "--shard-rows", "10", "-q").exit_code == 0
+    return raw
+
+
+def test_a_worker_killed_mid_unit_on_ray_is_retried_and_the_output_is_identical(tmp_path):
+    from curate.executor import LocalExecutor, make_executor
+    from curate.step import run_map
+
+    raw = _raw(tmp_path)
+    first_ids = [b.column("id")[0].as_py() for b in _batches(raw)]
+    clean = tmp_path / "clean"
+    run_map(_LengthStep(str(tmp_path)), raw, clean, executor=LocalExecutor(1))
+    out = tmp_path / "ray"
+    step = _LengthStep(str(tmp_path), crash_on=first_ids[2])
+    run_map(step, raw, out, executor=make_executor(2, backend="ray"))
+    assert (tmp_path / f"crash-{first_ids[2]}").exists()  # it did die once
+    assert _shards(out) == _shards(clean)
+
+
+def test_a_run_interrupted_on_ray_resumes_to_the_same_output(tmp_path):
+    from curate.executor import LocalExecutor, make_executor
+    from curate.step import run_map
+
+    raw = _raw(tmp_path)
+    first_ids = [b.column("id")[0].as_py() for b in _batches(raw)]
+    clean = tmp_path / "clean"
+    run_map(_LengthStep(str(tmp_path)), raw, clean, executor=LocalExecutor(1))
+    out = tmp_path / "ray"
+    ray_ex = make_executor(2, backend="ray")
+    with pytest.raises(RuntimeError, match="interrupted"):
+        run_map(_LengthStep(str(tmp_path), fail_on=first_ids[4]), raw, out, executor=ray_ex)
+    assert (out / "_curate.pending.json").exists() and not (out / "_curate.json").exists()
+    run_map(_LengthStep(str(tmp_path), fail_on=first_ids[4]), raw, out, executor=ray_ex)
+    assert _shards(out) == _shards(clean)
+
+
+def _batches(ds: Path):
+    from curate.dataset import open_dataset
+
+    d = open_dataset(ds)
+    return [next(d.shard_batches(s)) for s in d.shards]
