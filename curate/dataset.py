@@ -14,6 +14,7 @@ Parquet by hand and every step keeps the same promises (DESIGN.md §1):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import fnmatch
 import glob
@@ -699,6 +700,16 @@ class DatasetWriter:
         local = self.store.local
         if self.base is None and local is not None and not any(local.iterdir()):
             local.rmdir()
+
+
+@contextlib.contextmanager
+def holding(*writers: DatasetWriter | None) -> Iterator[None]:
+    """The outputs' locks (taken by `begin`), released however the block ends."""
+    with contextlib.ExitStack() as stack:
+        for writer in writers:
+            if writer is not None:
+                stack.enter_context(writer)
+        yield
 
 
 def _marker_name(unit: str) -> str:

@@ -24,3 +24,20 @@ class CurateError(Exception):
         """Pickled whole: an error raised in a worker process or a Ray task keeps its
         exit code and hint on its way back to the command."""
         return (type(self), (self.message, self.exit_code, self.hint))
+
+
+def system_reason(exc: OSError) -> str:
+    """What an error the system raised means, in a user's words (a full disk, a
+    read-only folder...), else the system's own text."""
+    import errno
+
+    return {
+        errno.ENOSPC: "no space left on the device",
+        errno.EDQUOT: "disk quota exceeded",
+        errno.EFBIG: "file too large for this system or its limits",
+        errno.EROFS: "the file system is read-only",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "operation not permitted",
+        errno.ENOTDIR: "a part of the path is a file, not a folder",
+        errno.EEXIST: "a part of the path is a file, not a folder",
+    }.get(exc.errno or 0, exc.strerror or str(exc) or type(exc).__name__)

@@ -10,7 +10,6 @@ the sources and lineage of the input, progress and the summary.
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -21,7 +20,15 @@ from typing import Any, Protocol
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from curate.dataset import Dataset, DatasetWriter, Shard, ShardSink, conform_batch, open_dataset
+from curate.dataset import (
+    Dataset,
+    DatasetWriter,
+    Shard,
+    ShardSink,
+    conform_batch,
+    holding,
+    open_dataset,
+)
 from curate.errors import CurateError
 from curate.executor import Executor, lineage_facts, make_executor, report, run_units
 from curate.locations import check_locations, dataset_inputs
@@ -218,10 +225,7 @@ def run_map(
             owns=names,
             command=command,
         )
-    with contextlib.ExitStack() as held:  # the outputs' locks, released however it ends
-        held.enter_context(writer)
-        if rej_writer is not None:
-            held.enter_context(rej_writer)
+    with holding(writer, rej_writer):
         state = writer.begin()
         rej_state = rej_writer.begin() if rej_writer is not None else None
         if state.up_to_date:

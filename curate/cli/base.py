@@ -7,7 +7,6 @@ summaries, and turns `CurateError` into one `error:` line and an exit code.
 
 from __future__ import annotations
 
-import errno
 import sys
 from typing import Annotated, Any
 
@@ -17,7 +16,7 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from curate import __version__
-from curate.errors import CurateError
+from curate.errors import CurateError, system_reason
 
 
 class CurateGroup(TyperGroup):
@@ -57,14 +56,7 @@ def system_error_message(exc: OSError) -> str:
     only removed by the commit), so the advice is always the same: fix, then re-run.
     """
     where = exc.filename if exc.filename is not None else None
-    what = {
-        errno.ENOSPC: "no space left on the device",
-        errno.EDQUOT: "disk quota exceeded",
-        errno.EFBIG: "file too large for this system or its limits",
-        errno.EROFS: "the file system is read-only",
-        errno.EACCES: "permission denied",
-        errno.EPERM: "operation not permitted",
-    }.get(exc.errno or 0, exc.strerror or str(exc) or type(exc).__name__)
+    what = system_reason(exc)
     head = f"{where}: {what}" if where else what
     return (
         f"{head}; nothing that was written looks complete: fix this, then re-run the same "

@@ -9,7 +9,6 @@ off and two machines produce the same dataset.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import time
@@ -24,7 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from rich.console import Console
 
-from curate.dataset import Dataset, DatasetWriter, Shard, open_dataset, shard_source
+from curate.dataset import Dataset, DatasetWriter, Shard, holding, open_dataset, shard_source
 from curate.errors import CurateError
 from curate.executor import Executor, UnitsCrashed, lineage_facts, make_executor, run_units
 from curate.ingest import files, tabular, warc
@@ -282,10 +281,7 @@ def ingest(
             append=append,
             owns=SHARD_NAMES,
         )
-    with contextlib.ExitStack() as held:  # the outputs' locks, released however it ends
-        held.enter_context(writer)
-        if rejected_writer is not None:
-            held.enter_context(rejected_writer)
+    with holding(writer, rejected_writer):
         state = writer.begin()
         rej_state = rejected_writer.begin() if rejected_writer is not None else None
         if state.up_to_date:

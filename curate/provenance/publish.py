@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from curate.dataset import LEGACY_TMP_PREFIX, TMP_PREFIX
-from curate.errors import CurateError
+from curate.errors import CurateError, system_reason
 from curate.locations import check_locations, dataset_inputs
 from curate.provenance.card import render_card
 from curate.provenance.croissant import build_croissant
@@ -213,16 +213,7 @@ def _running(pid: int) -> bool:
 
 
 def _why(exc: OSError) -> str:
-    return {
-        errno.ENOSPC: "no space left on the device",
-        errno.EDQUOT: "disk quota exceeded",
-        errno.EFBIG: "file too large for this system or its limits",
-        errno.EROFS: "the file system is read-only",
-        errno.EACCES: "permission denied",
-        errno.EPERM: "operation not permitted",
-        errno.ENOTDIR: "a part of the path is a file, not a folder",
-        errno.EEXIST: "a part of the path is a file, not a folder",
-    }.get(exc.errno or 0, exc.strerror or str(exc) or type(exc).__name__)
+    return system_reason(exc)
 
 
 def _fix(exc: OSError) -> str:
