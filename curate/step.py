@@ -240,6 +240,11 @@ def run_map(
         if rej_state is not None and rej_state.up_to_date:
             rej_writer = None  # committed just before an interruption: only the main one is left
         rejected = rej_writer.folder if rej_writer is not None else None
+        # a unit is done when both outputs recorded it: a run killed between the two
+        # records redoes it (its rejected rows would be lost otherwise)
+        done = set(state.done)
+        if rej_writer is not None and rej_state is not None:
+            done &= set(rej_state.done)
         jobs = [
             ShardJob(
                 step,
@@ -250,10 +255,12 @@ def run_map(
                 batch_rows,
             )
             for s in ds.shards
-            if s.name not in state.done
+            if s.name not in done
         ]
         results: dict[str, ShardResult] = {}
         for name, shards in state.done.items():
+            if name not in done:
+                continue
             info = state.info.get(name, {})
             out_shard = Shard(
                 shards[0]["name"], writer.path_of(name), shards[0]["rows"], shards[0]["bytes"]
@@ -275,9 +282,9 @@ def run_map(
 
         def record(job: ShardJob, res: ShardResult) -> None:
             results[job.shard.name] = res
-            writer.unit_done(job.shard.name, [res.shard], res.info())
-            if rej_writer is not None and res.rejected is not None:
+            if rej_writer is not None and res.rejected is not None:  # first: see `done`
                 rej_writer.unit_done(job.shard.name, [res.rejected])
+            writer.unit_done(job.shard.name, [res.shard], res.info())
 
         run_units(executor, map_shard, jobs, progress=progress, on_result=record, what="shard")
         ordered = [results[s.name] for s in ds.shards]

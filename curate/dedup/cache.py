@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from curate.errors import CurateError
 CACHE = "_cache"
 SIGNATURES = "signatures"
 META = "meta.json"
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: n_chars was int64 read as int32 (wrong lengths for --keep longest)
 
 
 def signature_schema(num_perm: int | None) -> pa.Schema:
@@ -58,10 +59,14 @@ def shard_file(folder: Path, shard_name: str) -> Path:
 
 def write_table(path: Path, table: pa.Table) -> None:
     """Atomically write an uncompressed IPC file (signatures do not compress)."""
-    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
-    with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-        writer.write_table(table)
-    os.replace(tmp, path)
+    tmp = path.with_name(f".tmp-{os.getpid()}-{threading.get_ident()}-{path.name}")
+    try:
+        with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a full disk or an interruption leaves no half file
+        raise
 
 
 def read_table(path: Path, columns: list[str] | None = None) -> pa.Table:
@@ -99,6 +104,8 @@ def prepare_folder(folder: Path, spec: SignatureSpec, identity: dict[str, Any]) 
     meta = read_meta(folder)
     want = {"version": CACHE_VERSION, "spec": spec.to_json(), "input": identity}
     if meta is not None and all(meta.get(k) == v for k, v in want.items()):
+        for p in folder.glob(".tmp-*"):  # left by a killed run (the output's lock is ours)
+            p.unlink(missing_ok=True)
         return {p.name for p in folder.glob("*.arrow")}
     if folder.exists():
         for p in folder.iterdir():

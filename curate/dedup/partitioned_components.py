@@ -76,6 +76,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from curate.dedup.memory import write_array
 from curate.errors import CurateError
 from curate.executor import Executor, UnitFailed, report
 
@@ -174,7 +175,8 @@ def write_edges(path: str | Path, pairs: np.ndarray) -> Path:
         path = path.with_name(path.name + ".pairs")
     arr = np.ascontiguousarray(pairs, dtype="<i8").reshape(-1, 2)
     tmp = path.with_name(path.name + ".tmp")
-    arr.tofile(tmp)
+    with open(tmp, "wb") as fh:
+        write_array(fh, arr)
     os.replace(tmp, path)
     return path
 
@@ -325,7 +327,7 @@ class _Emitter:
             out[:, 0] = a[order]
             out[:, 1] = b[order]
             del order
-        out.tofile(self.file)
+        write_array(self.file, out)
         row = np.empty(self.partitions + 1, np.int64)
         row[0] = 0
         np.cumsum(counts, out=row[1:])

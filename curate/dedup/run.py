@@ -276,7 +276,7 @@ def _signature_batch(
     sub = texts if len(todo) == n else texts.take(pa.array(todo))
     cps, nulls_sub = prepare(sub, opts.shingle.normalize)
     hi_s, lo_s = exact_hashes(cps)
-    chars = _int32_values(pc.utf8_length(sub))
+    chars = _int32_values(pc.utf8_length(sub).cast(pa.int32()))  # int64 for large_string
     hi = np.zeros(n, np.uint64)
     lo = np.zeros(n, np.uint64)
     n_chars = np.zeros(n, np.int64)
@@ -396,8 +396,8 @@ def band_unit(job: BandJob) -> int:
     sig = cache.sig_matrix(table, job.rows_index)
     bh = band_hashes(sig, job.bands, job.rows)
     with open(job.out, "wb") as fh:
-        np.ascontiguousarray(bh.T).tofile(fh)
-        job.gidx.astype(np.int64).tofile(fh)
+        memory.write_array(fh, bh.T)
+        memory.write_array(fh, job.gidx.astype(np.int64))
     report(docs=len(job.rows_index))
     return len(job.rows_index)
 
@@ -814,10 +814,8 @@ def dedup(
         )
         held.enter_context(main)
         state = main.begin()  # marks the output ours before the stages write `_cache/` into it
-        if state.up_to_date:
-            res = run_map(step, ds.location, out, rejected=rejected, workers=1, console=console)
-            return DedupResult(res, {}, {})
         # claim every output before the work, so a clash is reported before, not after, it
+        # (and a lock a killed run left in one of them is taken over, then released)
         for folder, role, owns in (
             (rejected, "dedup-rejected", names),
             (clusters, "dedup-clusters", [CLUSTERS_SHARD]),
@@ -832,7 +830,15 @@ def dedup(
                     command="dedup",
                 )
                 held.enter_context(claim)
-                claim.begin()
+                claimed = claim.begin()
+                if state.up_to_date and not claimed.up_to_date:
+                    raise CurateError(
+                        f"{out}: is complete but its {role.split('-')[1]} dataset {folder} is "
+                        "not; re-run with --overwrite to write both again"
+                    )
+        if state.up_to_date:
+            res = run_map(step, ds.location, out, rejected=rejected, workers=1, console=console)
+            return DedupResult(res, {}, {})
         docs, stored = ds.rows, ds.bytes
         if against is not None:
             more_docs, more_stored = _size_of(against)

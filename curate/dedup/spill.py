@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from curate.dedup.memory import write_array
 from curate.dedup.shingles import set_keys
 
 # Spill while the estimated bytes stay under this (4 bytes a shingle: 1.2x the
@@ -49,7 +50,7 @@ class SpillWriter:
     def add(self, hashes: np.ndarray, doc: np.ndarray, rows: np.ndarray, n: int) -> None:
         """`hashes[i]` belongs to batch row `rows[doc[i]]`; rows not in `rows` are missing."""
         order = np.argsort(doc, kind="stable")  # nearly sorted already: linear
-        set_keys(hashes[order]).tofile(self._f)
+        write_array(self._f, set_keys(hashes[order]))
         lens = np.zeros(n, dtype=np.int64)
         lens[rows] = np.bincount(doc, minlength=len(rows))
         ok = np.zeros(n, dtype=bool)

@@ -11,6 +11,7 @@ exactly what Python's `re` calls `\\w` (alphanumeric or `_`).
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 import unicodedata
@@ -56,7 +57,8 @@ def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
             np.savez(tmp, lower=tables[0], word=tables[1], space=tables[2], digit=tables[3])
             os.replace(tmp, path)
         except OSError:
-            pass
+            with contextlib.suppress(OSError):  # a full disk: leave no half file behind
+                os.unlink(tmp)
         return tables
 
 

@@ -305,8 +305,12 @@ def ingest(
 
         tasks = plan_tasks(inputs, first_number=first, make=make)
         results: dict[int, TaskResult] = {}
+        # a task is done when both outputs recorded it (see `run_map`)
+        both_done = set(state.done)
+        if rejected_writer is not None and rej_state is not None:
+            both_done &= set(rej_state.done)
         for task in tasks:
-            if task.key in state.done:
+            if task.key in both_done:
                 results[task.number] = _result_from_state(task, state, writer)
         todo = [t for t in tasks if t.number not in results]
 
@@ -317,9 +321,9 @@ def ingest(
 
         def record(task: Task, res: TaskResult) -> None:
             results[task.number] = res
-            writer.unit_done(task.key, res.shards, res.info())
-            if rejected_writer is not None:
+            if rejected_writer is not None:  # first: a task is done when both have it
                 rejected_writer.unit_done(task.key, res.rejected_shards)
+            writer.unit_done(task.key, res.shards, res.info())
 
         try:
             run_units(executor, run_task, todo, progress=progress, on_result=record, what="task")
