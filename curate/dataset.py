@@ -675,7 +675,7 @@ class DatasetWriter:
             "lineage": lineage,
         }
         for e in self.store.list():  # left by a worker that died and was retried
-            if e.name.startswith(TMP_PREFIX) and not e.name.endswith(LOCK):
+            if _is_temp(e.name):
                 self.store.delete(e.name)
         self.store.write_bytes(MANIFEST, json.dumps(manifest, indent=1, default=str).encode())
         self.store.delete(PENDING)
@@ -777,7 +777,11 @@ def _matches(name: str, patterns: Iterable[str]) -> bool:
 
 
 def _is_temp(name: str) -> bool:
-    return name.startswith((TMP_PREFIX, LEGACY_TMP_PREFIX)) and not name.endswith(LOCK)
+    if not name.startswith((TMP_PREFIX, LEGACY_TMP_PREFIX)):
+        return False
+    if name.endswith(LOCK):  # another process may be taking the lock right now: only a
+        return lock.is_stale_temp(name)  # dead one's half-taken lock is ours to remove
+    return True
 
 
 def _list_names(names: list[str]) -> str:

@@ -57,6 +57,13 @@ def _alive(pid: int, start: str | None) -> bool:
     return True
 
 
+def is_stale_temp(name: str) -> bool:
+    """A `.curate-tmp-PID-_curate.lock` whose process (on this host) is gone: a run was
+    killed while it took a lock, between writing the lock's text and linking it."""
+    pid = name.split("-")[2] if name.count("-") >= 3 else ""
+    return pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid), None)
+
+
 def _holder_text(info: dict[str, Any]) -> str:
     return (
         f"pid {info.get('pid', '?')} on {info.get('host', '?')}, started {info.get('started', '?')}"

@@ -458,3 +458,14 @@ def test_a_report_is_never_written_into_its_dataset(tmp_path):
     r = run("report", ds, "-o", ds)
     assert r.exit_code == 2 and "is the input dataset" in r.stderr
     assert _snapshot(ds) == before
+
+
+def test_a_lock_half_taken_by_a_killed_run_is_cleaned_up(tmp_path):
+    ds = _dataset(tmp_path)
+    out = tmp_path / "out"
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    out.mkdir()
+    (out / f".curate-tmp-{dead.pid}-{LOCK}").write_text("{}")  # killed between write and link
+    assert run("filter", ds, "-o", out, "--preset", "c4", "-q").exit_code == 0
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []
