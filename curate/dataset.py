@@ -481,20 +481,15 @@ class DatasetWriter:
         store = self.store
         if self.overwrite:
             self._clear()
+        elif self._committed():
+            self._tidy()  # a run killed after its commit left its pending file or markers
+            return WriteState(up_to_date=True)
         elif store.exists(PENDING):
             return self._resume()
         elif store.exists(MANIFEST):
             if self.append:
                 self.base = _open_manifest(store)
-                if any(s.get("fingerprint") == self.fingerprint for s in self.base.lineage):
-                    return WriteState(up_to_date=True)
             else:
-                existing = _read_json(store, MANIFEST)
-                last = (existing.get("lineage") or [{}])[-1]
-                if existing.get("fingerprint") == self.fingerprint or (
-                    isinstance(last, dict) and last.get("fingerprint") == self.fingerprint
-                ):
-                    return WriteState(up_to_date=True)
                 raise CurateError(
                     f"{store.display()}: already holds a dataset made with other parameters; "
                     "pass --overwrite to replace it"
@@ -507,6 +502,27 @@ class DatasetWriter:
             )
         self._write_pending()
         return WriteState()
+
+    def _committed(self) -> bool:
+        """Whether the manifest already records this very run (same fingerprint)."""
+        existing = _read_json(self.store, MANIFEST)
+        lineage = existing.get("lineage") or [{}]
+        if not isinstance(lineage, list):
+            return False
+        steps = [s for s in lineage if isinstance(s, dict)]
+        if self.append:  # appended runs are anywhere in the lineage
+            return any(s.get("fingerprint") == self.fingerprint for s in steps)
+        last = steps[-1] if steps else {}
+        return existing.get("fingerprint") == self.fingerprint or (
+            last.get("fingerprint") == self.fingerprint
+        )
+
+    def _tidy(self) -> None:
+        """Remove what a committed run no longer needs: its pending file, its unit
+        markers and temporary files (a kill between the commit and this leaves them)."""
+        for e in self.store.list():
+            if e.name in (PENDING, UNITS) or _is_temp(e.name):
+                self.store.delete(e.name)
 
     def __enter__(self) -> DatasetWriter:
         return self
@@ -678,8 +694,7 @@ class DatasetWriter:
             if _is_temp(e.name):
                 self.store.delete(e.name)
         self.store.write_bytes(MANIFEST, json.dumps(manifest, indent=1, default=str).encode())
-        self.store.delete(PENDING)
-        self.store.delete(UNITS)
+        self._tidy()
         self.release()
         return Dataset(str(self.folder), all_shards, schema, manifest)
 

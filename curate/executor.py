@@ -20,12 +20,13 @@ against each):
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing as mp
 import os
 import queue
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import (
     FIRST_COMPLETED,
@@ -54,7 +55,53 @@ def report(**counts: int) -> None:
         if _local_sink is not None:
             _local_sink(counts)
         return
-    _tick_queue.put(counts)
+    _unit_counts.update(counts)
+    _tick_queue.put((*_unit_key, counts))
+
+
+_unit_key: tuple[int, int] = (0, 0)  # in a worker: (call token, unit index) of its unit
+_unit_counts: Counter[str] = Counter()  # in a worker: what its unit reported so far
+
+
+def _counted(fn: Callable[[U], R], unit: U, token: int, index: int) -> tuple[R, dict[str, int]]:
+    """A unit in a worker process: its result and the total progress it reported."""
+    global _unit_key, _unit_counts
+    _unit_key, _unit_counts = (token, index), Counter()
+    result = fn(unit)
+    return result, dict(_unit_counts)
+
+
+class _Tally:
+    """Exact progress of units in worker processes.
+
+    Ticks arrive live through a queue whose feeder thread may deliver a unit's last
+    tick after its result; so at a unit's end, whatever of its total the ticks have not
+    brought yet is passed on at once, and its later ticks are dropped.
+    """
+
+    def __init__(self, on_progress: ProgressFn | None, token: int) -> None:
+        self.on_progress = on_progress
+        self.token = token
+        self.lock = threading.Lock()
+        self.received: dict[int, Counter[str]] = {}
+        self.finished: set[int] = set()
+
+    def tick(self, message: Any) -> None:
+        token, index, counts = message
+        with self.lock:
+            if token != self.token or index in self.finished:
+                return
+            self.received.setdefault(index, Counter()).update(counts)
+            if self.on_progress is not None:
+                self.on_progress(counts)
+
+    def done(self, index: int, total: dict[str, int]) -> None:
+        with self.lock:
+            self.finished.add(index)
+            got = self.received.pop(index, Counter())
+            rest = {k: v - got.get(k, 0) for k, v in total.items() if v != got.get(k, 0)}
+            if rest and self.on_progress is not None:
+                self.on_progress(rest)
 
 
 _local_sink: ProgressFn | None = None
@@ -266,35 +313,36 @@ class LocalExecutor:
         waiting their turn are not suspects and go back to the pool.
         """
         ticks = _ticks()
+        tally = _Tally(on_progress, next(_CALLS))
         stop = threading.Event()
-        drainer = threading.Thread(target=_drain, args=(ticks, on_progress, stop), daemon=True)
+        drainer = threading.Thread(target=_drain, args=(ticks, tally, stop), daemon=True)
         drainer.start()
         todo = deque(range(len(units)))
         try:
             while todo:
-                suspects = yield from self._until_broken(fn, units, todo)
+                suspects = yield from self._until_broken(fn, units, todo, tally)
                 if suspects:
                     _discard_pool(self.workers)
                     for i in suspects:
-                        yield units[i], self._alone(fn, units[i])
+                        yield units[i], self._alone(fn, units, i, tally)
         finally:
             stop.set()
             drainer.join(timeout=2)
 
     def _until_broken(
-        self, fn: Callable[[U], R], units: Sequence[U], todo: deque[int]
+        self, fn: Callable[[U], R], units: Sequence[U], todo: deque[int], tally: _Tally
     ) -> Generator[tuple[U, R], None, list[int]]:
         """Feed `todo` to the pool until it is done or broken; returns the units that were
         in flight when it broke (none if it did not)."""
         pool = _pool(self.workers)
-        flight: dict[Future[R], int] = {}
+        flight: dict[Future[tuple[R, dict[str, int]]], int] = {}
         suspects: list[int] = []
         broken = False
         try:
             while todo or flight:
                 while todo and not (suspects or broken) and len(flight) <= self.workers:
                     try:
-                        fut = pool.submit(fn, units[todo[0]])
+                        fut = pool.submit(_counted, fn, units[todo[0]], tally.token, todo[0])
                     except BrokenProcessPool:  # a worker died before this unit was sent
                         broken = True
                         _discard_pool(self.workers)  # the caller's next call gets a new one
@@ -306,23 +354,29 @@ class LocalExecutor:
                 for fut in done:
                     i = flight.pop(fut)
                     try:
-                        result = fut.result()
+                        result, total = fut.result()
                     except BrokenProcessPool:
                         suspects.append(i)
                         continue
+                    tally.done(i, total)
                     yield units[i], result
         finally:
             for fut in flight:  # the caller stopped early: drop what has not started
                 fut.cancel()
         return suspects
 
-    def _alone(self, fn: Callable[[U], R], unit: U) -> R | UnitFailed:
+    def _alone(
+        self, fn: Callable[[U], R], units: Sequence[U], i: int, tally: _Tally
+    ) -> R | UnitFailed:
         """Run one unit that was in flight when a worker died, in a process of its own."""
+        unit = units[i]
         error = ""
         for _ in range(self.retries):
             pool = _new_pool(1)
             try:
-                return pool.submit(fn, unit).result()
+                result, total = pool.submit(_counted, fn, unit, tally.token, i).result()
+                tally.done(i, total)
+                return result
             except BrokenProcessPool as exc:
                 error = str(exc)
             finally:
@@ -336,6 +390,7 @@ class LocalExecutor:
 # stages (dedup) or a notebook running many steps pays the spawn and import cost of
 # the workers (numpy, polars, pyarrow: seconds on a busy machine) once, not per stage.
 _POOLS: dict[int, ProcessPoolExecutor] = {}
+_CALLS = itertools.count(1)  # a token per map call: ticks of an earlier call are dropped
 _TICKS: Any = None
 
 
@@ -398,16 +453,15 @@ def _exit_with_parent(parent: int, every: float = 0.2) -> None:
             os._exit(1)
 
 
-def _drain(ticks: Any, on_progress: ProgressFn | None, stop: threading.Event) -> None:
+def _drain(ticks: Any, tally: _Tally, stop: threading.Event) -> None:
     while not stop.is_set() or not ticks.empty():
         try:
-            counts = ticks.get(timeout=0.1)
+            message = ticks.get(timeout=0.1)
         except queue.Empty:
             continue
         except (EOFError, OSError):
             return
-        if on_progress is not None:
-            on_progress(counts)
+        tally.tick(message)
 
 
 def run_units(
