@@ -29,17 +29,29 @@ done
 #   filter.py : datatrove Gopher/C4/FineWeb filters (processing: nltk, ...) + word tokenizer
 #               (datatrove uses spaCy blank pipelines for many languages)
 #   dedup.py  : datatrove MinHash dedup (processing: xxhash), datasketch MinHashLSH
+#   scale.py  : datatrove RayPipelineExecutor: its run() calls
+#               check_required_dependencies("ray", ["ray"]) and its `ray` extra is
+#               ray[default]; pinned to the Ray of curate's .venv when there is one, so both
+#               tools run on the same engine (a Ray head must match its drivers' version)
+REPO="$(cd "$HERE/.." && pwd)"
+RAY_SPEC="ray[default]"
+if [[ -x "$REPO/.venv/bin/python" ]]; then
+  RAY_VERSION="$("$REPO/.venv/bin/python" -c \
+    "from importlib.metadata import version; print(version('ray'))" 2>/dev/null || true)"
+  if [[ -n "$RAY_VERSION" ]]; then RAY_SPEC="ray[default]==$RAY_VERSION"; fi
+fi
 PACKAGES=(
   "datatrove[io,processing]"
   "spacy>=3.8"
   "datasketch"
   "psutil"
+  "$RAY_SPEC"
 )
 # Modules that must import for the venv to count as complete.
 CHECK_IMPORTS="datatrove, trafilatura, datasketch, warcio, pyarrow, spacy, nltk, xxhash, \
 fasttext, psutil, datatrove.pipeline.readers, datatrove.pipeline.extractors, \
 datatrove.pipeline.writers, datatrove.pipeline.dedup, datatrove.pipeline.filters, \
-datatrove.executor"
+datatrove.executor, ray, datatrove.executor.ray"
 
 print_versions() {
   "$VENV/bin/python" - <<'EOF'
@@ -48,7 +60,7 @@ from importlib.metadata import version
 
 print(f"peer venv: python {platform.python_version()}")
 for name in ["datatrove", "trafilatura", "datasketch", "spacy", "nltk", "warcio",
-             "pyarrow", "fasttext-numpy2-wheel", "xxhash", "numpy", "psutil"]:
+             "pyarrow", "fasttext-numpy2-wheel", "xxhash", "numpy", "psutil", "ray"]:
     try:
         print(f"  {name:22s} {version(name)}")
     except Exception:  # noqa: BLE001
