@@ -18,11 +18,15 @@ that is counted, as a pool's start-up is counted for local 2). Steps:
 Printed: docs/s of each run, ``ray/local-2`` (goal >= 0.85 at equal cores) and
 ``local-2/local-1`` (goal >= 1.8 on map steps), and whether the three outputs are
 byte-identical (every shard file of the same name; the shard names must match too). A
-detail table gives wall and CPU seconds (for Ray runs, the CPU of the Ray worker
-processes is added: it is measured on the head's process tree, since the tasks do not
-run under the curate command), docs per CPU-second, the load average (the machine is
-shared), and each command's fixed cost: the same command on a tiny input (4 shards of
-100 documents), and its share of the timed run (goal: under ~5%).
+detail table gives wall and CPU seconds (for Ray runs, the CPU of the Ray head's process
+tree is added, since the tasks run in its workers, not under the curate command), docs
+per CPU-second, the load average (the machine is shared), and each command's fixed cost
+(start-up, imports, workers' start, Ray connection), estimated from a second run on a
+tiny input (1,200 documents in 4 files or shards) as ``wall = fixed + docs / rate``, with
+its share of the timed run (goal: under ~5%). For each Ray run, Ray's task events
+(``ray.timeline()``) tell where the wall time went; the machine's parallel capacity (2
+busy processes vs 1) is measured before and after, since other tenants' load caps the
+gain of 2 workers over 1.
 
 Part 2, **curate vs datatrove on Ray**: the FineWeb chain on the same Parquet shards,
 ``curate filter --preset fineweb --executor ray --workers 2`` vs datatrove's
@@ -344,13 +348,15 @@ class TreeCpu(threading.Thread):
         while not self._halt.wait(self.interval):
             self.sample()
 
-    def stop(self) -> tuple[float, int]:
-        """(CPU seconds used during the run, processes that started during it)."""
+    def stop(self) -> tuple[float, int, float]:
+        """(CPU seconds the tree used during the run, processes started during it, CPU
+        seconds of those new processes: for a Ray head, the job's workers)."""
         self._halt.set()
         self.join()
         self.sample()
-        new = sum(1 for p in self.first if p not in self.initial)
-        return sum(self.last[p] - self.first[p] for p in self.last), new
+        new = [p for p in self.first if p not in self.initial]
+        total = sum(self.last[p] - self.first[p] for p in self.last)
+        return total, len(new), sum(self.last[p] - self.first[p] for p in new)
 
 
 # --------------------------------------------------------------------------- runs
@@ -360,8 +366,9 @@ class TreeCpu(threading.Thread):
 class Run:
     config: str
     res: RunResult
-    head_cpu: float = 0.0  # CPU of the Ray head's tree during the run (its workers too)
-    head_new: int = 0  # processes the head started during the run (Ray workers)
+    head_cpu: float = 0.0  # CPU of the Ray head's whole tree during the run
+    head_new: int = 0  # processes the head started during the run (the job's Ray workers)
+    workers_cpu: float = 0.0  # CPU of those new processes (the tasks run there)
     load: tuple[float, float] = (0.0, 0.0)  # 1-min load average before / after
     timeline: str = ""  # for Ray runs: where the wall time went (`ray_timeline`)
 
@@ -433,10 +440,10 @@ def run_one(
         cmd, name=f"{step} {config}", log=work / f"{step}-{config}{tag}.log", cwd=work, env=env
     )
     t1 = time.time()
-    head_cpu, head_new = sampler.stop() if sampler else (0.0, 0)
+    head_cpu, head_new, workers_cpu = sampler.stop() if sampler else (0.0, 0, 0.0)
     if not res.ok:
         print(f"  ! {step} {config} failed (exit {res.returncode}): {res.tail(3)}", flush=True)
-    run = Run(config, res, head_cpu, head_new, (load0, os.getloadavg()[0]))
+    run = Run(config, res, head_cpu, head_new, workers_cpu, (load0, os.getloadavg()[0]))
     if config.startswith("ray") and head and res.ok and timeline:
         run.timeline = ray_timeline(head, work, env, t0, t1)
     return run
@@ -708,7 +715,7 @@ def print_tables(results: list[StepResult], capacity: tuple[float, float]) -> No
         for c in CONFIGS:
             r = s.median(c)
             if r is None:
-                rows.append([s.step, c, "failed", "", "", "", "", "", ""])
+                rows.append([s.step, c, "failed"] + [""] * 9)
                 continue
             fixed = fixed_cost(s, c)
             tiny = s.tiny.get(c)
@@ -719,8 +726,9 @@ def print_tables(results: list[StepResult], capacity: tuple[float, float]) -> No
                     f"{r.res.wall_s:.1f}",
                     f"{r.cpu:.1f}",
                     f"{s.docs / r.cpu:,.0f}" if r.cpu else "",
-                    f"{r.head_cpu:.1f}",
+                    f"{r.workers_cpu:.1f}" if c.startswith("ray") else "",
                     str(r.head_new) if c.startswith("ray") else "",
+                    f"{r.head_cpu - r.workers_cpu:.1f}",
                     f"{tiny:.1f}" if tiny else "",
                     f"{fixed:.1f}" if fixed is not None else "",
                     f"{fixed / r.res.wall_s:.1%}" if fixed is not None else "",
@@ -735,8 +743,9 @@ def print_tables(results: list[StepResult], capacity: tuple[float, float]) -> No
                 "wall s",
                 "cpu s",
                 "docs/cpu-s",
-                "Ray head cpu s",
-                "Ray procs started",
+                "Ray workers cpu s",
+                "Ray workers started",
+                "Ray head own cpu s",
                 "tiny wall s",
                 "fixed s",
                 "fixed share",
@@ -744,8 +753,10 @@ def print_tables(results: list[StepResult], capacity: tuple[float, float]) -> No
             ],
             rows,
             title="details (median run). cpu s: the command's process tree, plus for Ray the "
-            "head's tree (its workers run the tasks); Ray head cpu s: the head's tree during "
-            "the run (for local runs: what the idle head took); tiny: the same command on "
+            "head's whole tree (the tasks run in its workers); Ray workers: the processes the "
+            "head started for the run (the job's workers, the tasks' CPU included); Ray head "
+            "own: the rest of the head's tree (GCS, raylet, agents; for local runs: what the "
+            "idle head took); tiny: the same command on "
             f"{TINY_DOCS:,} docs in 4 files or shards (a few small WARCs for ingest-warc); "
             "fixed: start-up, imports, workers' start and Ray connection, from wall = fixed "
             "+ docs / rate through the tiny and the timed run",
@@ -815,7 +826,7 @@ def peer_compare(
                 t0 = time.time()
                 dt = run_peer("ray", data, shards, work, head.address)
                 t1 = time.time()
-                dt_cpu, _ = sampler.stop()
+                dt_cpu, _, _ = sampler.stop()
                 if dt.ok:
                     dt_timeline = ray_timeline(head, work, PEER_ENV, t0, t1)
             finally:
