@@ -5,6 +5,7 @@ checked, the vectorised Jaccard. Small data built here."""
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -201,15 +202,13 @@ def test_pair_jaccard_matches_python_sets(monkeypatch, block):
 
 def test_a_cut_short_unicode_table_cache_is_rebuilt(tmp_path, monkeypatch):
     """A killed writer can leave a truncated table file: later runs rebuild it."""
-    import tempfile
-
     import curate.dedup.text as text_mod
 
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     text_mod._tables.cache_clear()
     try:
         good = text_mod._tables()
-        (cached,) = list(tmp_path.glob("curate-unicode-*.npz"))
+        (cached,) = list((tmp_path / "curate").glob("unicode-tables-*.npz"))
         cached.write_bytes(cached.read_bytes()[:1000])  # cut short
         text_mod._tables.cache_clear()
         again = text_mod._tables()
@@ -218,3 +217,17 @@ def test_a_cut_short_unicode_table_cache_is_rebuilt(tmp_path, monkeypatch):
             assert np.array_equal(z["lower"], good[0])
     finally:
         text_mod._tables.cache_clear()
+
+
+def test_unicode_tables_of_another_curate_version_are_never_read(tmp_path, monkeypatch):
+    """The cached tables are named by the code that builds them: after an upgrade that
+    changes the normalisation, the old file cannot silently change dedup's answers."""
+    import curate.dedup.text as text_mod
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    ours = text_mod._tables_path()
+    changed = tmp_path / "text.py"
+    changed.write_bytes(Path(text_mod.__file__).read_bytes() + b"\n# changed\n")
+    monkeypatch.setattr(text_mod, "__file__", str(changed))
+    assert text_mod._tables_path() != ours
+    assert text_mod._tables_path().parent == ours.parent == tmp_path / "curate"

@@ -7,6 +7,10 @@ the others: importing a module registers its command on `app`. `curate.cli.app` 
 `from curate.cli import app`) has every command, in pipeline order then any others
 by name; the `curate` process imports only the module of the command it runs (the
 other modules and typer's conversion of ten commands: ~0.1 CPU-s of every start).
+
+This module imports neither typer nor rich: a worker process that multiprocessing
+spawns runs the `curate` console script's imports again (`from curate.cli import main`)
+before it unpickles its work, and needs none of the command line.
 """
 
 from __future__ import annotations
@@ -14,9 +18,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
-from typing import Any, NoReturn
-
-from curate.cli import base
+from typing import Any
 
 PIPELINE_ORDER = (
     "ingest",
@@ -49,7 +51,7 @@ def _register(only: str | None = None) -> Any:
     wanted = only.replace("-", "_") if only is not None else None
     for name in [wanted] if wanted in modules else modules:
         importlib.import_module(f"curate.cli.{name}")
-    return base.app
+    return importlib.import_module("curate.cli.base").app
 
 
 def __getattr__(name: str) -> Any:
@@ -70,74 +72,36 @@ def _invoked_command(argv: list[str]) -> str | None:
 
 def main() -> None:
     """Entry point of the `curate` console script."""
-    from curate.nopandas import block_pandas
-
-    block_pandas()
     _one_blas_thread()
-    _workers_skip_main_script()
     app = _register(_invoked_command(sys.argv[1:]))
     try:
-        app(prog_name="curate")
-        code: object = 0
+        app(prog_name="curate")  # ends with SystemExit, as click's standalone mode does
+        code: Any = 0
     except SystemExit as exc:
         code = exc.code
-    _exit_without_teardown(code)
+    sys.exit(_flushed(code))
 
 
-def _exit_without_teardown(code: object) -> NoReturn:
-    """End the process as the interpreter would, less its teardown of every module.
+def _flushed(code: Any) -> Any:
+    """The exit code once stdout is flushed: output that never arrived fails the command.
 
-    Finalizing the interpreter (the collector walking numpy's, polars', pyarrow's, rich's
-    and typer's module objects one by one) cost 0.25-0.4 s at the end of every command,
-    releasing memory the OS takes back anyway. By now every output is closed and
-    committed; what the interpreter would still do that matters runs here, in its
-    order: join non-daemon threads (thread and process pools shut down there), run the
-    `atexit` handlers, flush the standard streams.
+    Left to the interpreter, a failed final flush prints a traceback-like "Exception
+    ignored" block. A reader that closed the pipe (`curate ... | head`) has what it
+    wanted: that is success, and the rest of the output goes nowhere (as Python's docs
+    on SIGPIPE advise). Anything else (a full disk) is one `error:` line and status 120,
+    the status CPython gives a failed flush.
     """
-    import atexit
     import os
-    import threading
 
-    status = _exit_status(code)
-    shutdown = getattr(threading, "_shutdown", None)
-    if shutdown is not None:
-        shutdown()
-    atexit._run_exitfuncs()
-    status = _flush_output(status)
-    os._exit(status)
-
-
-def _exit_status(code: object) -> int:
-    """The process status for `SystemExit(code)`, as CPython computes it."""
-    if code is None:
-        return 0
-    if isinstance(code, int):
-        return code & 0xFF if -(1 << 63) <= code < 1 << 63 else 0xFF  # a C long, or -1
-    if sys.stderr is not None:  # `sys.exit("message")` (or any object): printed, status 1
-        sys.stderr.write(f"{code}\n")
-    return 1
-
-
-def _flush_output(status: int) -> int:
-    """Flush stdout and stderr; output that could not be written is a failure (120).
-
-    As CPython does: a command whose JSON never reached a full disk or a closed pipe
-    must not exit 0.
-    """
-    for stream in (sys.stdout, sys.stderr):
-        if stream is None:  # started with the descriptor closed
-            continue
-        try:
-            stream.flush()
-        except (OSError, ValueError) as exc:
-            status = status or 120
-            if stream is sys.stdout and not isinstance(exc, BrokenPipeError):
-                try:
-                    sys.stderr.write(f"error: could not write the output: {exc}\n")
-                    sys.stderr.flush()
-                except (AttributeError, OSError, ValueError):
-                    pass
-    return status
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError) as exc:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.stderr.write(f"error: could not write the output: {exc}\n")
+        return code or 120
+    return code
 
 
 def _one_blas_thread() -> None:
@@ -151,16 +115,3 @@ def _one_blas_thread() -> None:
     import os
 
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
-
-def _workers_skip_main_script() -> None:
-    """Spawned workers do not run the `curate` console script again.
-
-    A spawned worker first re-runs the parent's main script file, which for the console
-    script imports the whole CLI (typer, rich, every command: ~0.2 CPU-s a worker) only
-    to unpickle curate functions that never live in `__main__`. Without `__file__` the
-    worker skips that. (`python -m curate` has a module spec: workers skip it already.)
-    """
-    main_module = sys.modules.get("__main__")
-    if main_module is not None and getattr(main_module, "__spec__", None) is None:
-        main_module.__dict__.pop("__file__", None)

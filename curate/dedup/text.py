@@ -12,12 +12,15 @@ exactly what Python's `re` calls `\\w` (alphanumeric or `_`).
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import os
 import sys
 import threading
 import unicodedata
 import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -36,15 +39,11 @@ DEFAULT_NORMALIZE = ("lower", "whitespace")
 def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(lower, is_word, is_space, is_digit) lookup tables, built once per machine.
 
-    Building takes ~0.5 s and every worker process of every stage needs them, so
-    they are kept in the temp folder, keyed by the Unicode version of this Python.
+    Building takes ~0.7 CPU-s and every worker process of every dedup stage needs them,
+    so they are kept in the user's cache folder under a name that changes with anything
+    that could change them (see `_tables_path`): a stale file is never read.
     """
-    import os
-    import tempfile
-
-    path = os.path.join(
-        tempfile.gettempdir(), f"curate-unicode-{unicodedata.unidata_version}-v1.npz"
-    )
+    path = _tables_path()
     with _TABLES_LOCK:  # threads of one process (dedup's small inputs) build them once
         try:
             with np.load(path) as z:
@@ -52,14 +51,28 @@ def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
             pass  # missing, or cut short by a killed writer: build it again
         tables = _build_tables()
-        tmp = f"{path}.{os.getpid()}-{threading.get_ident()}.npz"
+        tmp = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.npz")
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             np.savez(tmp, lower=tables[0], word=tables[1], space=tables[2], digit=tables[3])
             os.replace(tmp, path)
         except OSError:
             with contextlib.suppress(OSError):  # a full disk: leave no half file behind
                 os.unlink(tmp)
         return tables
+
+
+def _tables_path() -> Path:
+    """Where the tables are cached: `$XDG_CACHE_HOME/curate` (else `~/.cache/curate`),
+    named by the Unicode data, the Python version and a hash of this module's source,
+    since any of them can change what `_build_tables` returns."""
+    digest = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+    name = (
+        f"unicode-tables-{unicodedata.unidata_version}-"
+        f"py{sys.version_info[0]}.{sys.version_info[1]}-{digest}.npz"
+    )
+    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(root) / "curate" / name
 
 
 _TABLES_LOCK = threading.Lock()
