@@ -173,3 +173,15 @@ def test_batch_langid_is_independent_of_batch_neighbours(batch_langid):
     together = batch_langid.probabilities(MANY_SCRIPTS)
     for a, b in zip(alone, together, strict=True):
         assert a == pytest.approx(b, abs=1e-6)
+
+
+def test_the_threshold_has_one_name_and_the_old_one_is_still_read(tmp_path):
+    """`--min-lang-score` is `min_lang_score` in filters.toml and the lineage; a
+    filters.toml written with the former `language_threshold` gives the same run."""
+    from curate.filters.registry import make_family
+
+    new = make_family("language", {"languages": ["en"], "min_lang_score": 0.9})
+    old = make_family("language", {"languages": ["en"], "language_threshold": 0.9})
+    assert new == old
+    assert new.params()["min_lang_score"] == 0.9
+    assert "language_threshold" not in new.params()

@@ -22,6 +22,8 @@ class Family:
     datatrove_reasons: ClassVar[dict[str, str]] = {}
     # Columns this family adds to every output row: name -> Arrow type name.
     columns: ClassVar[dict[str, str]] = {}
+    # Former parameter names filters.toml still accepts -> the current name.
+    aliases: ClassVar[dict[str, str]] = {}
 
     def check(self, doc: Doc, stats: Counter[str]) -> str | None:
         """The first failing rule's reason, or None to keep the document."""

@@ -108,14 +108,16 @@ def load_model(path: str | None) -> Any:
 
 @dataclass(frozen=True)
 class Language(Family):
-    """Adds `lang` / `lang_score`; removes only with `languages` or `language_threshold`."""
+    """Adds `lang` / `lang_score`; removes only with `languages` or `min_lang_score`."""
 
     name: ClassVar[str] = "language"
     reasons: ClassVar[tuple[str, ...]] = ("lang_not_allowed", "low_lang_score")
     columns: ClassVar[dict[str, str]] = {"lang": "string", "lang_score": "float64"}
+    # the name filters.toml used before the parameter took `--min-lang-score`'s name
+    aliases: ClassVar[dict[str, str]] = {"language_threshold": "min_lang_score"}
 
     languages: tuple[str, ...] | None = None
-    language_threshold: float | None = None  # None: 0.65 with a list, no removal without
+    min_lang_score: float | None = None  # None: 0.65 with a list, no removal without
     label_only: bool = False
     model: str | None = None
 
@@ -128,7 +130,7 @@ class Language(Family):
     def params(self) -> dict[str, Any]:
         return {
             "languages": list(self.languages) if self.languages is not None else None,
-            "language_threshold": self.language_threshold,
+            "min_lang_score": self.min_lang_score,
             "label_only": self.label_only,
             "model": self.model or "py3langid",
         }
@@ -143,7 +145,7 @@ class Language(Family):
     def check_batch(self, docs: list[Doc], stats: Counter[str]) -> list[str | None]:
         preds = load_model(self.model).predict([d.text for d in docs])
         out: list[str | None] = []
-        thr = self.language_threshold
+        thr = self.min_lang_score
         for doc, probs in zip(docs, preds, strict=True):
             if probs:
                 top = max(probs, key=probs.__getitem__)

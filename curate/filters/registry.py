@@ -96,6 +96,7 @@ def make_family(name: str, params: dict[str, Any], where: str = "filter") -> Fam
     fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     kwargs = {}
     for key, value in params.items():
+        key = cls.aliases.get(key, key)
         if key not in fields:
             raise CurateError(
                 f"{where}: `{key}` is not a parameter of filter `{name}`; valid: {_choices(fields)}"
@@ -196,7 +197,7 @@ def build_chain(
         if lang is not None:
             entry[1]["languages"] = lang
         if min_lang_score is not None:
-            entry[1]["language_threshold"] = min_lang_score
+            entry[1]["min_lang_score"] = min_lang_score
         if lang_model is not None:
             entry[1]["model"] = lang_model
     if not chain:
