@@ -325,3 +325,159 @@ def test_c4_stops_counting_sentences_at_the_minimum_but_keeps_every_line():
     assert reason is None
     assert doc.text == "\n".join(lines) and doc.c4_lines_removed == 0
     assert check("c4", "\n".join(lines[:2]))[0] == "too_few_sentences"  # 4 sentences < 5
+
+
+# -- every declared reason has a document that triggers it ---------------------------------
+
+
+def _block_twice() -> str:
+    lines = _unique_lines(30)
+    block = " ".join(lines[:8])
+    return " ".join(lines[8:20]) + " " + block + " " + block
+
+
+def _url_lists(folder) -> dict[str, str]:
+    files = {
+        "domains_file": "bad.com\nsub.other.org\n",
+        "urls_file": "exact.net/page\n",
+        "banned_words_file": "casino\n",
+        "soft_banned_words_file": "free\nbonus\n",
+        "banned_subwords_file": "poker\n",
+    }
+    for key, body in files.items():
+        (folder / f"{key}.txt").write_text(body)
+    return {key: str(folder / f"{key}.txt") for key in files}
+
+
+# (family, reason) -> (text, url, parameters); "lists" in the parameters means the URL
+# lists above. Parameters switch off the rules checked before the one wanted, so each row
+# shows the rule on its own.
+_NO_TOP = {"top_n_grams": []}
+TRIGGERS: dict[tuple[str, str], tuple[str, str | None, dict]] = {
+    ("gopher_quality", "too_few_words"): (words(49), None, {}),
+    ("gopher_quality", "too_many_words"): (words(60), None, {"max_doc_words": 59}),
+    ("gopher_quality", "mean_word_length_low"): (
+        " ".join(["an", "of", "the", "to", "be", "and", "that", "with"] * 8),
+        None,
+        {},
+    ),
+    ("gopher_quality", "mean_word_length_high"): (
+        " ".join(["extraordinarily", "the", "and"] * 20),
+        None,
+        {"max_avg_word_length": 5},
+    ),
+    ("gopher_quality", "hash_ratio"): (words(60) + " #" * 7, None, {}),
+    ("gopher_quality", "ellipsis_ratio"): (words(60) + " ..." * 8, None, {}),
+    ("gopher_quality", "bullet_lines"): (
+        "\n".join(f"- item {words(8)}" for _ in range(10)),
+        None,
+        {},
+    ),
+    ("gopher_quality", "ellipsis_lines"): (
+        "\n".join([words(12) + " ..."] * 4 + [words(12)] * 6),
+        None,
+        {"max_symbol_word_ratio": None},
+    ),
+    ("gopher_quality", "alpha_words"): (
+        ", ".join(["apple", "pear", "plum", "fig", "lime", "kiwi"] * 10) + " the and.",
+        None,
+        {},
+    ),
+    ("gopher_quality", "stop_words"): (
+        "The cat sat quietly near old windows and watched birds. " * 6,
+        None,
+        {},
+    ),
+    ("gopher_repetition", "empty"): ("", None, {}),
+    ("gopher_repetition", "dup_para_frac"): (
+        "\n\n".join(_unique_lines(10)[:6] + _unique_lines(10)[:4]),
+        None,
+        {},
+    ),
+    ("gopher_repetition", "dup_para_char_frac"): (
+        "\n\n".join(_unique_lines(10)[:6] + _unique_lines(10)[:4]),
+        None,
+        {"dup_para_frac": None},
+    ),
+    ("gopher_repetition", "dup_line_frac"): (
+        "\n".join(_unique_lines(10)[:6] + _unique_lines(10)[:4]),
+        None,
+        {},
+    ),
+    ("gopher_repetition", "dup_line_char_frac"): (
+        "\n".join(_unique_lines(10)[:6] + _unique_lines(10)[:4]),
+        None,
+        {"dup_line_frac": None},
+    ),
+    **{
+        ("gopher_repetition", f"top_{n}_gram"): (
+            " ".join(_unique_lines(30))
+            + " "
+            + " ".join([" ".join(["spam", "eggs", "ham"][:n])] * 100),
+            None,
+            {"top_n_grams": [[n, 0.1]], "dup_n_grams": []},
+        )
+        for n in (2, 3, 4)
+    },
+    **{
+        ("gopher_repetition", f"duplicated_{n}_n_grams"): (
+            _block_twice(),
+            None,
+            {**_NO_TOP, "dup_n_grams": [[n, 0.1]]},
+        )
+        for n in range(5, 11)
+    },
+    ("c4", "lorem_ipsum"): (SENT * 5 + "\nlorem ipsum dolor sit amet.", None, {}),
+    ("c4", "curly_bracket"): (SENT * 5 + "\nvar x = {a: 1} is code.", None, {}),
+    ("c4", "too_few_sentences"): ("\n".join(["This line has words."] * 4), None, {}),
+    ("fineweb_quality", "empty"): ("", None, {}),
+    ("fineweb_quality", "line_punct_ratio"): (
+        "\n".join(f'He said "this is line {i} of the text here."' for i in range(10)),
+        None,
+        {},
+    ),
+    ("fineweb_quality", "short_line_ratio"): (
+        "\n".join(
+            ["A long enough line that ends with a period mark here."]
+            + [f"item {i}." for i in range(9)]
+        ),
+        None,
+        {},
+    ),
+    ("fineweb_quality", "char_dup_ratio"): (
+        "\n".join(f"This is a long enough sentence, number {i}, in the page." for i in range(10))
+        + "\nThis is a long enough sentence, number 0, in the page.",
+        None,
+        {},
+    ),
+    ("fineweb_quality", "list_ratio"): (
+        "\n\n\n\n\n".join(f"This is a long enough sentence, number {i}, ok." for i in range(10)),
+        None,
+        {},
+    ),
+    ("language", "lang_not_allowed"): (SENT * 4, None, {"languages": ["de"]}),
+    ("language", "low_lang_score"): (SENT * 4, None, {"languages": ["en"], "min_lang_score": 1.0}),
+    ("length", "too_short"): (words(60), None, {"min_chars": 1000}),
+    ("length", "too_long"): (words(60), None, {"max_chars": 100}),
+    ("length", "too_few_words"): (words(49), None, {}),
+    ("length", "too_many_words"): (words(60), None, {"max_words": 59}),
+    ("url", "domain"): ("t", "https://www.bad.com/x", {"lists": True}),
+    ("url", "subdomain"): ("t", "https://sub.other.org/x", {"lists": True}),
+    ("url", "url"): ("t", "exact.net/page", {"lists": True}),
+    ("url", "hard_blacklisted"): ("t", "https://a.org/casino/x", {"lists": True}),
+    ("url", "soft_blacklisted"): ("t", "https://a.org/free-bonus", {"lists": True}),
+    ("url", "blacklisted_subword"): ("t", "https://a.org/videoPoker1", {"lists": True}),
+}
+
+
+def test_every_declared_reason_has_a_trigger_below():
+    declared = {(name, r) for name, cls in FAMILIES.items() for r in cls.reasons}
+    assert declared == set(TRIGGERS)
+
+
+@pytest.mark.parametrize(("family", "reason"), sorted(TRIGGERS))
+def test_every_reason_can_be_triggered(family, reason, tmp_path):
+    text, url, params = TRIGGERS[(family, reason)]
+    if params.pop("lists", False):
+        params = {**params, **_url_lists(tmp_path)}
+    assert check(family, text, url, **params)[0] == reason
