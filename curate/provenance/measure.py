@@ -10,8 +10,8 @@ PII scan. Anything computed from the sample says so, with its size.
 
 The pass runs shard by shard on an executor (`--executor local|ray`): each shard's
 rows draw their sample keys from the one seeded stream at their own offset in it, and
-the shards' measurements merge into exactly what one sequential pass gives (counters
-in first-seen order, the same bottom-k sample), whatever ran them.
+the shards' measurements merge into what one sequential pass gives (the same counts,
+the same bottom-k sample; sources and counter keys sorted by name), whatever ran them.
 """
 
 from __future__ import annotations
@@ -140,7 +140,7 @@ class Measurements:
 class MeasureUnit:
     """One shard of the measuring pass and what it needs to measure it alone."""
 
-    index: int  # its place in the dataset: merging follows it
+    index: int  # its shard's place in the dataset
     location: str
     shard: Shard
     schema: pa.Schema  # of the columns read
@@ -149,6 +149,8 @@ class MeasureUnit:
     pii_cols: tuple[str, ...]
     scan_text: bool
     bounds: dict[str, tuple[Any, Any]]
+    sample_rows: int = SAMPLE_ROWS  # the sizes the driver merges to (tests make them small)
+    scan_rows: int = SCAN_ROWS
 
 
 def measure(
@@ -192,7 +194,17 @@ def measure(
     for i, shard in enumerate(ds.shards):
         units.append(
             MeasureUnit(
-                i, ds.location, shard, schema, offset, seed, tuple(pii_cols), scan_text, bounds
+                i,
+                ds.location,
+                shard,
+                schema,
+                offset,
+                seed,
+                tuple(pii_cols),
+                scan_text,
+                bounds,
+                SAMPLE_ROWS,
+                SCAN_ROWS,
             )
         )
         offset += shard.rows
@@ -232,7 +244,12 @@ def measure_shard(unit: MeasureUnit) -> dict[str, SourceMeasure]:
             df = df.with_columns(pl.lit(NO_SOURCE).alias("source"))
         df = df.with_columns(pl.col("source").fill_null(NO_SOURCE))
         for (src,), part in df.partition_by("source", as_dict=True).items():
-            m = per.setdefault(str(src), SourceMeasure(str(src)))
+            m = per.get(str(src)) or per.setdefault(
+                str(src),
+                SourceMeasure(
+                    str(src), sample=Sample(unit.sample_rows), scan=Sample(unit.scan_rows)
+                ),
+            )
             bounds = unit.bounds.get(str(src), (None, None))
             _update(m, part, rng, pii_cols, unit.scan_text, bounds)
         report(docs=batch.num_rows)
