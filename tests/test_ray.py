@@ -390,3 +390,33 @@ def test_a_failed_connect_to_an_explicit_address_says_how_to_send_the_token(tmp_
         monkeypatch.setenv("RAY_AUTH_MODE", "token")  # it was sent: no such advice
         r = run("report", ds, "--ray-address", address)
         assert r.exit_code == 2 and "RAY_AUTH_MODE" not in r.stderr
+
+
+def test_stats_are_the_same_on_every_executor(tmp_path, monkeypatch):
+    import curate.executor as executor_mod
+
+    monkeypatch.setattr(executor_mod, "SMALL_INPUT_DOCS", 0)  # processes, not threads
+    ds = _report_dataset(tmp_path)
+    outs = {}
+    for label, extra in (
+        ("local1", ("--workers", "1")),
+        ("local2", ("--workers", "2")),
+        ("ray", ("--workers", "2", "--executor", "ray")),
+    ):
+        r = run("stats", ds, "--json", *extra)
+        assert r.exit_code == 0, (label, r)
+        outs[label] = r.stdout
+    assert outs["local2"] == outs["local1"] and outs["ray"] == outs["local1"]
+    s = json.loads(outs["ray"])
+    assert s["documents"] == 78 and s["languages"] == {"en": 39, "fr": 22, "de": 17}
+    assert s["length_chars"]["p100"] == max(
+        len(t) for t in _parquet_texts(ds)
+    )  # exact percentiles over every shard's lengths
+
+
+def _parquet_texts(folder: Path) -> list[str]:
+    import pyarrow.parquet as pq
+
+    return [
+        t for p in sorted(folder.glob("*.parquet")) for t in pq.read_table(p)["text"].to_pylist()
+    ]

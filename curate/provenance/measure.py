@@ -214,7 +214,7 @@ def measure(
         executor,
         measure_shard,
         units,
-        progress=progress or _Silent(),
+        progress=progress,
         on_result=lambda _unit, part: merged.add(part),
         what="shard",
     )
@@ -306,22 +306,6 @@ class _Merge:
             m.sample.in_key_order()
             m.scan.in_key_order()
         return out
-
-
-class _Silent:
-    """Progress nobody watches (a library call without a console)."""
-
-    def __enter__(self) -> _Silent:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def tick(self, counts: dict[str, int]) -> None:
-        return None
-
-    def unit_done(self) -> None:
-        return None
 
 
 # UTF-8 encodings of the Unicode whitespace that is not ASCII (what `\\s` also matches).
