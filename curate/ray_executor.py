@@ -145,11 +145,11 @@ class RayExecutor:
         except (ConnectionError, TimeoutError, RuntimeError, ValueError) as exc:
             raise CurateError(connect_error(address, exc)) from exc
         except getattr(ray.exceptions, "AuthenticationError", ()) as exc:  # Ray with token auth
-            raise CurateError(  # token mode, but no token or a wrong one
-                f"the Ray cluster at {address} refused curate: "
-                f"{_one_line(getattr(exc, 'message', exc))}; "
-                "give its token with RAY_AUTH_TOKEN or RAY_AUTH_TOKEN_PATH "
-                "(see `ray get-auth-token` on its head node)"
+            raise CurateError(  # RAY_AUTH_MODE=token, but no token here
+                f"could not connect to the Ray cluster at {address}: "
+                f"{_one_line(getattr(exc, 'message', exc))}; put the cluster's token "
+                "(`ray get-auth-token` on its head node) in ~/.ray/auth_token, "
+                "RAY_AUTH_TOKEN_PATH or RAY_AUTH_TOKEN"
             ) from exc
 
     @property

@@ -391,6 +391,16 @@ def test_a_failed_connect_to_an_explicit_address_says_how_to_send_the_token(tmp_
         r = run("report", ds, "--ray-address", address)
         assert r.exit_code == 2 and "RAY_AUTH_MODE" not in r.stderr
 
+        def no_token(*args, **kwargs):  # what Ray raises in token mode without a token
+            raise ray.exceptions.AuthenticationError(
+                "Token authentication is enabled but no authentication token was found"
+            )
+
+        monkeypatch.setattr(ray, "init", no_token)
+        r = run("report", ds, "--ray-address", address)
+        assert r.exit_code == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+        assert "no authentication token was found; put the cluster's token" in r.stderr
+
 
 def test_stats_are_the_same_on_every_executor(tmp_path, monkeypatch):
     import curate.executor as executor_mod
