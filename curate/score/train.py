@@ -301,10 +301,10 @@ class _DataPass:
         """Run `units` on the executor, handing each result to `on_result` as it comes;
         with a `label`, their progress is shown."""
         from curate.progress import StepProgress
-        from curate.step import _quiet
 
-        console = self.console if label is not None and self.console is not None else _quiet()
-        progress = StepProgress(console, label=label or "", units=len(units), unit_name="shards")
+        progress = None
+        if label is not None and self.console is not None:
+            progress = StepProgress(self.console, label=label, units=len(units), unit_name="shards")
         run_units(
             self.executor,
             fn,
@@ -322,7 +322,7 @@ class ShardUnit:
     index: int  # its place in the pass: the parts are joined in this order
     location: str
     shard: Shard
-    schema: pa.Schema  # of the columns read: `text`, then the label column if any
+    schema: pa.Schema  # of the columns read: `text` and the label column, or the latter
     label: str | None = None  # the fixed label (--positive/--negative), else the column's
     offset: int = 0  # documents of the pass before this shard: where its draws start
     seed: int = 0
@@ -361,7 +361,8 @@ def _shard_label_values(unit: ShardUnit) -> set[str]:
     """The distinct values of a shard's label column (stops past 1000: not a label)."""
     seen: set[str] = set()
     for batch in unit.batches():
-        seen.update(v for v in _as_labels(batch.column(1)).unique().to_list() if v is not None)
+        labels = _as_labels(batch.column(batch.num_columns - 1))
+        seen.update(v for v in labels.unique().to_list() if v is not None)
         if len(seen) > 1000:
             break
     return seen
@@ -384,7 +385,7 @@ def _label_values(data: _DataPass, ds: str, column: str) -> dict[str, str]:
                 "is it really a label column?"
             )
 
-    units = _units(data, [(ds, None)], ["text", column])
+    units = _units(data, [(ds, None)], [column])
     data.run(_shard_label_values, units, None, add)  # one column: quick, no progress
     values = {}
     for v in sorted(seen):
