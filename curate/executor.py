@@ -20,6 +20,7 @@ against each):
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import multiprocessing as mp
 import os
@@ -476,16 +477,19 @@ def run_units(
     """Run `units`, hand each result to `on_result` as it arrives, tick `progress`.
 
     A unit whose worker crashed on every attempt makes the whole step fail with one
-    line; the results already handed over stay recorded, so a rerun resumes.
+    line; the results already handed over stay recorded, so a rerun resumes. With
+    `progress=None` nothing is shown.
     """
     failed: list[UnitFailed] = []
-    with progress:
-        for unit, res in executor.map_unordered(fn, units, on_progress=progress.tick):
+    with progress if progress is not None else contextlib.nullcontext():
+        tick = progress.tick if progress is not None else None
+        for unit, res in executor.map_unordered(fn, units, on_progress=tick):
             if isinstance(res, UnitFailed):
                 failed.append(res)
                 continue
             on_result(unit, res)
-            progress.unit_done()
+            if progress is not None:
+                progress.unit_done()
     if failed:
         more = f" and {len(failed) - 1} more {what}(s)" if len(failed) > 1 else ""
         raise UnitsCrashed(

@@ -70,6 +70,39 @@ def _check_reachable(address: str, option: str, timeout: float = 5.0) -> None:
         ) from None
 
 
+def _one_line(text: object, limit: int = 200) -> str:
+    return " ".join(str(text).split())[:limit]
+
+
+def connect_error(address: str | None, exc: BaseException) -> str:
+    """The one line for a Ray that could not be started or reached.
+
+    Ray >= 2.60 turns token authentication on for a cluster started where
+    `~/.ray/auth_token` exists, but a driver sends its token to an explicit
+    `HOST:PORT` only when `RAY_AUTH_MODE=token` is set (`auto` finds it by itself): the
+    connect then fails after ~20 s with nothing saying why. curate does not send the
+    token unasked (Ray keeps it from addresses the user merely named), so the message
+    says how to.
+    """
+    reason = _one_line(exc)
+    if not address:
+        return (
+            f"could not start a local Ray instance ({reason}); check that Ray works here "
+            "(`ray start --head`), or give --ray-address"
+        )
+    line = f"could not reach the Ray cluster at {address} ({reason}); "
+    explicit = address != "auto" and not address.startswith("ray://")
+    if explicit and os.environ.get("RAY_AUTH_MODE", "").lower() != "token":
+        return line + (
+            "if it uses token authentication (Ray >= 2.60 turns it on where "
+            "~/.ray/auth_token exists), Ray sends the token to an explicit address only "
+            "with RAY_AUTH_MODE=token set (token from ~/.ray/auth_token, "
+            "RAY_AUTH_TOKEN_PATH or RAY_AUTH_TOKEN); or run curate on the head node with "
+            "--ray-address auto"
+        )
+    return line + "check --ray-address (or RAY_ADDRESS), or start one with `ray start --head`"
+
+
 class RayExecutor:
     """Units as Ray tasks on the cluster at `address` (or a local instance)."""
 
@@ -110,10 +143,13 @@ class RayExecutor:
                 # with no address, a local Ray with --workers CPUs)
                 ray.init(address="local", num_cpus=self._workers or default_workers(), **options)
         except (ConnectionError, TimeoutError, RuntimeError, ValueError) as exc:
-            where = f"the Ray cluster at {address}" if address else "a local Ray instance"
-            raise CurateError(
-                f"could not start or reach {where} ({' '.join(str(exc).split())[:200]}); "
-                "check --ray-address (or RAY_ADDRESS), or start one with `ray start --head`"
+            raise CurateError(connect_error(address, exc)) from exc
+        except getattr(ray.exceptions, "AuthenticationError", ()) as exc:  # Ray with token auth
+            raise CurateError(  # RAY_AUTH_MODE=token, but no token here
+                f"could not connect to the Ray cluster at {address}: "
+                f"{_one_line(getattr(exc, 'message', exc))}; put the cluster's token "
+                "(`ray get-auth-token` on its head node) in ~/.ray/auth_token, "
+                "RAY_AUTH_TOKEN_PATH or RAY_AUTH_TOKEN"
             ) from exc
 
     @property

@@ -12,7 +12,15 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from curate.cli.base import Overwrite, Quiet, app
+from curate.cli.base import (
+    Backend,
+    Overwrite,
+    Quiet,
+    RayAddress,
+    Workers,
+    app,
+    build_executor,
+)
 from curate.errors import CHECK_FAILED, CurateError
 from curate.progress import stderr_console, summary_table
 
@@ -55,6 +63,9 @@ def report(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print report.json on stdout (nothing else).")
     ] = False,
+    workers: Workers = None,
+    backend: Backend = None,
+    ray_address: RayAddress = None,
     overwrite: Overwrite = False,
     quiet: Quiet = False,
 ) -> None:
@@ -79,7 +90,12 @@ def report(
     threshold = fail_on or "error"
     strict = strict or bool(fail_on)
     console = stderr_console(quiet)
-    rep = build_report(dataset, sources=sources)
+    rep = build_report(
+        dataset,
+        sources=sources,
+        executor=build_executor(workers, backend, ray_address),
+        console=console,
+    )
     if output is not None:
         paths = write_outputs(rep, output, overwrite=overwrite)
     if as_json:

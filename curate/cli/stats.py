@@ -11,7 +11,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from curate.cli.base import app
+from curate.cli.base import Backend, RayAddress, Workers, app, build_executor
 from curate.progress import human_bytes
 
 
@@ -21,6 +21,9 @@ def stats(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")] = (
         False
     ),
+    workers: Workers = None,
+    backend: Backend = None,
+    ray_address: RayAddress = None,
 ) -> None:
     """Shards, documents, sizes, sources, languages, licences, lengths and lineage.
 
@@ -32,7 +35,7 @@ def stats(
     """
     from curate.stats import compute_stats
 
-    result = compute_stats(dataset)
+    result = compute_stats(dataset, build_executor(workers, backend, ray_address))
     if as_json:
         sys.stdout.write(json.dumps(result, indent=2, default=str) + "\n")
         return

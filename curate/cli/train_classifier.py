@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from curate.cli.base import Overwrite, Quiet, Workers, app
+from curate.cli.base import Backend, Overwrite, Quiet, RayAddress, Workers, app, build_executor
 from curate.progress import stderr_console, summary_table, warn
 
 
@@ -73,6 +73,8 @@ def train_classifier(
         bool, typer.Option("--json", help="Print the model card (MODEL.json) on stdout.")
     ] = False,
     workers: Workers = None,
+    backend: Backend = None,
+    ray_address: RayAddress = None,
     overwrite: Overwrite = False,
     quiet: Quiet = False,
 ) -> None:
@@ -80,7 +82,8 @@ def train_classifier(
 
     Writes MODEL.bin and MODEL.json beside it (positive_label, labels, training
     parameters, data, held-out metrics). `curate score --model MODEL.bin --column NAME`
-    then adds the positive label's probability.
+    then adds the positive label's probability. The data pass (read, prepare, split)
+    runs shard by shard on --executor; fastText trains here with --workers threads.
 
     Example:
 
@@ -115,7 +118,9 @@ def train_classifier(
         negative_label=negative_label,
         params=params,
         workers=workers,
+        executor=build_executor(workers, backend, ray_address),
         overwrite=overwrite,
+        console=console,
     )
     for w in result.warnings:
         warn(console, w)

@@ -7,6 +7,11 @@ bounded: counters keyed by a small domain (source, language, licence, month, hos
 a uniform random sample of at most `SAMPLE_ROWS` rows per source (bottom-k of random
 keys) for length and quality percentiles and, when no `pii_*` columns exist, a sampled
 PII scan. Anything computed from the sample says so, with its size.
+
+The pass runs shard by shard on an executor (`--executor local|ray`): each shard's
+rows draw their sample keys from the one seeded stream at their own offset in it, and
+the shards' measurements merge into what one sequential pass gives (the same counts,
+the same bottom-k sample; sources and counter keys sorted by name), whatever ran them.
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from curate.dataset import Dataset
+from curate.dataset import Dataset, Shard
+from curate.executor import Executor, make_executor, report, run_units
 from curate.provenance.manifest import parse_date
 
 PII_KINDS = ("email", "phone", "ip", "credit_card", "us_ssn", "iban")
@@ -74,6 +80,12 @@ class Sample:
     def size(self) -> int:
         return len(self.keys)
 
+    def in_key_order(self) -> None:
+        """Rows sorted by key: one order for the same sample, however it was merged."""
+        order = np.argsort(self.keys, kind="stable")
+        self.keys = self.keys[order]
+        self.cols = {c: [v[i] for i in order] for c, v in self.cols.items()}
+
 
 @dataclass
 class SourceMeasure:
@@ -124,13 +136,37 @@ class Measurements:
         return column in self.present
 
 
+@dataclass(frozen=True)
+class MeasureUnit:
+    """One shard of the measuring pass and what it needs to measure it alone."""
+
+    index: int  # its shard's place in the dataset
+    location: str
+    shard: Shard
+    schema: pa.Schema  # of the columns read
+    offset: int  # documents before this shard: where its sample keys start in the stream
+    seed: int
+    pii_cols: tuple[str, ...]
+    scan_text: bool
+    bounds: dict[str, tuple[Any, Any]]
+    sample_rows: int = SAMPLE_ROWS  # the sizes the driver merges to (tests make them small)
+    scan_rows: int = SCAN_ROWS
+
+
 def measure(
-    ds: Dataset, windows: dict[str, tuple[dt.date | None, dt.date | None]], *, seed: int = 0
+    ds: Dataset,
+    windows: dict[str, tuple[dt.date | None, dt.date | None]],
+    *,
+    seed: int = 0,
+    executor: Executor | None = None,
+    progress: Any = None,
 ) -> Measurements:
-    """One pass over `ds`: counters and a bounded sample per source.
+    """One pass over `ds`, shard by shard on `executor`: counters and a bounded sample
+    per source.
 
     `windows` maps a source to its declared (collection_start, collection_end), so the
     documents dated outside them are counted exactly, not estimated from a histogram.
+    The default executor is local (threads for a small dataset, processes otherwise).
     """
     names = set(ds.column_names())
     pii_cols = [f"pii_{k}" for k in PII_KINDS if f"pii_{k}" in names]
@@ -150,11 +186,56 @@ def measure(
         *pii_cols,
     ]
     read = [c for c in wanted if c in names]
-    rng = np.random.default_rng(seed)
-    per: dict[str, SourceMeasure] = {}
+    schema = pa.schema([ds.schema.field(c) for c in read])
     scan_text = not pii_cols or "pii_redacted" in names
     bounds = {s: _bounds(w) for s, w in windows.items()}
-    for batch in ds.iter_batches(columns=read):
+    units: list[MeasureUnit] = []
+    offset = 0
+    for i, shard in enumerate(ds.shards):
+        units.append(
+            MeasureUnit(
+                i,
+                ds.location,
+                shard,
+                schema,
+                offset,
+                seed,
+                tuple(pii_cols),
+                scan_text,
+                bounds,
+                SAMPLE_ROWS,
+                SCAN_ROWS,
+            )
+        )
+        offset += shard.rows
+    executor = executor or make_executor().for_input(ds.rows, ds.bytes)
+    merged = _Merge()
+    run_units(
+        executor,
+        measure_shard,
+        units,
+        progress=progress,
+        on_result=lambda _unit, part: merged.add(part),
+        what="shard",
+    )
+    label_cols = sorted(n for n in names if LABEL_COLUMN.search(n))
+    return Measurements(
+        per_source=merged.result(),
+        columns=[{"name": f.name, "type": str(f.type)} for f in ds.schema],
+        present=names,
+        pii_columns=pii_cols,
+        label_columns=label_cols,
+        words_from="q_word_count" if "q_word_count" in names else "text",
+    )
+
+
+def measure_shard(unit: MeasureUnit) -> dict[str, SourceMeasure]:
+    """The measurements of one shard, per source in the order the sources appear."""
+    rng = np.random.Generator(np.random.PCG64(unit.seed).advance(unit.offset))
+    per: dict[str, SourceMeasure] = {}
+    pii_cols = list(unit.pii_cols)
+    ds = Dataset(unit.location, [unit.shard], unit.schema)
+    for batch in ds.shard_batches(unit.shard, columns=unit.schema.names):
         df = pl.from_arrow(pa.Table.from_batches([batch]))
         assert isinstance(df, pl.DataFrame)
         if "text" in df.columns and "q_word_count" not in df.columns:
@@ -163,17 +244,68 @@ def measure(
             df = df.with_columns(pl.lit(NO_SOURCE).alias("source"))
         df = df.with_columns(pl.col("source").fill_null(NO_SOURCE))
         for (src,), part in df.partition_by("source", as_dict=True).items():
-            m = per.setdefault(str(src), SourceMeasure(str(src)))
-            _update(m, part, rng, pii_cols, scan_text, bounds.get(str(src), (None, None)))
-    label_cols = sorted(n for n in names if LABEL_COLUMN.search(n))
-    return Measurements(
-        per_source=per,
-        columns=[{"name": f.name, "type": str(f.type)} for f in ds.schema],
-        present=names,
-        pii_columns=pii_cols,
-        label_columns=label_cols,
-        words_from="q_word_count" if "q_word_count" in names else "text",
-    )
+            m = per.get(str(src)) or per.setdefault(
+                str(src),
+                SourceMeasure(
+                    str(src), sample=Sample(unit.sample_rows), scan=Sample(unit.scan_rows)
+                ),
+            )
+            bounds = unit.bounds.get(str(src), (None, None))
+            _update(m, part, rng, pii_cols, unit.scan_text, bounds)
+        report(docs=batch.num_rows)
+    return per
+
+
+_COUNTERS = ("langs", "licenses", "months", "pii_docs", "pii_hits", "synthetic_by")
+_COUNTERS += ("hosts", "host_docs")
+_SUMS = ("rows", "text_bytes", "words", "null_text", "empty_text", "no_license")
+_SUMS += ("created_null", "after_end", "before_start", "pii_any_docs", "pii_redacted")
+_SUMS += ("synthetic_true", "synthetic_known", "url_null")
+
+
+class _Merge:
+    """Shards' measurements merged, in whatever order they arrive, into one result.
+
+    Sums, minima, maxima and bottom-k samples do not depend on the order; what would is
+    the order of the sources and of each counter's keys (ties in a top-N list keep it),
+    so both are sorted by name at the end. (Polars' `value_counts` does not keep one
+    order from run to run either: a report's ties were not stable before this.)
+    """
+
+    def __init__(self) -> None:
+        self.per: dict[str, SourceMeasure] = {}
+
+    def add(self, part: dict[str, SourceMeasure]) -> None:
+        for name, m in part.items():
+            acc = self.per.setdefault(name, SourceMeasure(name))
+            for attr in _SUMS:
+                setattr(acc, attr, getattr(acc, attr) + getattr(m, attr))
+            for attr in _COUNTERS:
+                getattr(acc, attr).update(getattr(m, attr))
+            if m.created_min is not None:
+                lo = acc.created_min
+                acc.created_min = m.created_min if lo is None else min(lo, m.created_min)
+            if m.created_max is not None:
+                hi = acc.created_max
+                acc.created_max = m.created_max if hi is None else max(hi, m.created_max)
+            acc.synthetic_score_hist = [
+                a + b for a, b in zip(acc.synthetic_score_hist, m.synthetic_score_hist, strict=True)
+            ]
+            for mine, theirs in ((acc.sample, m.sample), (acc.scan, m.scan)):
+                if theirs.size:
+                    mine.offer(theirs.keys, theirs.cols)
+
+    def result(self) -> dict[str, SourceMeasure]:
+        """The merged sources by name, each counter's keys sorted, samples by key."""
+        out: dict[str, SourceMeasure] = {}
+        for name in sorted(self.per):
+            m = out[name] = self.per[name]
+            for attr in _COUNTERS:
+                c: Counter[str] = getattr(m, attr)
+                setattr(m, attr, Counter({k: c[k] for k in sorted(c)}))
+            m.sample.in_key_order()
+            m.scan.in_key_order()
+        return out
 
 
 # UTF-8 encodings of the Unicode whitespace that is not ASCII (what `\\s` also matches).

@@ -22,6 +22,8 @@ from typing import Any
 
 from curate import __version__
 from curate.dataset import MANIFEST, Dataset, open_dataset
+from curate.executor import Executor, lineage_facts, make_executor
+from curate.progress import StepProgress
 from curate.provenance.findings import Finding, apply_waivers, failing
 from curate.provenance.items import ITEMS, STEP_PURPOSES, overall_status
 from curate.provenance.manifest import (
@@ -153,8 +155,14 @@ def build_report(
     sources: str | Path | None = None,
     today: dt.date | None = None,
     seed: int = 0,
+    executor: Executor | None = None,
+    console: Any = None,
 ) -> Report:
-    """Report on the dataset at `spec` (library form of `curate report`)."""
+    """Report on the dataset at `spec` (library form of `curate report`).
+
+    The measuring pass runs shard by shard on `executor` (default: local, threads for a
+    small dataset); the report is the same whatever ran it.
+    """
     ds = open_dataset(spec)
     if sources is not None:
         decl = load_manifest(sources)
@@ -169,7 +177,13 @@ def build_report(
     tolerances = {**TOLERANCES, **(decl.get("tolerances") or {})}
     purposes = {**STEP_PURPOSES, **((decl.get("processing") or {}).get("purpose") or {})}
     windows = {name: declared_window(d) for name, d in declared.items()}
-    ms = measure(ds, windows, seed=seed)
+    executor = (executor or make_executor()).for_input(ds.rows, ds.bytes)
+    progress = None
+    if console is not None and console.is_terminal:  # a bar; no log lines: stderr stays
+        progress = StepProgress(  # the summary (or one error line)
+            console, label="report: measuring", units=len(ds.shards), unit_name="shards"
+        )
+    ms = measure(ds, windows, seed=seed, executor=executor, progress=progress)
     names = list(declared) + sorted(n for n in ms.per_source if n not in declared)
     ctx = _Ctx(system, tolerances, purposes, ds.lineage, ms, [])
     exemption = system.get("exemption", "none") or "none"
@@ -242,7 +256,10 @@ def build_report(
         "items": items_json,
         "findings": [f.to_json() for f in findings],
         "lineage": _lineage(ds.lineage, purposes),
-        "measurements": _measurements_json(ms, names, all_domains),
+        "measurements": {
+            **_measurements_json(ms, names, all_domains),
+            **lineage_facts(executor),
+        },
     }
     hosts = {n: (m.hosts, m.host_docs) for n, m in ms.per_source.items()}
     return Report(doc, findings, all_domains, ds, hosts)

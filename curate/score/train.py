@@ -14,6 +14,11 @@ that the result can be trusted and reused:
 Documents are prepared exactly as `curate score` prepares them: newlines become
 spaces, and tokens that start with `__label__` are dropped (fastText would read them
 as extra labels while training and ignores them while predicting).
+
+The data pass (read, prepare, split) runs shard by shard on the executor
+(`--executor local|ray`); each shard's rows draw from the one seeded stream at their
+own offset in it, and the parts are joined in dataset order, so the training file is
+the same bytes on any executor and with any number of workers.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import tempfile
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -33,9 +39,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from curate import __version__
-from curate.dataset import open_dataset
+from curate.dataset import Dataset, Shard, open_dataset
 from curate.errors import CurateError
-from curate.executor import default_workers
+from curate.executor import (
+    Executor,
+    default_workers,
+    lineage_facts,
+    make_executor,
+    report,
+    run_units,
+)
 from curate.score.fasttext import LABEL_PREFIX
 from curate.score.params import TrainParams
 
@@ -89,11 +102,14 @@ def train_classifier(
     negative_label: str | None = None,
     params: TrainParams | None = None,
     workers: int | None = None,
+    executor: Executor | None = None,
     overwrite: bool = False,
+    console: Any = None,
 ) -> TrainResult:
     """Train a fastText classifier, write it to `output` and its card beside it.
 
-    See docs/train-classifier.md.
+    The data pass runs on `executor` (default: local worker processes, `workers` of
+    them); fastText trains here with `workers` threads. See docs/train-classifier.md.
     """
     import time
 
@@ -103,13 +119,15 @@ def train_classifier(
     card = card_path_for(out)
     _check_params(params)
     _check_output(out, card, overwrite)
-    sources = _sources(positive, negative, input, label_column, positive_label, negative_label)
+    data = _DataPass(executor or make_executor(workers), console)
+    sources = _sources(
+        positive, negative, input, label_column, positive_label, negative_label, data
+    )
     pos_full = LABEL_PREFIX + sources.positive
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".curate-train-", dir=out.parent) as tmp:
         train_txt = Path(tmp) / "train.txt"
-        test_pq = Path(tmp) / "test.parquet"
-        counts = _write_split(sources, params, train_txt, test_pq)
+        counts, test_parts = _write_split(sources, data, params, Path(tmp), train_txt)
         trained = {lab for lab, n in counts["train"].items() if n > 0}
         if pos_full not in trained or len(trained) < 2:
             raise CurateError(
@@ -118,7 +136,7 @@ def train_classifier(
             )
         tmp_model = Path(tmp) / "model.bin"
         _train(train_txt, tmp_model, params, workers)
-        metrics, warnings = _evaluate(tmp_model, test_pq, pos_full)
+        metrics, warnings = _evaluate(tmp_model, test_parts, pos_full)
         os.replace(tmp_model, out)
     from curate.score.fasttext import forget_models, load_model
     from curate.score.step import sha256_file
@@ -138,6 +156,7 @@ def train_classifier(
             **sources.describe(),
             "rows": {part: dict(sorted(c.items())) for part, c in counts.items() if part != "skip"},
             "skipped": dict(sorted(counts["skip"].items())),
+            **lineage_facts(data.executor),
         },
         "metrics": metrics,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -207,6 +226,7 @@ def _sources(
     label_column: str | None,
     positive_label: str | None,
     negative_label: str | None,
+    data: _DataPass,
 ) -> _Sources:
     if input is not None or label_column is not None:
         if positive or negative:
@@ -220,7 +240,7 @@ def _sources(
                 "--negative-label is for --positive/--negative; --input labels "
                 "come from --label-column"
             )
-        values = _label_values(input, label_column)
+        values = _label_values(data, input, label_column)
         labels = sorted(set(values.values()))
         pos = _pick_positive(labels, positive_label, label_column)
         return _Sources(pos, [], input, label_column, values)
@@ -233,7 +253,7 @@ def _sources(
             f"--positive-label and --negative-label are both `{pos}`; name them apart"
         )
     for ds in (*positive, *negative):
-        _text_schema(ds)
+        data.open(ds)
     return _Sources(pos, [(d, pos) for d in positive] + [(d, neg) for d in negative])
 
 
@@ -244,11 +264,89 @@ def _label_name(label: str, option: str) -> str:
     return name
 
 
-def _text_schema(ds: str) -> pa.Schema:
-    schema = open_dataset(ds).schema
-    if "text" not in schema.names:
-        raise CurateError(f"{ds}: has no `text` column; ingest it with `curate ingest` first")
-    return schema
+class _DataPass:
+    """The datasets the pass reads and the executor their shards run on.
+
+    The executor is chosen for the size of everything read (small inputs run on
+    threads of this process), once every dataset is open.
+    """
+
+    def __init__(self, base: Executor, console: Any) -> None:
+        self.base = base
+        self.console = console
+        self.datasets: dict[str, Dataset] = {}
+        self._executor: Executor | None = None
+
+    def open(self, spec: str) -> Dataset:
+        """The dataset at `spec`, which must have a `text` column."""
+        ds = self.datasets.get(spec)
+        if ds is None:
+            ds = self.datasets[spec] = open_dataset(spec)
+            if "text" not in ds.schema.names:
+                raise CurateError(
+                    f"{spec}: has no `text` column; ingest it with `curate ingest` first"
+                )
+        return ds
+
+    @property
+    def executor(self) -> Executor:
+        if self._executor is None:
+            sets = self.datasets.values()
+            self._executor = self.base.for_input(
+                sum(d.rows for d in sets), sum(d.bytes for d in sets)
+            )
+        return self._executor
+
+    def run(self, fn: Any, units: list[Any], label: str | None, on_result: Any) -> None:
+        """Run `units` on the executor, handing each result to `on_result` as it comes;
+        with a `label`, their progress is shown."""
+        from curate.progress import StepProgress
+
+        progress = None
+        if label is not None and self.console is not None:
+            progress = StepProgress(self.console, label=label, units=len(units), unit_name="shards")
+        run_units(
+            self.executor,
+            fn,
+            units,
+            progress=progress,
+            on_result=lambda _unit, res: on_result(res),
+            what="shard",
+        )
+
+
+@dataclass(frozen=True)
+class ShardUnit:
+    """One shard of a labelled dataset: a unit of the data pass."""
+
+    index: int  # its place in the pass: the parts are joined in this order
+    location: str
+    shard: Shard
+    schema: pa.Schema  # of the columns read: `text` and the label column, or the latter
+    label: str | None = None  # the fixed label (--positive/--negative), else the column's
+    offset: int = 0  # documents of the pass before this shard: where its draws start
+    seed: int = 0
+    test_fraction: float = 0.0
+    folder: str = ""  # where its parts are written
+
+    def batches(self):
+        ds = Dataset(self.location, [self.shard], self.schema)
+        return ds.shard_batches(self.shard, columns=self.schema.names)
+
+
+def _units(
+    data: _DataPass, specs: list[tuple[str, str | None]], columns: list[str], **kw: Any
+) -> list[ShardUnit]:
+    """A unit per shard of each (dataset, fixed label), in that order, with its offset."""
+    units: list[ShardUnit] = []
+    offset = 0
+    for spec, label in specs:
+        ds = data.open(spec)
+        schema = pa.schema([ds.schema.field(c) for c in columns])
+        for shard in ds.shards:
+            units.append(ShardUnit(len(units), ds.location, shard, schema, label, offset, **kw))
+            offset += shard.rows
+    return units
 
 
 def _as_labels(col: pa.Array | pa.ChunkedArray) -> pl.Series:
@@ -259,23 +357,38 @@ def _as_labels(col: pa.Array | pa.ChunkedArray) -> pl.Series:
     return s.cast(pl.String)
 
 
-def _label_values(ds: str, column: str) -> dict[str, str]:
-    schema = _text_schema(ds)
+def _shard_label_values(unit: ShardUnit) -> set[str]:
+    """The distinct values of a shard's label column (stops past 1000: not a label)."""
+    seen: set[str] = set()
+    for batch in unit.batches():
+        labels = _as_labels(batch.column(batch.num_columns - 1))
+        seen.update(v for v in labels.unique().to_list() if v is not None)
+        if len(seen) > 1000:
+            break
+    return seen
+
+
+def _label_values(data: _DataPass, ds: str, column: str) -> dict[str, str]:
+    schema = data.open(ds).schema
     if column not in schema.names:
         raise CurateError(
             f"{ds}: has no column `{column}` for --label-column; its columns are: "
             + ", ".join(schema.names)
         )
     seen: set[str] = set()
-    for batch in open_dataset(ds).iter_batches(columns=[column]):
-        seen.update(v for v in _as_labels(batch.column(0)).unique().to_list() if v is not None)
+
+    def add(values: set[str]) -> None:
+        seen.update(values)
         if len(seen) > 1000:
             raise CurateError(
                 f"--label-column {column}: holds over 1000 distinct values; "
                 "is it really a label column?"
             )
+
+    units = _units(data, [(ds, None)], [column])
+    data.run(_shard_label_values, units, None, add)  # one column: quick, no progress
     values = {}
-    for v in seen:
+    for v in sorted(seen):
         if not v or any(c.isspace() for c in v):
             raise CurateError(
                 f"--label-column {column}: value {v!r} holds whitespace or is empty; "
@@ -319,22 +432,39 @@ def prepare_training_text(text: pl.Series) -> pl.Series:
     )
 
 
-def _write_split(
-    sources: _Sources, params: TrainParams, train_txt: Path, test_pq: Path
-) -> dict[str, Counter[str]]:
-    """Stream every labelled document into the training file or the held-out Parquet."""
-    rng = np.random.default_rng(params.seed)
+TEST_SCHEMA = pa.schema([("label", pa.string()), ("text", pa.large_string())])
+
+
+@dataclass
+class _Part:
+    """What one shard gave: its counts, and the names of its parts (None when empty)."""
+
+    index: int
+    counts: dict[str, Counter[str]]
+    train: str | None
+    test: str | None
+
+
+def _split_shard(unit: ShardUnit) -> _Part:
+    """Prepare one shard's documents into its training part and its held-out part.
+
+    Its rows draw from the pass's one generator (seeded with `--seed`) at their own
+    offset in it, so every document draws what it would in a single sequential pass.
+    """
+    rng = np.random.Generator(np.random.PCG64(unit.seed).advance(unit.offset))
     counts: dict[str, Counter[str]] = {"train": Counter(), "test": Counter(), "skip": Counter()}
-    test_schema = pa.schema([("label", pa.string()), ("text", pa.large_string())])
-    writer = pq.ParquetWriter(test_pq, test_schema)
+    folder = Path(unit.folder)
+    train_name, test_name = f"train-{unit.index:06d}.txt", f"test-{unit.index:06d}.parquet"
+    writer: pq.ParquetWriter | None = None
+    wrote_train = False
     try:
-        with train_txt.open("w", encoding="utf-8") as fh:
-            for text, labels in _labelled_batches(sources):
+        with (folder / train_name).open("w", encoding="utf-8") as fh:
+            for text, labels in _labelled(unit):
                 keep = text.is_not_null() & (text.str.strip_chars() != "")
                 counts["skip"]["no text"] += int((~keep & labels.is_not_null()).sum())
                 counts["skip"]["no label"] += int(labels.is_null().sum())
                 keep = keep & labels.is_not_null()
-                is_test = pl.Series(rng.random(len(text)) < params.test_fraction)
+                is_test = pl.Series(rng.random(len(text)) < unit.test_fraction)
                 prepared = prepare_training_text(text)
                 full = LABEL_PREFIX + labels
                 train = keep & ~is_test
@@ -342,39 +472,98 @@ def _write_split(
                 lines = (full.filter(train) + " " + prepared.filter(train)).to_list()
                 if lines:
                     fh.write("\n".join(lines) + "\n")
+                    wrote_train = True
                 counts["train"].update(dict(full.filter(train).value_counts().iter_rows()))
                 t_lab, t_text = full.filter(test), text.filter(test)
                 counts["test"].update(dict(t_lab.value_counts().iter_rows()))
                 if len(t_lab):
+                    if writer is None:
+                        writer = pq.ParquetWriter(folder / test_name, TEST_SCHEMA)
                     writer.write_table(
                         pa.table(
                             {
                                 "label": t_lab.to_arrow().cast(pa.string()),
                                 "text": t_text.to_arrow().cast(pa.large_string()),
                             },
-                            schema=test_schema,
+                            schema=TEST_SCHEMA,
                         )
                     )
+                report(docs=len(text))
     finally:
-        writer.close()
-    counts["skip"] = Counter({k: v for k, v in counts["skip"].items() if v})
-    return counts
+        if writer is not None:
+            writer.close()
+    if not wrote_train:
+        (folder / train_name).unlink()
+    return _Part(
+        unit.index, counts, train_name if wrote_train else None, test_name if writer else None
+    )
 
 
-def _labelled_batches(sources: _Sources):
-    """(text, label) batches as Polars Series; labels without the prefix."""
+def _labelled(unit: ShardUnit):
+    """(text, label) batches of a shard as Polars Series; labels without the prefix."""
+    for batch in unit.batches():
+        text = _text_series(batch.column(0))
+        if unit.label is None:
+            labels = _as_labels(batch.column(1)).str.strip_prefix(LABEL_PREFIX)
+        else:
+            labels = pl.Series("v", [unit.label] * len(text), dtype=pl.String)
+        yield text, labels
+
+
+def _write_split(
+    sources: _Sources, data: _DataPass, params: TrainParams, folder: Path, train_txt: Path
+) -> tuple[dict[str, Counter[str]], list[Path]]:
+    """Every labelled document into the training file or a held-out part, shard by shard.
+
+    The shards' training parts are appended to `train_txt` in dataset order as soon as
+    every earlier one is in (a part that came early waits on disk, not in memory).
+    Returns the counts and the held-out parts in dataset order.
+    """
     if sources.input is not None:
         assert sources.label_column is not None
-        ds = open_dataset(sources.input)
-        for batch in ds.iter_batches(columns=["text", sources.label_column]):
-            text = _text_series(batch.column(0))
-            labels = _as_labels(batch.column(1)).str.strip_prefix(LABEL_PREFIX)
-            yield text, labels
-        return
-    for ds_path, label in sources.labelled:
-        for batch in open_dataset(ds_path).iter_batches(columns=["text"]):
-            text = _text_series(batch.column(0))
-            yield text, pl.Series("v", [label] * len(text), dtype=pl.String)
+        specs: list[tuple[str, str | None]] = [(sources.input, None)]
+        columns = ["text", sources.label_column]
+    else:
+        specs = [(d, lab) for d, lab in sources.labelled]
+        columns = ["text"]
+    units = _units(
+        data,
+        specs,
+        columns,
+        seed=params.seed,
+        test_fraction=params.test_fraction,
+        folder=str(folder),
+    )
+    counts: dict[str, Counter[str]] = {"train": Counter(), "test": Counter(), "skip": Counter()}
+    waiting: dict[int, _Part] = {}
+    tests: list[Path] = []
+    with train_txt.open("wb") as fh:
+
+        def join(part: _Part) -> None:
+            for key, c in part.counts.items():
+                counts[key].update(c)
+            waiting[part.index] = part
+            while len(tests) < len(units) and (ready := waiting.pop(len(tests), None)):
+                if ready.train is not None:
+                    with _part(folder, ready.train).open("rb") as src:
+                        shutil.copyfileobj(src, fh, 1 << 20)
+                    (folder / ready.train).unlink()
+                tests.append(_part(folder, ready.test) if ready.test else Path())
+
+        data.run(_split_shard, units, "train-classifier: reading", join)
+    counts["skip"] = Counter({k: v for k, v in counts["skip"].items() if v})
+    return counts, [t for t in tests if t != Path()]
+
+
+def _part(folder: Path, name: str) -> Path:
+    """A part a unit wrote; one missing was written on a machine that does not share it."""
+    path = folder / name
+    if not path.exists():
+        raise CurateError(
+            f"{path}: a worker wrote it but it is not here; on a Ray cluster the model's "
+            "folder (-o) must be one every node sees under the same path"
+        )
+    return path
 
 
 def _text_series(col: pa.Array) -> pl.Series:
@@ -411,15 +600,21 @@ def _train(train_txt: Path, out: Path, p: TrainParams, workers: int | None) -> N
     model.save_model(str(out))
 
 
-def _evaluate(model_path: Path, test_pq: Path, positive: str) -> tuple[dict[str, Any], list[str]]:
+def _evaluate(
+    model_path: Path, test_parts: list[Path], positive: str
+) -> tuple[dict[str, Any], list[str]]:
     """Held-out precision/recall/F1/accuracy at P(positive) ≥ 0.5, and ROC AUC."""
     from curate.score.fasttext import forget_models, load_model, predict_labels
 
     model = load_model(model_path)
     scores: list[np.ndarray] = []
     truth: list[np.ndarray] = []
-    pf = pq.ParquetFile(test_pq)
-    for batch in pf.iter_batches(batch_size=10_000):
+    batches = (
+        batch
+        for part in test_parts
+        for batch in pq.ParquetFile(part).iter_batches(batch_size=10_000)
+    )
+    for batch in batches:
         probs = predict_labels(model, batch.column(1), [positive])[positive]
         scores.append(np.nan_to_num(probs.to_numpy(zero_copy_only=False), nan=0.0))
         truth.append(np.asarray(batch.column(0).to_pylist(), dtype=object) == positive)
