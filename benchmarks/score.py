@@ -325,41 +325,52 @@ def curate_split(n: int, seed: int, fraction: float = 0.2) -> list[bool]:
 
 
 def auc_check(args: argparse.Namespace, tmp: Path) -> None:
+    import random
+
     rows = []
-    for name in ("majority", "agreement"):
-        docs = read_labelled(args.evaldata, name)
-        labelled = tmp / f"{name}.parquet"
+    majority = read_labelled(args.evaldata, "majority")
+    sets = [
+        ("majority", majority),
+        ("majority, 250 drawn", random.Random(0).sample(majority, 250)),
+        ("agreement", read_labelled(args.evaldata, "agreement")),
+    ]
+    tune = ["--autotune", str(args.autotune)] if args.autotune else []
+    for name, docs in sets:
+        labelled = tmp / "labelled.parquet"
         write_labelled(docs, labelled)
-        cur, direct = [], []
+        cur, tuned, direct = [], [], []
         for seed in range(args.seeds):
-            out = tmp / f"auc-{name}-{seed}.bin"
-            cmd = [
-                "train-classifier", "--input", labelled, "--label-column", "label",
-                "-o", out, "--seed", seed, "--workers", "1", "-q",
-            ]  # fmt: skip
-            res = run_curate([str(c) for c in cmd], "train", tmp / "auc.log")
-            if not res.ok:
-                return
-            card = json.loads(out.with_suffix(".json").read_text())
-            cur.append(card["metrics"]["auc"])
+            for extra, got in (([], cur), (tune, tuned)):
+                if got is tuned and not tune:
+                    continue
+                out = tmp / f"auc-{seed}.bin"
+                cmd = [
+                    "train-classifier", "--input", labelled, "--label-column", "label",
+                    "-o", out, "--seed", seed, "--workers", "1", "-q", "--overwrite", *extra,
+                ]  # fmt: skip
+                res = run_curate([str(c) for c in cmd], "train", tmp / "auc.log")
+                if not res.ok:
+                    return
+                card = json.loads(out.with_suffix(".json").read_text())
+                got.append(card["metrics"]["auc"])
             direct.append(direct_fasttext_auc(docs, curate_split(len(docs), seed), tmp))
-            out.unlink()
         mean_c, mean_d = sum(cur) / len(cur), sum(direct) / len(direct)
-        rows.append(
-            [
-                f"{name} ({len(docs)} docs)",
-                " ".join(f"{x:.3f}" for x in cur),
-                f"{mean_c:.3f}",
-                " ".join(f"{x:.3f}" for x in direct),
-                f"{mean_d:.3f}",
-                f"{mean_c - mean_d:+.3f}",
-            ]
-        )
-    print_table(
-        ["labelled set", "curate AUC per seed", "mean", "direct fastText per seed", "mean", "diff"],
-        rows,
-        title=f"held-out ROC AUC (20% held out, seeds 0..{args.seeds - 1})",
-    )
+        row = [
+            f"{name} ({len(docs)} docs)",
+            " ".join(f"{x:.3f}" for x in cur),
+            f"{mean_c:.3f}",
+            " ".join(f"{x:.3f}" for x in direct),
+            f"{mean_d:.3f}",
+            f"{mean_c - mean_d:+.3f}",
+        ]
+        if tune:
+            row.append(f"{sum(tuned) / len(tuned):.3f}")
+        rows.append(row)
+    head = ["labelled set", "curate AUC per seed", "mean", "direct fastText per seed", "mean"]
+    head.append("diff")
+    if tune:
+        head.append(f"curate --autotune {args.autotune} mean")
+    print_table(head, rows, title=f"held-out ROC AUC (20% held out, seeds 0..{args.seeds - 1})")
 
 
 def main() -> None:
@@ -371,6 +382,9 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seeds", type=int, help="AUC seeds (default 5)")
     ap.add_argument("--no-auc", action="store_true")
+    ap.add_argument(
+        "--autotune", type=int, default=0, help="also train with --autotune SECONDS (AUC table)"
+    )
     ap.add_argument("--no-speed", action="store_true")
     ap.add_argument("--keep", action="store_true", help="keep the temp folder")
     ap.add_argument("--model", type=Path, help="score with this model instead of training one")

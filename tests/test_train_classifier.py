@@ -164,3 +164,40 @@ def test_roc_auc_with_ties_matches_pairwise_counting():
 def test_help_has_an_example():
     r = run("train-classifier", "--help")
     assert r.exit_code == 0 and "Example" in r.stdout
+
+
+def test_autotune_searches_on_a_validation_part_of_the_training_documents(tmp_path, pos_neg):
+    pos, neg = pos_neg
+    out = tmp_path / "tuned.bin"
+    r = run(
+        "train-classifier", "--positive", pos, "--negative", neg, "-o", out,
+        "--autotune", "2", "--bucket", "2000", "--workers", "1", "--json",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    card = json.loads(r.stdout)
+    tuned = card["autotuned"]
+    assert tuned["seconds"] == 2 and tuned["trials"] >= 1
+    assert tuned["validation_auc"] > 0.9
+    assert tuned["epoch"] >= 1 and tuned["lr"] > 0 and tuned["dim"] >= 1
+    rows = card["data"]["rows"]
+    # every document is in exactly one part: fitted on, validated on, or held out
+    parts = ("train", "validation", "test")
+    assert sum(sum(rows[p].values()) for p in parts) == 240
+    assert sum(rows["validation"].values()) > 0
+    # the held-out split is the one an untuned run with the same seed draws
+    plain = tmp_path / "plain.bin"
+    r = run("train-classifier", "--positive", pos, "--negative", neg, "-o", plain, *TINY, "--json")
+    assert json.loads(r.stdout)["data"]["rows"]["test"] == rows["test"]
+    assert card["metrics"]["auc"] > 0.9
+
+
+def test_autotune_without_both_labels_to_validate_on_is_one_line(tmp_path):
+    pos = write(tmp_path / "pos.parquet", docs(GOOD, 3, 1))
+    neg = write(tmp_path / "neg.parquet", docs(BAD, 3, 2))
+    r = run(
+        "train-classifier", "--positive", pos, "--negative", neg, "-o", tmp_path / "m.bin",
+        "--autotune", "1", "--test-fraction", "0.1", "--workers", "1",
+    )  # fmt: skip
+    assert r.exit_code == 2
+    assert r.stderr.splitlines()[-1].startswith("error: --autotune needs documents of both labels")
+    assert not (tmp_path / "m.bin").exists()

@@ -69,6 +69,16 @@ def train_classifier(
     loss: Annotated[str, typer.Option("--loss", help="fastText loss: softmax|ova|hs|ns.")] = _d(
         "loss"
     ),
+    autotune: Annotated[
+        int,
+        typer.Option(
+            "--autotune",
+            metavar="SECONDS",
+            help="Search fastText's lr, epochs, word n-grams and dimensions for this long, "
+            "judged by AUC on a validation part of the training documents (10%; never the "
+            "held-out ones), starting from the given ones; the chosen ones go in MODEL.json.",
+        ),
+    ] = _d("autotune"),
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the model card (MODEL.json) on stdout.")
     ] = False,
@@ -107,6 +117,7 @@ def train_classifier(
         loss=loss,
         seed=seed,
         test_fraction=test_fraction,
+        autotune=autotune,
     )
     result = run_train(
         output,
