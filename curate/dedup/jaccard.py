@@ -69,9 +69,11 @@ def pair_jaccard(
             pos = np.searchsorted(big, q)
             pos[pos == len(big)] = 0
             hit = big[pos] == q
-            inter = np.bincount(np.repeat(np.arange(hi - lo), ls_b), weights=hit, minlength=hi - lo)
+            inter: np.ndarray = np.bincount(
+                np.repeat(np.arange(hi - lo), ls_b), weights=hit, minlength=hi - lo
+            )
         else:
-            inter = np.zeros(hi - lo)
+            inter = np.zeros(hi - lo, np.float64)
         union = ls_b + ll_b - inter
         with np.errstate(invalid="ignore", divide="ignore"):
             out[lo:hi] = np.where((ls_b > 0) & (union > 0), inter / union, 0.0)

@@ -54,4 +54,4 @@ def write_array(fh: Any, arr: np.ndarray) -> None:
     """
     flat = np.ascontiguousarray(arr).reshape(-1)
     if flat.size:
-        fh.write(memoryview(flat).cast("B"))
+        fh.write(flat.data.cast("B"))

@@ -51,7 +51,7 @@ def signatures(hashes: np.ndarray, doc: np.ndarray, ndocs: int, k: int) -> np.nd
         key = doc * k + bins
         val = (hashes >> np.uint64(33)).astype(np.uint32)  # 31 bits: never equal to EMPTY
         np.minimum.at(sig, key, val)
-    sig = sig.reshape(ndocs, k)
+    sig = sig.reshape(ndocs, k)  # type: ignore[assignment]
     _densify(sig, np.bincount(doc, minlength=ndocs) > 0)
     return sig
 

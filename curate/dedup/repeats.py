@@ -27,7 +27,7 @@ def raw_digests(texts: pa.Array) -> list[bytes | None]:
     if isinstance(texts, pa.ChunkedArray):
         texts = texts.combine_chunks()
     if pa.types.is_large_string(texts.type):
-        off_dtype = np.int64
+        off_dtype: type[np.signedinteger] = np.int64
     else:
         texts = texts.cast(pa.string()) if not pa.types.is_string(texts.type) else texts
         off_dtype = np.int32

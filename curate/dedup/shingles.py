@@ -248,10 +248,10 @@ def exact_hashes(cps: CodePoints) -> tuple[np.ndarray, np.ndarray]:
     # every document is followed by its NUL separator, so starts are inside cp
     top = np.maximum.reduceat(cp, cps.starts)
     width = np.where(top < 256, 1, np.where(top < 65536, 2, 4))
-    views = {4: memoryview(cp.view(np.uint8))}
+    views = {4: cp.view(np.uint8).data}
     for w, dt in ((1, np.uint8), (2, np.uint16)):
         if (width == w).any():
-            views[w] = memoryview(cp.astype(dt).view(np.uint8))
+            views[w] = cp.astype(dt).view(np.uint8).data
     seeds = {w: hashlib.sha256(bytes([w])) for w in (1, 2, 4)}
     out = []
     for s, e, w in zip(cps.starts.tolist(), cps.ends.tolist(), width.tolist(), strict=True):

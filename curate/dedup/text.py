@@ -268,8 +268,8 @@ def normalize(cps: CodePoints, steps: tuple[str, ...]) -> CodePoints:
     if "punctuation" in steps:
         out = _drop(out, _gather(_punct_table(), out.cp, big, False))
     if "whitespace" in steps:
+        assert out.cls is not None
         cp, cls = out.cp, out.cls
-        assert cls is not None
         ws = (cls & 2).astype(bool)
         prev = np.empty_like(ws)
         prev[0] = True

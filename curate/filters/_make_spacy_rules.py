@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 OUT = Path(__file__).with_name("spacy_en.json")
 
@@ -20,7 +21,7 @@ def build() -> dict:
     import spacy
     from spacy.pipeline.sentencizer import Sentencizer
 
-    tok = spacy.blank("en").tokenizer
+    tok: Any = spacy.blank("en").tokenizer
     from spacy.attrs import ORTH
 
     rules = {k: [t[ORTH] for t in v] for k, v in sorted(tok.rules.items())}
@@ -29,7 +30,7 @@ def build() -> dict:
     matcher = {}
     for k in rules:
         if tok.find_prefix(k) or tok.find_suffix(k) or tok.find_infix(k) or " " in k:
-            tok2 = spacy.blank("en").tokenizer
+            tok2: Any = spacy.blank("en").tokenizer
             tok2.rules = {}
             matcher[k] = [t.text for t in tok2(k)]
     return {

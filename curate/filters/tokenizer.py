@@ -67,19 +67,19 @@ class EnglishTokenizer:
         difference, so Python only runs for those, not for every run of the document.
         """
         runs = text.split()
-        got = list(map(self._cache.get, runs))
+        got = [self._cache.get(r) for r in runs]
         if None in got:
             self._add_missing(runs)
-            got = list(map(self._cache.__getitem__, runs))
-        return list(_flatten(map(self._run_tokens.__getitem__, got)))
+            got = [self._cache[r] for r in runs]
+        return list(_flatten(self._run_tokens[i] for i in got))  # type: ignore[index]
 
     def words_of_runs(self, runs: list[str]) -> list[str]:
         """`words(text)` when the caller has `text.split()` already."""
-        got = list(map(self._cache.get, runs))
+        got = [self._cache.get(r) for r in runs]
         if None in got:
             self._add_missing(runs)
-            got = list(map(self._cache.__getitem__, runs))
-        return list(_flatten(map(self._run_tokens.__getitem__, got)))
+            got = [self._cache[r] for r in runs]
+        return list(_flatten(self._run_tokens[i] for i in got))  # type: ignore[index]
 
     def token_ids(self, text: str) -> np.ndarray:
         """`words(text)` as ids into `self.table` (int64), built with NumPy, no Python loop.
@@ -446,7 +446,7 @@ class _Column:
     """A NumPy array that grows by doubling (appends are amortised O(1))."""
 
     def __init__(self, dtype: type) -> None:
-        self.data = np.zeros(1024, dtype)
+        self.data: np.ndarray = np.zeros(1024, dtype)
         self.size = 0
 
     def extend(self, values: np.ndarray) -> None:

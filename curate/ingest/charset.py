@@ -239,8 +239,8 @@ def prescan(head: bytes) -> str | None:
         elif token[-1:].isalpha():
             # another tag: skipped with its attributes, so that a `<meta` inside an
             # attribute value is not taken for a tag
-            end = _TAG_END.match(head, m.end())
-            pos = end.end() if end else len(head)
+            tag_end = _TAG_END.match(head, m.end())
+            pos = tag_end.end() if tag_end else len(head)
         else:  # <! </ <? : skip to the next >
             end = head.find(b">", m.end())
             if end < 0:

@@ -302,6 +302,7 @@ def _sniff(path: Path | str) -> tuple[str | None, str | None]:
     name = _strip_compression(name_of(path))
     if is_network(path) and (by_name := format_from_name(name)) is not None:
         return by_name, None  # a request a file saved: the reader checks the content
+    damage: str | None
     try:
         with open_input(path) as raw:
             magic = raw.read(4)

@@ -14,6 +14,7 @@ NumPy for the n-gram repetition statistics, so no Python code runs per document.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -215,7 +216,9 @@ def _words_frame(s: pl.Series) -> pl.DataFrame:
     )
 
 
-def _per_row(frame: pl.DataFrame, n: int, columns: dict[str, pl.DataType]) -> pl.DataFrame:
+def _per_row(
+    frame: pl.DataFrame, n: int, columns: Mapping[str, pl.DataType | type[pl.DataType]]
+) -> pl.DataFrame:
     """Aggregates keyed by `row`, spread back to one row per document (missing → null)."""
     base = pl.DataFrame({"row": pl.arange(0, n, eager=True).cast(frame["row"].dtype)})
     joined = base.join(frame, on="row", how="left")
