@@ -1,0 +1,177 @@
+"""Stage 6: connected components of the duplicate graph, and the keep policy.
+
+Exact and near pairs form one graph; its components are the clusters, labelled by
+their smallest global index (so nothing depends on worker count or on which unit
+finished first). The keep policy then picks one survivor a cluster.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from curate.dedup import partitioned_components as pcomp
+from curate.dedup.components import components
+from curate.dedup.index import Collection, GlobalIndex, ids_of, locate
+from curate.dedup.options import DedupOptions
+from curate.dedup.partitioned_components import (
+    choose_components,
+    partitioned_components,
+    write_edges,
+)
+from curate.executor import Executor
+
+
+def components_stage(
+    exact_pairs: np.ndarray,
+    near_pairs: np.ndarray,
+    index: GlobalIndex,
+    options: DedupOptions,
+    keep_col: str | None,
+    executor: Executor,
+    work: Path,
+) -> tuple[pa.Table, pa.Table, dict[str, Any]]:
+    """Stage 6: the removed documents (id, dup_of, dup_reason), the clusters table
+    (id, cluster, kept) and their facts for the lineage."""
+    nodes, label, how = _components(exact_pairs, near_pairs, executor, work)
+    removed, clusters, facts = _decide(
+        nodes,
+        label,
+        index.n_against,
+        options,
+        keep_col,
+        index.colls,
+        index.n_chars,
+        index.hi,
+        index.lo,
+    )
+    return removed, clusters, {"components": how, **facts}
+
+
+def _components(
+    exact_pairs: np.ndarray, near_pairs: np.ndarray, executor: Executor, work: Path
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """(nodes, label, how): union-find in memory while the graph fits the driver's
+    budget, else the partitioned large-star/small-star rounds as units of the executor
+    (the same labels: the smallest index of each component)."""
+    n_edges = len(exact_pairs) + len(near_pairs)
+    if choose_components(n_edges, memory_budget=pcomp.DRIVER_MEMORY_BUDGET) == "memory":
+        pairs = np.concatenate([exact_pairs, near_pairs]) if len(near_pairs) else exact_pairs
+        nodes, label = components(pairs)
+        return nodes, label, "memory"
+    edges = work / "edges"
+    edges.mkdir(parents=True, exist_ok=True)
+    write_edges(edges / "exact", exact_pairs)
+    write_edges(edges / "near", near_pairs)
+    labels = partitioned_components(edges, executor, work / "labels")
+    nodes, label = labels.read_all()
+    return nodes, label, "partitioned"
+
+
+def _decide(
+    nodes: np.ndarray,
+    label: np.ndarray,
+    n_against: int,
+    options: DedupOptions,
+    keep_col: str | None,
+    colls: list[Collection],
+    nchars: np.ndarray,
+    hi: np.ndarray,
+    lo: np.ndarray,
+) -> tuple[pa.Table, pa.Table, dict[str, Any]]:
+    """Pick the survivor of every cluster; the removed table and the clusters table."""
+    empty_removed = pa.table(
+        {
+            "id": pa.array([], pa.string()),
+            "dup_of": pa.array([], pa.string()),
+            "dup_reason": pa.array([], pa.string()),
+        }
+    )
+    cl_schema = pa.schema(
+        [
+            pa.field("id", pa.string()),
+            pa.field("cluster", pa.string()),
+            pa.field("kept", pa.bool_()),
+        ]
+    )
+    if not len(nodes):
+        return empty_removed, cl_schema.empty_table(), {"clusters": 0, "documents_in_clusters": 0}
+    ids = ids_of(colls, nodes)
+    score = np.zeros(len(nodes), dtype=np.float64)
+    if options.keep == "longest":
+        score = nchars[nodes].astype(np.float64)
+    elif keep_col is not None:
+        score = _column_values(colls[-1], nodes, keep_col)
+    # order inside a cluster: --against first, then highest score, then earliest
+    is_against = nodes < n_against
+    order = np.lexsort((nodes, -score, ~is_against, label))
+    lab_sorted = label[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = lab_sorted[1:] != lab_sorted[:-1]
+    keeper_of_label = dict(zip(lab_sorted[first].tolist(), order[first].tolist(), strict=True))
+    keeper_pos = np.array([keeper_of_label[lb] for lb in label.tolist()], dtype=np.int64)
+    kept = np.arange(len(nodes)) == keeper_pos
+    cluster_has_against = np.zeros(len(nodes), dtype=bool)
+    if n_against:
+        ag_labels = set(label[is_against].tolist())
+        cluster_has_against = np.array([lb in ag_labels for lb in label.tolist()])
+    if options.keep == "none":
+        kept = np.zeros(len(nodes), dtype=bool)
+    kept &= ~is_against  # --against documents are not in the output either way
+    # cluster name: the smallest id of the cluster
+    id_df = pl.DataFrame({"label": label, "id": ids.tolist()})
+    cluster_id = id_df.with_columns(c=pl.col("id").min().over("label"))["c"].to_list()
+    dup_of = ids[keeper_pos]
+    if options.keep == "none":
+        dup_of = np.where(cluster_has_against, dup_of, None)
+    same = (hi[nodes] == hi[nodes[keeper_pos]]) & (lo[nodes] == lo[nodes[keeper_pos]])
+    if options.keep == "none":
+        key = pl.DataFrame({"label": label, "hi": hi[nodes], "lo": lo[nodes]})
+        same = key.select(pl.len().over(["label", "hi", "lo"]) > 1).to_series().to_numpy()
+    reason = np.where(same, "exact_duplicate", "near_duplicate")
+    mine = ~is_against
+    removed = mine & ~kept
+    removed_tab = pa.table(
+        {
+            "id": pa.array(ids[removed].tolist(), pa.string()),
+            "dup_of": pa.array(dup_of[removed].tolist(), pa.string()),
+            "dup_reason": pa.array(reason[removed].tolist(), pa.string()),
+        }
+    )
+    clusters_tab = pa.table(
+        {
+            "id": pa.array(ids[mine].tolist(), pa.string()),
+            "cluster": pa.array(np.array(cluster_id, dtype=object)[mine].tolist(), pa.string()),
+            "kept": pa.array(kept[mine].tolist(), pa.bool_()),
+        },
+        schema=cl_schema,
+    )
+    facts = {
+        "clusters": int(len(np.unique(label[mine]))),
+        "documents_in_clusters": int(mine.sum()),
+        "removed": int(removed.sum()),
+    }
+    return removed_tab, clusters_tab, facts
+
+
+def _column_values(c: Collection, nodes: np.ndarray, col: str) -> np.ndarray:
+    """The keep column for input documents (nulls and NaN lowest); --against rows get 0."""
+    vals = np.full(len(nodes), -np.inf)
+    for cc, i, pos in locate([c], nodes):
+        local = nodes[pos] - cc.base[i]
+        shard = c.ds.shards[i]
+        arr = (
+            pq.read_table(shard.path, columns=[col]).column(col)
+            if col in pq.read_schema(shard.path).names
+            else pa.chunked_array([pa.nulls(shard.rows)])
+        )
+        taken = arr.take(pa.array(local)).cast(pa.float64())
+        v = taken.to_numpy(zero_copy_only=False).astype(np.float64)
+        v = np.where(np.isnan(v), -np.inf, v)
+        vals[pos] = v
+    return vals
