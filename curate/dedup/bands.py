@@ -8,16 +8,16 @@ release the GIL, so locally threads of the driver share them out (`Executor.ligh
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from curate.dedup import cache, memory
+from curate.dedup import cache, memory, workfiles
 from curate.dedup.index import GlobalIndex
 from curate.dedup.minhash import band_hashes
 from curate.dedup.options import DedupOptions
 from curate.dedup.units import run_stage_units
+from curate.dedup.workfiles import Location
 from curate.errors import CurateError
 from curate.executor import Executor, report
 
@@ -28,27 +28,27 @@ def bands_stage(
     index: GlobalIndex,
     is_rep: np.ndarray,
     options: DedupOptions,
-    band_dir: Path,
+    band_dir: Location,
     executor: Executor,
     console: Any,
-) -> list[tuple[Path, int]]:
+) -> list[tuple[Location, int]]:
     """Stage 3: one band file a signature file, of its documents that are the first of
     their exact group and have shingles; the files and their document counts."""
-    band_dir.mkdir()
+    workfiles.make(band_dir)
     jobs = []
     for c in index.colls:
         for f, base, sel, rows_n in zip(c.files, c.base, c.select, c.rows, strict=True):
             local = np.arange(rows_n)
             ok = is_rep[base : base + rows_n] & (index.n_shingles[base : base + rows_n] > 0)
             file_rows = local[ok] if sel is None else sel[ok]
-            out = band_dir / f"{len(jobs):06d}.bands"
+            out = workfiles.child(band_dir, f"{len(jobs):06d}.bands")
             jobs.append(BandJob(f, out, file_rows, local[ok] + base, options.bands, options.rows))
     run_stage_units(executor.light(), band_unit, jobs, console, "dedup: bands")
     return [(j.out, len(j.rows_index)) for j in jobs]
 
 
 def candidates_stage(
-    band_files: list[tuple[Path, int]],
+    band_files: list[tuple[Location, int]],
     options: DedupOptions,
     n_against: int,
     executor: Executor,
@@ -70,8 +70,8 @@ def candidates_stage(
 
 @dataclass(frozen=True)
 class BandJob:
-    sig_file: Path
-    out: Path
+    sig_file: Location
+    out: Location
     rows_index: np.ndarray  # file rows to band (exact representatives with shingles)
     gidx: np.ndarray  # their global indices
     bands: int
@@ -84,12 +84,13 @@ def band_unit(job: BandJob) -> int:
     Band-major, so a band is one contiguous read; the last row is the documents'
     global indices. Raw, not `.npy`: the candidates stage reads a band of every file
     (bands x shards reads), and parsing a `.npy` header each time was most of that
-    stage on a small input.
+    stage on a small input. In an object store the file is one upload and each
+    band one ranged read.
     """
     table = cache.read_table(job.sig_file, ["sig"])
     sig = cache.sig_matrix(table, job.rows_index)
     bh = band_hashes(sig, job.bands, job.rows)
-    with open(job.out, "wb") as fh:
+    with workfiles.open_output(job.out) as fh:
         memory.write_array(fh, bh.T)
         memory.write_array(fh, job.gidx.astype(np.int64))
     report(docs=len(job.rows_index))
@@ -100,7 +101,13 @@ def band_unit(job: BandJob) -> int:
 class PairJob:
     band: int
     bands: int
-    files: tuple[tuple[Path, int], ...]  # band files and their document counts
+    files: tuple[tuple[Location, int], ...]  # band files and their document counts
+
+
+def _read_values(fh: Any, n: int, dtype: Any) -> np.ndarray:
+    """Up to `n` 8-byte values from the file's position (fewer at its end)."""
+    data = fh.read(n * 8)
+    return np.frombuffer(data, dtype=dtype, count=len(data) // 8)
 
 
 def pair_unit(job: PairJob) -> np.ndarray:
@@ -109,12 +116,12 @@ def pair_unit(job: PairJob) -> np.ndarray:
     for f, n in job.files:
         if n == 0:
             continue
-        with open(f, "rb") as fh:
+        with workfiles.open_input(f) as fh:
             fh.seek(job.band * n * 8)
-            h = np.fromfile(fh, dtype=np.uint64, count=n)
+            h = _read_values(fh, n, np.uint64)
             fh.seek(job.bands * n * 8)
-            g = np.fromfile(fh, dtype=np.int64, count=n)
-        if len(h) != n or len(g) != n:  # fromfile reads short silently
+            g = _read_values(fh, n, np.int64)
+        if len(h) != n or len(g) != n:  # a read at the end of a file comes back short
             raise CurateError(f"{f}: band file cut short; re-run the same command")
         hs.append(h)
         gs.append(g)

@@ -7,6 +7,7 @@ finished first). The keep policy then picks one survivor a cluster.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from curate.dedup import partitioned_components as pcomp
+from curate.dedup import workfiles
 from curate.dedup.components import components
 from curate.dedup.index import Collection, GlobalIndex, ids_of, locate
 from curate.dedup.options import DedupOptions
@@ -24,7 +26,8 @@ from curate.dedup.partitioned_components import (
     partitioned_components,
     write_edges,
 )
-from curate.executor import Executor
+from curate.dedup.workfiles import Location
+from curate.executor import Executor, LocalExecutor, default_workers
 
 
 def components_stage(
@@ -34,11 +37,22 @@ def components_stage(
     options: DedupOptions,
     keep_col: str | None,
     executor: Executor,
-    work: Path,
+    work: Location,
 ) -> tuple[pa.Table, pa.Table, dict[str, Any]]:
     """Stage 6: the removed documents (id, dup_of, dup_reason), the clusters table
-    (id, cluster, kept) and their facts for the lineage."""
-    nodes, label, how = _components(exact_pairs, near_pairs, executor, work)
+    (id, cluster, kept) and their facts for the lineage.
+
+    The partitioned components shuffle edges through memory-mapped files with many
+    small slices read by every unit: with a work folder in an object store they run
+    in a temporary folder of this machine, on its worker processes (the same labels;
+    not spread over a cluster's hosts).
+    """
+    if workfiles.is_local(work):
+        nodes, label, how = _components(exact_pairs, near_pairs, executor, Path(work))
+    else:
+        with tempfile.TemporaryDirectory(prefix="curate-components-") as tmp:
+            here = LocalExecutor(min(executor.workers, default_workers()))
+            nodes, label, how = _components(exact_pairs, near_pairs, here, Path(tmp))
     removed, clusters, facts = _decide(
         nodes,
         label,

@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from curate.dataset import Dataset
+from curate.dedup import workfiles
 from curate.dedup.options import DedupOptions
 from curate.executor import Executor
 from curate.step import BatchOutput, MapResult, run_map
@@ -72,6 +73,16 @@ class DedupFilter:
             base = base.append(f)
         return base
 
+    def write_removed(self, table: pa.Table) -> None:
+        """Stage 6's result, where every worker of the filter pass reads it (the work
+        folder: local, or in the output's object store)."""
+        if workfiles.is_local(self.removed_path):
+            pq.write_table(table, self.removed_path)
+            return
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink)
+        workfiles.write_bytes(self.removed_path, sink.getvalue().to_pybytes())
+
     def _removed(self) -> tuple[np.ndarray, pa.Table]:
         """The removed documents sorted by a 64-bit hash of their id, and those hashes.
 
@@ -82,7 +93,9 @@ class DedupFilter:
         """
         cached = getattr(self, "_cache_removed", None)
         if cached is None:
-            t = pq.ParquetFile(self.removed_path).read()  # (read_table imports pyarrow.dataset)
+            loc = self.removed_path
+            source = loc if workfiles.is_local(loc) else pa.BufferReader(workfiles.read_bytes(loc))
+            t = pq.ParquetFile(source).read()  # (read_table imports pyarrow.dataset)
             t = t.select(["id", "dup_of", "dup_reason"]).combine_chunks()
             h = _id_hashes(t.column("id"))
             order = np.argsort(h, kind="stable")

@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from curate.dataset import Dataset, Shard
 from curate.dedup import cache
+from curate.dedup.workfiles import Location
 from curate.errors import CurateError
 
 
@@ -27,8 +28,8 @@ class Collection:
 
     label: str  # "input" or "--against PATH"
     ds: Dataset
-    sig_dir: Path
-    files: list[Path]  # signature file per unit, in order
+    sig_dir: Location  # local, or in an object store (`workfiles`)
+    files: list[Location]  # signature file per unit, in order
     base: list[int]  # global index of each file's first row
     select: list[np.ndarray | None]  # rows of each file that belong (None: all)
     shards_for_text: list[Shard]  # where verification reads text
@@ -65,11 +66,16 @@ def load_index(colls: list[Collection], has_against: bool) -> GlobalIndex:
     index, numbering the documents in collection order; check the input's ids."""
     g = 0
     hi, lo, nulls, nsh, nchars = [], [], [], [], []
+    input_ids: list[pl.Series] = []  # read with the rest: one read a file (one request)
     for c in colls:
         c.base, c.rows = [], []
         c.start = g
         for f, sel in zip(c.files, c.select, strict=True):
-            tab = cache.read_table(f, ["null_text", "xh_hi", "xh_lo", "n_shingles", "n_chars"])
+            tab = cache.read_table(
+                f, ["id", "null_text", "xh_hi", "xh_lo", "n_shingles", "n_chars"]
+            )
+            if c is colls[-1]:
+                input_ids.append(pl.from_arrow(tab.column("id")))
             if sel is not None:
                 tab = tab.take(pa.array(sel))
             c.base.append(g)
@@ -82,7 +88,7 @@ def load_index(colls: list[Collection], has_against: bool) -> GlobalIndex:
             nchars.append(tab.column("n_chars").to_numpy())
         c.end = g
     n_against = colls[0].end if has_against else 0
-    check_unique_ids(colls[-1])
+    check_unique_ids(colls[-1], input_ids)
     return GlobalIndex(
         colls,
         np.concatenate(hi or [[]]).astype(np.uint64),
@@ -117,9 +123,8 @@ def exact_stage(index: GlobalIndex) -> ExactGroups:
     return ExactGroups(pairs, is_rep)
 
 
-def check_unique_ids(c: Collection) -> None:
+def check_unique_ids(c: Collection, parts: list[pl.Series]) -> None:
     """Removal is by id, so ids must be unique (the dataset contract): check, exit 2."""
-    parts = [pl.from_arrow(cache.read_table(f, ["id"]).column("id")) for f in c.files]
     if not parts:
         return
     ids = pl.concat(parts)

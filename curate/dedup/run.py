@@ -29,8 +29,6 @@ result does not depend on worker count or on which shard finished first.
 from __future__ import annotations
 
 import contextlib
-import shutil
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,10 +37,9 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from curate.dataset import Dataset, DatasetWriter, open_dataset, write_table_dataset
-from curate.dedup import cache
+from curate.dedup import cache, workfiles
 from curate.dedup.bands import bands_stage, candidates_stage
 from curate.dedup.clusters import components_stage
 from curate.dedup.filter_pass import DedupFilter, filter_stage
@@ -56,7 +53,6 @@ from curate.locations import check_locations, dataset_inputs
 from curate.progress import human_bytes, summary_table
 from curate.schema import check_core
 from curate.step import MapResult, run_map, step_params
-from curate.storage import is_remote
 
 __all__ = ["DedupOptions", "DedupResult", "dedup", "make_options", "print_summary"]
 
@@ -132,27 +128,23 @@ def dedup(
     against = str(against) if against is not None else None
     _check_outputs(ds, out, rejected, clusters, against)
     keep_col = _check_keep(options.keep, ds)
-    # signatures and stage files: the output's `_cache/` where every worker can read it;
-    # for an output in an object store, a scratch folder of this machine (not kept)
-    scratch = Path(tempfile.mkdtemp(prefix="curate-dedup-")) if is_remote(out) else None
-    cache_root = scratch if scratch is not None else Path(out) / cache.CACHE
-    work = cache_root / "run"
-    step = DedupFilter(options, str(work / "removed.parquet"), against)
+    # signatures and stage files: the output's `_cache/`, on the output's own filesystem
+    # (a local folder, or its object store) where every worker on any host can read them
+    cache_root = workfiles.child(out, cache.CACHE)
+    work = workfiles.child(cache_root, "run")
+    step = DedupFilter(options, str(workfiles.child(work, "removed.parquet")), against)
     params = step_params(step, ds, rejected)
     with contextlib.ExitStack() as held:  # the outputs' locks, released however it ends
-        if scratch is not None:
-            held.callback(shutil.rmtree, scratch, ignore_errors=True)
         if _claim_outputs(held, ds, out, rejected, clusters, params, overwrite):
             res = run_map(step, ds.location, out, rejected=rejected, workers=1, console=console)
             return DedupResult(res, {}, {})
         executor = _executor_for(ds, against, executor, workers)
         times: dict[str, float] = {}
-        if work.exists():
-            shutil.rmtree(work)
-        work.mkdir(parents=True)
+        workfiles.delete(work)  # what a killed run left
+        workfiles.make(work)
 
         with _timed(times, "signatures"):  # 1.
-            sig_dir = cache_root / cache.SIGNATURES
+            sig_dir = workfiles.child(cache_root, cache.SIGNATURES)
             colls, computed = signatures_stage(
                 ds, against, options, sig_dir, work, executor, console
             )
@@ -169,7 +161,8 @@ def dedup(
         if not options.exact_only:
             facts.update(bands=options.bands, rows=options.rows, num_perm=options.num_perm)
             with _timed(times, "bands"):  # 3.
-                bands = bands_stage(index, exact.is_rep, options, work / "bands", executor, console)
+                band_dir = workfiles.child(work, "bands")
+                bands = bands_stage(index, exact.is_rep, options, band_dir, executor, console)
             with _timed(times, "candidates"):  # 4.
                 cand = candidates_stage(bands, options, index.n_against, executor, console)
                 facts["candidate_pairs"] = int(len(cand))
@@ -178,20 +171,27 @@ def dedup(
                 facts["verified_pairs"] = int(len(near))
         with _timed(times, "components"):  # 6. (and the keep policy)
             removed, clusters_tab, cfacts = components_stage(
-                exact.pairs, near, index, options, keep_col, executor, work / "components"
+                exact.pairs,
+                near,
+                index,
+                options,
+                keep_col,
+                executor,
+                workfiles.child(work, "components"),
             )
             facts.update(cfacts)
             facts["null_text"] = int(index.null[index.n_against :].sum())
             if against is not None:
                 facts["against_documents"] = int(index.n_against)
-            pq.write_table(removed, step.removed_path)
+            step.write_removed(removed)
         if clusters is not None:  # committed before the output: see `run_map`
             _write_clusters(clusters, clusters_tab, ds, params, facts)
         with _timed(times, "filter"):  # 7.
             stage_seconds = {k: round(v, 2) for k, v in times.items()}
             lineage = {"dedup": {**facts, "stage_seconds": stage_seconds}}
             res = filter_stage(step, ds, out, rejected, executor, console, lineage)
-        shutil.rmtree(work, ignore_errors=True)
+        with contextlib.suppress(OSError):  # the run is committed: a leftover is harmless
+            workfiles.delete(work)
         res.seconds = time.monotonic() - t0
         return DedupResult(res, facts, times)
 

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from curate.dataset import Dataset, Shard, open_dataset
-from curate.dedup import cache, memory, repeats, spill
+from curate.dedup import cache, memory, repeats, spill, workfiles
 from curate.dedup.index import Collection
 from curate.dedup.minhash import signatures
 from curate.dedup.options import DedupOptions
@@ -27,6 +27,7 @@ from curate.dedup.shingles import (
     shingle_hashes,
 )
 from curate.dedup.units import run_stage_units
+from curate.dedup.workfiles import Location
 from curate.executor import report
 from curate.schema import check_core
 from curate.step import input_identity
@@ -39,7 +40,7 @@ SIG_BATCH = 1024  # larger batches measured slower (fresh 50 MB arrays: page fau
 class SigJob:
     shard: Shard
     schema: pa.Schema
-    out: Path
+    out: Location  # the signature folder (local, or in the output's store)
     options: DedupOptions
     spill_dir: Path | None = None  # also keep the shingle hashes here (for verification)
     run: str = ""  # this dedup run (the repeats cache starts empty in each)
@@ -164,8 +165,8 @@ def signatures_stage(
     ds: Dataset,
     against: str | None,
     options: DedupOptions,
-    sig_dir: Path,
-    work: Path,
+    sig_dir: Location,
+    work: Location,
     executor: Any,
     console: Any,
 ) -> tuple[list[Collection], int]:
@@ -173,9 +174,12 @@ def signatures_stage(
 
     Returns the collections in global order (`--against` first, so `first` always
     keeps its documents) and how many of the input's shards were computed (0 when the
-    cache held them all).
+    cache held them all). The shingle hashes are spilled for verification only to a
+    local work folder: in an object store, uploading and downloading them again would
+    cost about what recomputing the candidates' sets does, and verification's reads
+    are memory-mapped slices.
     """
-    spill_dir = work / "shingles"
+    spill_dir = _spill_dir(work, "shingles")
     files, computed = _signatures(
         ds, sig_dir, options, executor, console, "dedup: signatures", spill_dir
     )
@@ -193,6 +197,10 @@ def signatures_stage(
     return colls, computed
 
 
+def _spill_dir(work: Location, name: str) -> Path | None:
+    return Path(work) / name if workfiles.is_local(work) else None
+
+
 def _identity(ds: Dataset) -> dict[str, Any]:
     """What the cache's signatures were computed from: a local input also by its real
     path (and a bare one by its files' times), so a moved or edited folder is not reused."""
@@ -207,13 +215,13 @@ def _identity(ds: Dataset) -> dict[str, Any]:
 
 def _signatures(
     coll_ds: Dataset,
-    sig_dir: Path,
+    sig_dir: Location,
     options: DedupOptions,
     executor: Any,
     console: Any,
     label: str,
     spill_dir: Path | None = None,
-) -> tuple[list[Path], int]:
+) -> tuple[list[Location], int]:
     """Signature files of every shard (computing the missing ones); and how many were.
 
     With `spill_dir` (and a corpus small enough, `spill.fits`) the computed shards'
@@ -226,7 +234,7 @@ def _signatures(
     jobs = [
         SigJob(s, coll_ds.schema, sig_dir, options, spill_dir, run_token)
         for s in coll_ds.shards
-        if cache.shard_file(sig_dir, s.name).name not in valid
+        if workfiles.name_of(cache.shard_file(sig_dir, s.name)) not in valid
     ]
     if jobs:
         run_stage_units(executor, signature_unit, jobs, console, label)
@@ -236,10 +244,12 @@ def _signatures(
 def _against_collection(
     against: str,
     options: DedupOptions,
-    work: Path,
+    work: Location,
     executor: Any,
     console: Any,
 ) -> Collection:
+    """The `--against` dataset's documents: from its own signature cache (wherever it
+    is) when that covers every one of them, else computed into this run's work folder."""
     ads = open_dataset(against)
     check_core(ads.schema, where=ads.location)
     ids = pa.concat_arrays(
@@ -249,12 +259,15 @@ def _against_collection(
         ]
         or [pa.array([], pa.string())]
     )
-    their = Path(ads.location) / cache.CACHE / cache.SIGNATURES
-    meta = cache.read_meta(their) if Path(ads.location).is_dir() else None
+    their = workfiles.child(workfiles.child(ads.location, cache.CACHE), cache.SIGNATURES)
+    local_file = workfiles.is_local(ads.location) and not Path(ads.location).is_dir()
+    meta = None if local_file else cache.read_meta(their)
     if meta is not None and cache.check_compatible(against, meta, options.spec()):
-        files = sorted(their.glob("*.arrow"), key=lambda p: p.name)
+        present = workfiles.names(their, "*.arrow")
         order = [cache.shard_file(their, n) for n in meta.get("shards_order", [])]
-        files = [f for f in order if f.exists()] or files
+        files = [f for f in order if workfiles.name_of(f) in present] or [
+            workfiles.child(their, n) for n in present
+        ]
         select: list[np.ndarray | None] = []
         covered = 0
         for f in files:
@@ -266,8 +279,8 @@ def _against_collection(
             c = Collection(f"--against {against}", ads, their, files, [], select, ads.shards)
             c.reused = True
             return c
-    sig_dir = work / "against"
-    spill_dir = work / "shingles-against"
+    sig_dir = workfiles.child(work, "against")
+    spill_dir = _spill_dir(work, "shingles-against")
     files, _ = _signatures(
         ads, sig_dir, options, executor, console, "dedup: signatures (against)", spill_dir
     )

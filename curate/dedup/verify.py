@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from curate.dataset import Dataset, Shard
-from curate.dedup import cache, jaccard, memory, spill
+from curate.dedup import cache, jaccard, memory, spill, workfiles
 from curate.dedup.index import Collection, GlobalIndex, ids_of, locate
 from curate.dedup.jaccard import pair_jaccard
 from curate.dedup.minhash import estimate_jaccard
@@ -253,7 +253,7 @@ def _candidate_sets(
         nonlocal size
         jobs = []
         for c, i, pos in locate(colls, targets):
-            stem = c.files[i].stem
+            stem = workfiles.stem_of(c.files[i])
             if c.select[i] is None and spill.stored(c.spill_dir, stem):
                 assert c.spill_dir is not None
                 jobs.append((c.spill_dir, stem, targets[pos] - c.base[i], node_pos[pos]))
@@ -346,7 +346,7 @@ def _spilled_twins(
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     ok = np.zeros(len(maybe), dtype=bool)
     for c, i, pos in locate(colls, maybe):
-        stem = c.files[i].stem
+        stem = workfiles.stem_of(c.files[i])
         if c.select[i] is None and spill.stored(c.spill_dir, stem):
             assert c.spill_dir is not None
             ok[pos] = spill.stored_mask(c.spill_dir, stem)[maybe[pos] - c.base[i]]
