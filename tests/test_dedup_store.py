@@ -122,9 +122,13 @@ def test_against_an_s3_dataset_reuses_the_signature_cache_in_its_bucket(tmp_path
     assert run("ingest", new_src, "-o", new_raw, "--source", "s", "-q").exit_code == 0
 
     old = s3("old")
-    with monkeypatch.context() as m:  # worker processes write the cache to the bucket
+    # worker processes write the cache to the bucket: fresh ones, started with this test's
+    # environment (the kept pool of an earlier test has none of its S3 settings)
+    executor_mod.shutdown_pools()
+    with monkeypatch.context() as m:
         m.setattr(executor_mod, "SMALL_INPUT_DOCS", 0)
         assert run("dedup", old_raw, "-o", old, "--workers", "2", "-q").exit_code == 0
+    executor_mod.shutdown_pools()
     out, rej = s3("new"), s3("new-dups")
     r = run("dedup", new_raw, "-o", out, "--rejected", rej, "--against", old, "-q")
     assert r.exit_code == 0, r

@@ -14,12 +14,13 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from curate.dedup import partitioned_components as pcomp
 from curate.dedup import workfiles
 from curate.dedup.components import components
-from curate.dedup.index import Collection, GlobalIndex, ids_of, locate
+from curate.dedup.index import Collection, GlobalIndex, id_array, locate
 from curate.dedup.options import DedupOptions
 from curate.dedup.partitioned_components import (
     choose_components,
@@ -83,6 +84,15 @@ def _components(
     write_edges(edges / "exact", exact_pairs)
     write_edges(edges / "near", near_pairs)
     labels = partitioned_components(edges, executor, work / "labels")
+    # Read back whole (16 bytes a clustered document): the keep policy compares the
+    # members of each cluster (--against first, then the score, then the earliest),
+    # and the label files are partitioned by node, so a cluster's members are spread
+    # over every partition. Deciding per partition would take one more shuffle, by
+    # label, and each unit would need the members' scores, exact hashes and ids (the
+    # driver's global index and the signature files). So `_decide` holds NumPy and
+    # Arrow arrays only: ~180 bytes a clustered document at its peak, about half of it
+    # the removed and clusters tables it returns (3M clustered documents: 512 MB over
+    # its inputs, 10 s; with Python objects a document it was 1,348 MB, 27 s).
     nodes, label = labels.read_all()
     return nodes, label, "partitioned"
 
@@ -115,53 +125,58 @@ def _decide(
     )
     if not len(nodes):
         return empty_removed, cl_schema.empty_table(), {"clusters": 0, "documents_in_clusters": 0}
-    ids = ids_of(colls, nodes)
+    ids = id_array(colls, nodes)
     score = np.zeros(len(nodes), dtype=np.float64)
     if options.keep == "longest":
         score = nchars[nodes].astype(np.float64)
     elif keep_col is not None:
         score = _column_values(colls[-1], nodes, keep_col)
-    # order inside a cluster: --against first, then highest score, then earliest
+    # order inside a cluster: --against first, then highest score, then earliest; the
+    # keeper of each cluster is the first of its run in that order (all NumPy: no
+    # Python object a document, which at tens of millions of clustered documents was
+    # most of the driver's memory)
     is_against = nodes < n_against
     order = np.lexsort((nodes, -score, ~is_against, label))
-    lab_sorted = label[order]
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = lab_sorted[1:] != lab_sorted[:-1]
-    keeper_of_label = dict(zip(lab_sorted[first].tolist(), order[first].tolist(), strict=True))
-    keeper_pos = np.array([keeper_of_label[lb] for lb in label.tolist()], dtype=np.int64)
+    keeper_pos = _first_of_runs(order, label)
+    del order
     kept = np.arange(len(nodes)) == keeper_pos
-    cluster_has_against = np.zeros(len(nodes), dtype=bool)
-    if n_against:
-        ag_labels = set(label[is_against].tolist())
-        cluster_has_against = np.array([lb in ag_labels for lb in label.tolist()])
+    # --against documents sort first in their cluster: one is there iff it is the keeper
+    cluster_has_against = is_against[keeper_pos]
     if options.keep == "none":
         kept = np.zeros(len(nodes), dtype=bool)
     kept &= ~is_against  # --against documents are not in the output either way
-    # cluster name: the smallest id of the cluster
-    id_df = pl.DataFrame({"label": label, "id": ids.tolist()})
-    cluster_id = id_df.with_columns(c=pl.col("id").min().over("label"))["c"].to_list()
-    dup_of = ids[keeper_pos]
+    # cluster name: the smallest id of the cluster (the first of its run by label, id)
+    by_id = pc.sort_indices(
+        pa.table({"label": label, "id": ids}),
+        sort_keys=[("label", "ascending"), ("id", "ascending")],
+    ).to_numpy()
+    cluster_id = ids.take(pa.array(_first_of_runs(by_id, label)))
+    del by_id
+    dup_of = ids.take(pa.array(keeper_pos))
     if options.keep == "none":
-        dup_of = np.where(cluster_has_against, dup_of, None)
+        dup_of = pc.if_else(pa.array(cluster_has_against), dup_of, pa.scalar(None, pa.string()))
     same = (hi[nodes] == hi[nodes[keeper_pos]]) & (lo[nodes] == lo[nodes[keeper_pos]])
     if options.keep == "none":
         key = pl.DataFrame({"label": label, "hi": hi[nodes], "lo": lo[nodes]})
         same = key.select(pl.len().over(["label", "hi", "lo"]) > 1).to_series().to_numpy()
-    reason = np.where(same, "exact_duplicate", "near_duplicate")
     mine = ~is_against
     removed = mine & ~kept
+    removed_mask, mine_mask = pa.array(removed), pa.array(mine)
+    reason = pc.if_else(
+        pa.array(same[removed]), pa.scalar("exact_duplicate"), pa.scalar("near_duplicate")
+    )
     removed_tab = pa.table(
         {
-            "id": pa.array(ids[removed].tolist(), pa.string()),
-            "dup_of": pa.array(dup_of[removed].tolist(), pa.string()),
-            "dup_reason": pa.array(reason[removed].tolist(), pa.string()),
+            "id": ids.filter(removed_mask),
+            "dup_of": dup_of.filter(removed_mask),
+            "dup_reason": reason,
         }
     )
     clusters_tab = pa.table(
         {
-            "id": pa.array(ids[mine].tolist(), pa.string()),
-            "cluster": pa.array(np.array(cluster_id, dtype=object)[mine].tolist(), pa.string()),
-            "kept": pa.array(kept[mine].tolist(), pa.bool_()),
+            "id": ids.filter(mine_mask),
+            "cluster": cluster_id.filter(mine_mask),
+            "kept": pa.array(kept[mine], pa.bool_()),
         },
         schema=cl_schema,
     )
@@ -171,6 +186,19 @@ def _decide(
         "removed": int(removed.sum()),
     }
     return removed_tab, clusters_tab, facts
+
+
+def _first_of_runs(order: np.ndarray, label: np.ndarray) -> np.ndarray:
+    """For positions `order` sorted by label (then by a preference), the position that
+    comes first in each label's run, for every position: int64 [len(label)]."""
+    order = order.astype(np.int64, copy=False)
+    lab_sorted = label[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = lab_sorted[1:] != lab_sorted[:-1]
+    del lab_sorted
+    out = np.empty(len(order), dtype=np.int64)
+    out[order] = order[first][np.cumsum(first) - 1]
+    return out
 
 
 def _column_values(c: Collection, nodes: np.ndarray, col: str) -> np.ndarray:

@@ -158,3 +158,23 @@ def ids_of(colls: list[Collection], g: np.ndarray) -> np.ndarray:
         col = cache.read_table(c.files[i], ["id"]).column("id")
         ids[pos] = col.take(pa.array(rows)).to_pylist()
     return ids
+
+
+def id_array(colls: list[Collection], g: np.ndarray) -> pa.Array:
+    """The `id` of every global index in g, as one Arrow string array in g's order."""
+    chunks, where = [], []
+    for c, i, pos in locate(colls, g):
+        local = g[pos] - c.base[i]
+        rows = local if c.select[i] is None else c.select[i][local]
+        col = cache.read_table(c.files[i], ["id"]).column("id")
+        chunks.append(col.take(pa.array(rows)).combine_chunks().cast(pa.string()))
+        where.append(pos)
+    if not chunks:
+        return pa.array([], pa.string())
+    ids = pa.concat_arrays(chunks)
+    at = np.concatenate(where)
+    if np.all(at[1:] > at[:-1]):  # g sorted: the files' pieces come in order
+        return ids
+    back = np.empty(len(at), dtype=np.int64)
+    back[at] = np.arange(len(at))
+    return ids.take(pa.array(back))
