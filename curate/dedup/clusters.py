@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from curate.dataset import shard_source
 from curate.dedup import partitioned_components as pcomp
 from curate.dedup import workfiles
 from curate.dedup.components import components
@@ -207,9 +208,10 @@ def _column_values(c: Collection, nodes: np.ndarray, col: str) -> np.ndarray:
     for cc, i, pos in locate([c], nodes):
         local = nodes[pos] - cc.base[i]
         shard = c.ds.shards[i]
+        pf = pq.ParquetFile(shard_source(shard.path))  # through curate's store if remote
         arr = (
-            pq.read_table(shard.path, columns=[col]).column(col)
-            if col in pq.read_schema(shard.path).names
+            pf.read(columns=[col]).column(col)
+            if col in pf.schema_arrow.names
             else pa.chunked_array([pa.nulls(shard.rows)])
         )
         taken = arr.take(pa.array(local)).cast(pa.float64())
