@@ -7,7 +7,7 @@ Stages (DESIGN.md §3), each a map over files through the executor:
    `<output>/_cache/signatures/` and reused by reruns and by `--against`.
 2. **exact groups** (in the parent, 16 bytes a document): documents with equal
    normalised-text hashes; only the first of each group is banded.
-3. **bands** (per shard): one hash per band, written band-major to disk.
+3. **bands** (per shard): one hash per band, written band-major to the work folder.
 4. **candidates** (per band): equal band hashes → candidate pairs.
 5. **verify** (per shard holding candidates): the true Jaccard of the two shingle
    sets (or the signature estimate), so banding false positives remove nothing.
@@ -19,7 +19,10 @@ Stages (DESIGN.md §3), each a map over files through the executor:
 (`signatures.py`), `exact_stage` (`index.py`, with the global document index the
 later stages share), `bands_stage` and `candidates_stage` (`bands.py`),
 `verify_stage` (`verify.py`), `components_stage` (`clusters.py`) and `filter_stage`
-(`filter_pass.py`). Their files live in the work folder, `<output>/_cache/run/`.
+(`filter_pass.py`). Their files live in the work folder, `<output>/_cache/run/`, and
+the signature cache in `<output>/_cache/signatures/`: on the output's own filesystem,
+a local folder or the bucket of an `s3://`/`gs://` output, so that workers on any
+host reach them (`workfiles`).
 
 Stages 4-6 hold only candidate pairs and candidate documents in memory. Global
 document order (manifest shard order, then row order) decides every tie, so the
