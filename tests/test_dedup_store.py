@@ -108,6 +108,18 @@ def test_dedup_to_s3_keeps_its_signature_cache_there_and_a_rerun_reuses_it(
     assert {e.name for e in Store(out).child("_cache").list()} == {"signatures"}
     assert _work_files(scratch) == []
 
+    # an upload cut short (its stream closed on the way out) leaves an object without its
+    # marker: that shard alone is computed again
+    sigs = Store(out).child("_cache").child("signatures")
+    first = sorted(n for n in names if n.endswith(".arrow"))[0]
+    sigs.write_bytes(first, sigs.read_bytes(first)[:100])
+    sigs.delete(f"{first}.done")
+    r = run("dedup", raw, "-o", out, "--threshold", "0.8", "--overwrite", "-q")
+    assert r.exit_code == 0, r
+    got, m = _remote(out)
+    assert got == _local(lo8)
+    assert m["lineage"][-1]["dedup"]["signature_shards_computed"] == 1
+
 
 def test_against_an_s3_dataset_reuses_the_signature_cache_in_its_bucket(tmp_path, s3, monkeypatch):
     import curate.executor as executor_mod

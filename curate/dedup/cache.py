@@ -63,6 +63,28 @@ def shard_file(folder: Location, shard_name: str) -> Location:
 write_table = workfiles.write_table
 read_table = workfiles.read_table
 
+# In an object store, the marker of a signature file whose upload completed. Locally a
+# file is renamed into place whole; a store has no rename, and an upload interrupted
+# in this process (Ctrl-C) still closes its stream, which can leave a short object
+# under the final key: only a file with its marker is trusted (and reused).
+DONE = ".done"
+
+
+def write_shard_file(path: Location, table: pa.Table) -> None:
+    """One shard's signature file, and in an object store its marker after it."""
+    workfiles.write_table(path, table)
+    if not workfiles.is_local(path):
+        workfiles.write_bytes(f"{path}{DONE}", b"")
+
+
+def complete_files(folder: Location) -> list[str]:
+    """The names of the signature files in `folder` that were written whole, sorted."""
+    files = workfiles.names(folder, "*.arrow")
+    if workfiles.is_local(folder):
+        return files
+    done = set(workfiles.names(folder, f"*{DONE}"))
+    return [n for n in files if f"{n}{DONE}" in done]
+
 
 def sig_matrix(table: pa.Table, rows: np.ndarray | None = None) -> np.ndarray:
     """The `sig` column as a uint32 [docs, K] matrix (optionally only some rows)."""
@@ -91,9 +113,10 @@ def prepare_folder(folder: Location, spec: SignatureSpec, identity: dict[str, An
     if meta is not None and all(meta.get(k) == v for k, v in want.items()):
         for name in workfiles.names(folder, ".tmp-*"):  # left by a killed run (the lock is ours)
             workfiles.delete(workfiles.child(folder, name))
-        return set(workfiles.names(folder, "*.arrow"))
-    for name in workfiles.names(folder, "*.arrow") + workfiles.names(folder, ".tmp-*"):
-        workfiles.delete(workfiles.child(folder, name))
+        return set(complete_files(folder))
+    for pattern in ("*.arrow", f"*{DONE}", ".tmp-*"):
+        for name in workfiles.names(folder, pattern):
+            workfiles.delete(workfiles.child(folder, name))
     write_meta(folder, want)
     return set()
 

@@ -75,7 +75,7 @@ def signature_unit(job: SigJob) -> int:
     if spill_w is not None:
         spill_w.close()
     table = pa.Table.from_batches(parts, schema=schema)
-    cache.write_table(cache.shard_file(job.out, job.shard.name), table)
+    cache.write_shard_file(cache.shard_file(job.out, job.shard.name), table)
     del parts, table
     memory.release()
     return rows
@@ -263,7 +263,7 @@ def _against_collection(
     local_file = workfiles.is_local(ads.location) and not Path(ads.location).is_dir()
     meta = None if local_file else cache.read_meta(their)
     if meta is not None and cache.check_compatible(against, meta, options.spec()):
-        present = workfiles.names(their, "*.arrow")
+        present = cache.complete_files(their)
         order = [cache.shard_file(their, n) for n in meta.get("shards_order", [])]
         files = [f for f in order if workfiles.name_of(f) in present] or [
             workfiles.child(their, n) for n in present
