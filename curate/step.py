@@ -199,11 +199,7 @@ def run_map(
     )
     if ds.is_bare and console is not None:
         warn(console, f"{ds.location} has no _curate.json: sources and lineage start here")
-    params = {
-        **step.params(),
-        "input": input_identity(ds),
-        "rejected": str(rejected) if rejected else None,
-    }
+    params = step_params(step, ds, rejected)
     names = [s.name for s in ds.shards]
     command = step.name
     writer = DatasetWriter(
@@ -340,6 +336,19 @@ def run_map(
         return MapResult(
             result_ds, rows_in, rows_out, dict(removed), dict(totals), time.monotonic() - t0
         )
+
+
+def step_params(step: MapStep, ds: Dataset, rejected: str | Path | None) -> dict[str, Any]:
+    """What a step's outputs record as their parameters, and compare to tell "same run"
+    (up to date) from "other run" (needs --overwrite): the step's options, its input's
+    identity, and where its rejected rows go. One function for every writer of a step
+    (dedup's main output, its rejected and clusters datasets, the filter pass), so
+    they never disagree about whether a rerun is the same run."""
+    return {
+        **step.params(),
+        "input": input_identity(ds),
+        "rejected": str(rejected) if rejected else None,
+    }
 
 
 def input_identity(ds: Dataset) -> dict[str, Any]:

@@ -40,17 +40,17 @@ def dedup_outputs(tmp_path, raw, name, *extra):
 
 def test_shortcuts_give_the_same_result_as_computing_everything(tmp_path, monkeypatch):
     import curate.dedup.repeats as repeats
-    import curate.dedup.run as run_mod
     import curate.dedup.spill as spill
+    import curate.dedup.verify as verify_mod
 
     rows = family_corpus()
     raw = ingest(tmp_path, rows, shard_rows=7)
-    monkeypatch.setattr(run_mod, "VERIFY_CHUNK", 1)  # skip every pair already joined
+    monkeypatch.setattr(verify_mod, "VERIFY_CHUNK", 1)  # skip every pair already joined
     fast = dedup_outputs(tmp_path, raw, "fast", "--workers", 2)
     # every shortcut off: no repeats cache, no spill, every pair checked
     monkeypatch.setattr(repeats, "MAX_ENTRIES", 0)
     monkeypatch.setattr(spill, "BUDGET_BYTES", 0)
-    monkeypatch.setattr(run_mod, "VERIFY_CHUNK", 10_000)
+    monkeypatch.setattr(verify_mod, "VERIFY_CHUNK", 10_000)
     slow = dedup_outputs(tmp_path, raw, "slow", "--workers", 1)
     assert fast[:3] == slow[:3]
     # the expected answer: 6 clusters of 4 (3 near copies, 1 exact repeat each)
@@ -83,9 +83,9 @@ def test_worker_processes_and_one_process_agree(tmp_path, monkeypatch):
 @pytest.mark.parametrize("threads", [1, 2, 3])
 def test_pairs_verified_on_threads_pass_by_their_true_jaccard(monkeypatch, threads):
     """A chunk's pairs shared out over threads: each pair passes by its own Jaccard."""
-    import curate.dedup.run as run_mod
+    import curate.dedup.verify as verify_mod
 
-    monkeypatch.setattr(run_mod, "MIN_PAIRS_A_THREAD", 1)  # every chunk split
+    monkeypatch.setattr(verify_mod, "MIN_PAIRS_A_THREAD", 1)  # every chunk split
     rng = np.random.default_rng(5)
     sets = []
     for _ in range(2 * 200):  # 200 disjoint pairs: none is skipped as already joined
@@ -97,7 +97,7 @@ def test_pairs_verified_on_threads_pass_by_their_true_jaccard(monkeypatch, threa
     lens = np.array([len(x) for x in sets])
     starts = np.concatenate([[0], np.cumsum(lens)[:-1]])
     a, b = np.arange(0, len(sets), 2), np.arange(1, len(sets), 2)
-    passed, checked = run_mod._verify_unjoined(
+    passed, checked = verify_mod._verify_unjoined(
         a, b, starts, lens, np.concatenate(sets), 0.8, threads
     )
     truth = [
@@ -116,7 +116,7 @@ def test_band_files_give_every_bands_pairs(tmp_path):
     documents whose band hashes are equal, computed here from the signatures."""
     import pyarrow as pa
 
-    import curate.dedup.run as run_mod
+    import curate.dedup.bands as bands_mod
     from curate.dedup import cache
     from curate.dedup.minhash import band_hashes
 
@@ -132,15 +132,15 @@ def test_band_files_give_every_bands_pairs(tmp_path):
         f = tmp_path / f"sig{s_i}.arrow"
         cache.write_table(f, pa.table({"sig": pa.array(list(sig), pa.list_(pa.uint32(), k))}))
         idx = np.arange(n)
-        jobs.append(run_mod.BandJob(f, tmp_path / f"{s_i}.bands", idx, idx + base, bands, rows))
+        jobs.append(bands_mod.BandJob(f, tmp_path / f"{s_i}.bands", idx, idx + base, bands, rows))
         base += n
     for job in jobs:
-        run_mod.band_unit(job)
+        bands_mod.band_unit(job)
     files = tuple((j.out, len(j.rows_index)) for j in jobs)
     everything = np.concatenate([s for s in sigs if len(s)])
     bh = band_hashes(everything, bands, rows)
     for band in range(bands):
-        got = run_mod.pair_unit(run_mod.PairJob(band, bands, files))
+        got = bands_mod.pair_unit(bands_mod.PairJob(band, bands, files))
         got = {tuple(sorted(p)) for p in got.tolist()}
         want = {
             (i, j)
@@ -157,17 +157,17 @@ def test_removed_ids_are_found_exactly_even_when_hashes_collide(monkeypatch, col
     """The filter pass looks a batch's ids up by hash, then compares the strings."""
     import pyarrow as pa
 
-    import curate.dedup.run as run_mod
+    import curate.dedup.filter_pass as filter_mod
 
     if collide:  # every id gets one of two hashes: matches must come from the strings
-        real = run_mod._id_hashes
-        monkeypatch.setattr(run_mod, "_id_hashes", lambda ids: real(ids) & np.uint64(1))
+        real = filter_mod._id_hashes
+        monkeypatch.setattr(filter_mod, "_id_hashes", lambda ids: real(ids) & np.uint64(1))
     removed = pa.array([f"r{i}" for i in range(0, 60, 3)])  # r0, r3, ... r57
-    h = run_mod._id_hashes(removed)
+    h = filter_mod._id_hashes(removed)
     order = np.argsort(h, kind="stable")
     keys = removed.take(pa.array(order))
     batch = pa.array([f"r{i}" for i in range(70)])
-    pos = run_mod._lookup(h[order], keys, batch)
+    pos = filter_mod._lookup(h[order], keys, batch)
     found = {batch[i].as_py(): keys[int(p)].as_py() for i, p in enumerate(pos) if p >= 0}
     assert found == {f"r{i}": f"r{i}" for i in range(0, 60, 3)}
 

@@ -1,5 +1,8 @@
 """The signature cache: one Arrow IPC file per shard under `<output>/_cache/signatures/`.
 
+The output's `_cache/` is on its own filesystem: a local folder, or the object store
+of an `s3://` output (`workfiles`), so every worker on any host reads the same cache.
+
 Signatures depend only on the text and the shingling parameters, not on the
 threshold or bands, so a rerun with another threshold, and a later `--against OUT`,
 reuse them. `meta.json` records what they were made with and from which input; a
@@ -9,9 +12,6 @@ the user is told, see `check_compatible`).
 
 from __future__ import annotations
 
-import json
-import os
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from curate.dedup import workfiles
+from curate.dedup.workfiles import Location
 from curate.errors import CurateError
 
 CACHE = "_cache"
@@ -53,26 +55,35 @@ class SignatureSpec:
         return {"shingling": self.shingling, "num_perm": self.num_perm, "scheme": self.scheme}
 
 
-def shard_file(folder: Path, shard_name: str) -> Path:
-    return folder / f"{Path(shard_name).stem}.arrow"
+def shard_file(folder: Location, shard_name: str) -> Location:
+    return workfiles.child(folder, f"{Path(shard_name).stem}.arrow")
 
 
-def write_table(path: Path, table: pa.Table) -> None:
-    """Atomically write an uncompressed IPC file (signatures do not compress)."""
-    tmp = path.with_name(f".tmp-{os.getpid()}-{threading.get_ident()}-{path.name}")
-    try:
-        with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-            writer.write_table(table)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)  # a full disk or an interruption leaves no half file
-        raise
+# the folder may be local or in the output's object store (see `workfiles`)
+write_table = workfiles.write_table
+read_table = workfiles.read_table
+
+# In an object store, the marker of a signature file whose upload completed. Locally a
+# file is renamed into place whole; a store has no rename, and an upload interrupted
+# in this process (Ctrl-C) still closes its stream, which can leave a short object
+# under the final key: only a file with its marker is trusted (and reused).
+DONE = ".done"
 
 
-def read_table(path: Path, columns: list[str] | None = None) -> pa.Table:
-    with pa.memory_map(str(path), "r") as source:
-        table = pa.ipc.open_file(source).read_all()
-    return table.select(columns) if columns else table
+def write_shard_file(path: Location, table: pa.Table) -> None:
+    """One shard's signature file, and in an object store its marker after it."""
+    workfiles.write_table(path, table)
+    if not workfiles.is_local(path):
+        workfiles.write_bytes(f"{path}{DONE}", b"")
+
+
+def complete_files(folder: Location) -> list[str]:
+    """The names of the signature files in `folder` that were written whole, sorted."""
+    files = workfiles.names(folder, "*.arrow")
+    if workfiles.is_local(folder):
+        return files
+    done = set(workfiles.names(folder, f"*{DONE}"))
+    return [n for n in files if f"{n}{DONE}" in done]
 
 
 def sig_matrix(table: pa.Table, rows: np.ndarray | None = None) -> np.ndarray:
@@ -85,32 +96,27 @@ def sig_matrix(table: pa.Table, rows: np.ndarray | None = None) -> np.ndarray:
     return values if rows is None else values[rows]
 
 
-def read_meta(folder: Path) -> dict[str, Any] | None:
-    try:
-        return json.loads((folder / META).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+def read_meta(folder: Location) -> dict[str, Any] | None:
+    meta = workfiles.read_json(workfiles.child(folder, META))
+    return meta if isinstance(meta, dict) else None
 
 
-def write_meta(folder: Path, meta: dict[str, Any]) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".tmp-{os.getpid()}-{META}"
-    tmp.write_text(json.dumps(meta, indent=1, sort_keys=True, default=str), encoding="utf-8")
-    os.replace(tmp, folder / META)
+def write_meta(folder: Location, meta: dict[str, Any]) -> None:
+    workfiles.make(folder)
+    workfiles.write_json(workfiles.child(folder, META), meta)
 
 
-def prepare_folder(folder: Path, spec: SignatureSpec, identity: dict[str, Any]) -> set[str]:
+def prepare_folder(folder: Location, spec: SignatureSpec, identity: dict[str, Any]) -> set[str]:
     """Make `folder` hold signatures of `spec` for `identity`; the shard files still valid."""
     meta = read_meta(folder)
     want = {"version": CACHE_VERSION, "spec": spec.to_json(), "input": identity}
     if meta is not None and all(meta.get(k) == v for k, v in want.items()):
-        for p in folder.glob(".tmp-*"):  # left by a killed run (the output's lock is ours)
-            p.unlink(missing_ok=True)
-        return {p.name for p in folder.glob("*.arrow")}
-    if folder.exists():
-        for p in folder.iterdir():
-            if p.suffix == ".arrow" or p.name.startswith(".tmp-"):
-                p.unlink()
+        for name in workfiles.names(folder, ".tmp-*"):  # left by a killed run (the lock is ours)
+            workfiles.delete(workfiles.child(folder, name))
+        return set(complete_files(folder))
+    for pattern in ("*.arrow", f"*{DONE}", ".tmp-*"):
+        for name in workfiles.names(folder, pattern):
+            workfiles.delete(workfiles.child(folder, name))
     write_meta(folder, want)
     return set()
 
