@@ -51,7 +51,10 @@ class BatchOutput:
 class MapStep(Protocol):
     """The contract a step implements; everything else is the runner's job."""
 
-    name: str
+    @property
+    def name(self) -> str:
+        """The command's name: the lineage step and the output's owner."""
+        ...
 
     def params(self) -> dict[str, Any]:
         """Everything that changes the output (fingerprint and lineage)."""

@@ -35,7 +35,7 @@ def bands_stage(
     """Stage 3: one band file a signature file, of its documents that are the first of
     their exact group and have shingles; the files and their document counts."""
     workfiles.make(band_dir)
-    jobs = []
+    jobs: list[BandJob] = []
     for c in index.colls:
         for f, base, sel, rows_n in zip(c.files, c.base, c.select, c.rows, strict=True):
             local = np.arange(rows_n)

@@ -75,7 +75,7 @@ def load_index(colls: list[Collection], has_against: bool) -> GlobalIndex:
                 f, ["id", "null_text", "xh_hi", "xh_lo", "n_shingles", "n_chars"]
             )
             if c is colls[-1]:
-                input_ids.append(pl.from_arrow(tab.column("id")))
+                input_ids.append(pl.Series(tab.column("id")))
             if sel is not None:
                 tab = tab.take(pa.array(sel))
             c.base.append(g)
@@ -153,8 +153,8 @@ def ids_of(colls: list[Collection], g: np.ndarray) -> np.ndarray:
     """The `id` of every global index in g (object array)."""
     ids = np.empty(len(g), dtype=object)
     for c, i, pos in locate(colls, g):
-        local = g[pos] - c.base[i]
-        rows = local if c.select[i] is None else c.select[i][local]
+        local, sel = g[pos] - c.base[i], c.select[i]
+        rows = local if sel is None else sel[local]
         col = cache.read_table(c.files[i], ["id"]).column("id")
         ids[pos] = col.take(pa.array(rows)).to_pylist()
     return ids
@@ -164,8 +164,8 @@ def id_array(colls: list[Collection], g: np.ndarray) -> pa.Array:
     """The `id` of every global index in g, as one Arrow string array in g's order."""
     chunks, where = [], []
     for c, i, pos in locate(colls, g):
-        local = g[pos] - c.base[i]
-        rows = local if c.select[i] is None else c.select[i][local]
+        local, sel = g[pos] - c.base[i], c.select[i]
+        rows = local if sel is None else sel[local]
         col = cache.read_table(c.files[i], ["id"]).column("id")
         chunks.append(col.take(pa.array(rows)).combine_chunks().cast(pa.string()))
         where.append(pos)

@@ -378,8 +378,9 @@ class _Partition:
                         buf = np.empty((min(self.chunk, left), 2), np.int64)
                         fill = 0
                     n = min(end - pos, len(buf) - fill)
+                    assert handle is not None
                     handle.seek(pos * 16)
-                    view = memoryview(buf[fill : fill + n]).cast("B")
+                    view = buf[fill : fill + n].data.cast("B")
                     if handle.readinto(view) != n * 16:
                         raise CurateError(f"components: {path} is shorter than its index")
                     fill += n

@@ -123,7 +123,9 @@ def _signature_batch(
         if sig is not None:
             sig[rep] = sig[src]
     for i in np.flatnonzero(source == -2).tolist():  # repeats of an earlier batch
-        hi[i], lo[i], n_chars[i], n_sh[i], row = seen.rows[digests[i]]
+        digest = digests[i]
+        assert digest is not None  # -2 marks a digest seen in an earlier batch
+        hi[i], lo[i], n_chars[i], n_sh[i], row = seen.rows[digest]
         if sig is not None:
             sig[i] = row
     if not seen.full():

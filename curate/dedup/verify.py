@@ -117,8 +117,8 @@ def _verify(
     nodes = np.unique(cand.ravel())
     sig = np.empty((len(nodes), options.num_perm), dtype=np.uint32)
     for c, i, pos in locate(colls, nodes):
-        local = nodes[pos] - c.base[i]
-        rows = local if c.select[i] is None else c.select[i][local]
+        local, sel = nodes[pos] - c.base[i], c.select[i]
+        rows = local if sel is None else sel[local]
         sig[pos] = cache.sig_matrix(cache.read_table(c.files[i], ["sig"]), rows)
     est = estimate_jaccard(
         sig[np.searchsorted(nodes, cand[:, 0])], sig[np.searchsorted(nodes, cand[:, 1])]

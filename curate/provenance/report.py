@@ -666,7 +666,7 @@ def _item10(ctx: _Ctx, name: str, decl: dict, m: SourceMeasure) -> Answer:
     start, end = declared_window(decl)
     ongoing = decl.get("collection_ongoing") is True
     has_created = ctx.ms.has("created") and m.rows > m.created_null
-    measured = None
+    measured: dict[str, Any] | None = None
     evidence = ["declared: " + ", ".join(declared)] if declared else []
     if has_created:
         measured = {

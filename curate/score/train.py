@@ -689,7 +689,8 @@ def _validation_auc(model_path: Path, valid_txt: Path, positive: str) -> float:
             probs = {lab: pr for pr, lab in model.f.predict(text, -1, 0.0, "strict")}
             truth.append(label == positive)
             scores.append(probs.get(positive, 0.0))
-    return float(roc_auc(np.array(truth), np.array(scores)))
+    auc = roc_auc(np.array(truth), np.array(scores))
+    return -1.0 if auc is None else auc  # None: one label only, which the caller rules out
 
 
 def _evaluate(
