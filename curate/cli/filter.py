@@ -97,7 +97,7 @@ def filter_cmd(
         typer.Option(
             "--min-lang-score",
             metavar="X",
-            help=f"A listed language's probability must be > X (default {MIN_LANG_SCORE}); "
+            help=f"A listed language's probability must be > X (default `{MIN_LANG_SCORE}`); "
             "without --lang, the top language's probability must be > X.",
         ),
     ] = None,
