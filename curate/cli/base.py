@@ -97,12 +97,15 @@ def workers_option(help: str = "Worker processes (default: all cores).") -> Any:
     return Annotated[int | None, typer.Option("--workers", min=1, metavar="N", help=help)]
 
 
-def executor_option(
-    help: str = (
-        f"Where the work runs: `{DEFAULT_BACKEND}` processes (default) or tasks on a `ray` "
-        f"cluster (env `{BACKEND_ENV}`; see [scale.md](scale.md))."
-    ),
-) -> Any:
+def executor_help(what: str = "the work", more: str = "") -> str:
+    """`--executor`'s help: where `what` runs, the default and the variable, then `more`."""
+    return (
+        f"Where {what} runs: `{DEFAULT_BACKEND}` processes (default) or tasks on a `ray` "
+        f"cluster (env `{BACKEND_ENV}`; see [scale.md](scale.md)).{' ' + more if more else ''}"
+    )
+
+
+def executor_option(help: str = executor_help()) -> Any:
     """`--executor local|ray` (the environment's CURATE_EXECUTOR when not given)."""
     return Annotated[
         str | None,
