@@ -19,8 +19,10 @@ from curate.cli.base import (
     output_option,
 )
 from curate.defaults import SHARD_ROWS
+from curate.ingest.options import ReadOptions
 from curate.progress import stderr_console
 
+READ_DEFAULTS = ReadOptions(source="")  # the field names and extractor the library uses
 IngestOutput = output_option("The dataset to write: a folder, s3:// or gs:// URI.")
 
 
@@ -53,21 +55,21 @@ def ingest(
     ] = "auto",
     text_field: Annotated[
         str, typer.Option(metavar="FIELD", help="Field holding the text (JSONL, CSV, Parquet).")
-    ] = "text",
+    ] = READ_DEFAULTS.text_field,
     id_field: Annotated[
         str,
         typer.Option(metavar="FIELD", help="Field holding the document id (JSONL, CSV, Parquet)."),
-    ] = "id",
+    ] = READ_DEFAULTS.id_field,
     url_field: Annotated[
         str, typer.Option(metavar="FIELD", help="Field holding the URL (JSONL, CSV, Parquet).")
-    ] = "url",
+    ] = READ_DEFAULTS.url_field,
     created_field: Annotated[
         str,
         typer.Option(
             metavar="FIELD",
             help="Field holding the creation time, ISO 8601 or epoch (JSONL, CSV, Parquet).",
         ),
-    ] = "created",
+    ] = READ_DEFAULTS.created_field,
     per_line: Annotated[
         bool, typer.Option("--per-line", help="Text files: one document per line.")
     ] = False,
@@ -87,7 +89,7 @@ def ingest(
             help="HTML extractor: `curate`, `resiliparse`, `trafilatura` (needs "
             "`pip install curate[trafilatura]`).",
         ),
-    ] = "curate",
+    ] = READ_DEFAULTS.extractor,
     append: Annotated[
         bool, typer.Option("--append", help="Add this source to an existing dataset.")
     ] = False,
