@@ -499,6 +499,8 @@ def run_units(
 
 
 BACKENDS = ("local", "ray")
+DEFAULT_BACKEND = "local"  # with neither --executor nor the environment variable
+BACKEND_ENV = "CURATE_EXECUTOR"
 
 
 def make_executor(
@@ -512,7 +514,7 @@ def make_executor(
     `backend` defaults to the environment's `CURATE_EXECUTOR`, then `local`; the Ray
     address to Ray's own `RAY_ADDRESS` (read by Ray itself).
     """
-    backend = backend or os.environ.get("CURATE_EXECUTOR") or "local"
+    backend = backend or os.environ.get(BACKEND_ENV) or DEFAULT_BACKEND
     if backend == "local":
         return LocalExecutor(workers, threads=threads)
     if backend == "ray":

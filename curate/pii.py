@@ -31,10 +31,11 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from curate.defaults import PII_KINDS
 from curate.errors import CurateError
 from curate.step import BatchOutput
 
-KINDS: tuple[str, ...] = ("email", "phone", "ip", "credit_card", "us_ssn", "iban")
+KINDS: tuple[str, ...] = PII_KINDS
 # When spans overlap, the earlier kind here wins (an IBAN's digits are not a phone).
 PRIORITY: tuple[str, ...] = ("email", "iban", "credit_card", "us_ssn", "ip", "phone")
 

@@ -28,12 +28,13 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from curate.defaults import SYNTHETIC_LABEL, SYNTHETIC_THRESHOLD
 from curate.errors import CurateError
 from curate.step import BatchOutput
 
 COLUMNS = ("synthetic", "synthetic_by", "synthetic_score")
-DEFAULT_THRESHOLD = 0.5
-DEFAULT_MODEL_LABEL = "__label__machine"
+DEFAULT_THRESHOLD = SYNTHETIC_THRESHOLD
+DEFAULT_MODEL_LABEL = SYNTHETIC_LABEL
 
 # Words whose frequency rose sharply in writing after ChatGPT (the "excess vocabulary" of
 # studies of scientific abstracts and essays, 2023-2024) and that models overuse in prose.

@@ -17,6 +17,7 @@ from typer.core import TyperGroup
 
 from curate import __version__
 from curate.errors import CurateError, system_reason
+from curate.executor import BACKEND_ENV, DEFAULT_BACKEND
 
 
 class CurateGroup(TyperGroup):
@@ -74,40 +75,74 @@ app = typer.Typer(
     rich_markup_mode="markdown",
 )
 
-# Options shared by many commands, spelled once.
+# Options shared by many commands, spelled once: one name and one metavar everywhere.
+# A command whose option means something of its own (what `--rejected` holds, what
+# `--workers` runs) makes its own with the factory and the words it needs; the docs'
+# option tables are rendered from these help texts (scripts/cli_reference.py).
 # dataset locations stay strings: a Path would turn `s3://b/x` into `s3:/b/x`
-Output = Annotated[
-    str, typer.Option("-o", "--output", help="Output dataset: a folder, s3:// or gs:// URI.")
-]
-Overwrite = Annotated[
-    bool, typer.Option("--overwrite", help="Replace an existing output instead of refusing.")
-]
-Workers = Annotated[
-    int | None,
-    typer.Option("--workers", min=1, help="Worker processes (default: all cores)."),
-]
-Backend = Annotated[
-    str | None,
-    typer.Option(
-        "--executor",
-        help="Where the work runs: local (default) or ray. Env: CURATE_EXECUTOR.",
-        show_default=False,
+
+
+def output_option(help: str = "Output dataset: a folder, s3:// or gs:// URI.") -> Any:
+    """`-o/--output DIR`, required."""
+    return Annotated[str, typer.Option("-o", "--output", metavar="DIR", help=help)]
+
+
+def overwrite_option(help: str = "Replace an existing output instead of refusing.") -> Any:
+    """`--overwrite`."""
+    return Annotated[bool, typer.Option("--overwrite", help=help)]
+
+
+def workers_option(help: str = "Worker processes (default: all cores).") -> Any:
+    """`--workers N`, at least 1; None means every core."""
+    return Annotated[int | None, typer.Option("--workers", min=1, metavar="N", help=help)]
+
+
+def executor_help(what: str = "the work", more: str = "") -> str:
+    """`--executor`'s help: where `what` runs, the default and the variable, then `more`."""
+    return (
+        f"Where {what} runs: `{DEFAULT_BACKEND}` processes (default) or tasks on a `ray` "
+        f"cluster (env `{BACKEND_ENV}`; see [scale.md](scale.md)).{' ' + more if more else ''}"
+    )
+
+
+def executor_option(help: str = executor_help()) -> Any:
+    """`--executor local|ray` (the environment's CURATE_EXECUTOR when not given)."""
+    return Annotated[
+        str | None,
+        typer.Option("--executor", metavar="local|ray", help=help, show_default=False),
+    ]
+
+
+def ray_address_option(
+    help: str = (
+        "The Ray cluster (`auto`, `ray://host:10001`; default `RAY_ADDRESS`; with neither, "
+        "a local Ray with --workers CPUs)."
     ),
-]
-RayAddress = Annotated[
-    str | None,
-    typer.Option(
-        "--ray-address",
-        help="Ray cluster to run on (default: RAY_ADDRESS; with neither, a local Ray "
-        "with --workers CPUs).",
-        show_default=False,
-    ),
-]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress and no summary.")]
-Rejected = Annotated[
-    str | None,
-    typer.Option("--rejected", help="Write skipped records (with the reason) to this dataset."),
-]
+) -> Any:
+    """`--ray-address ADDR`."""
+    return Annotated[
+        str | None,
+        typer.Option("--ray-address", metavar="ADDR", help=help, show_default=False),
+    ]
+
+
+def quiet_option(help: str = "No progress and no summary.") -> Any:
+    """`--quiet/-q`."""
+    return Annotated[bool, typer.Option("--quiet", "-q", help=help)]
+
+
+def rejected_option(help: str = "Write skipped records (with the reason) to this dataset.") -> Any:
+    """`--rejected DIR`: what goes there differs by command, so say it per command."""
+    return Annotated[str | None, typer.Option("--rejected", metavar="DIR", help=help)]
+
+
+Output = output_option()
+Overwrite = overwrite_option()
+Workers = workers_option()
+Backend = executor_option()
+RayAddress = ray_address_option()
+Quiet = quiet_option()
+Rejected = rejected_option()
 
 
 def build_executor(workers: int | None, backend: str | None, ray_address: str | None) -> Any:

@@ -12,25 +12,46 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from curate.cli.base import Quiet, app
+from curate.cli.base import app, quiet_option
 from curate.errors import CHECK_FAILED, CurateError
 from curate.progress import stderr_console
+
+CheckQuiet = quiet_option("No table.")
 
 
 @app.command()
 def check(
-    dataset: Annotated[str, typer.Argument(help="Dataset folder, Parquet file or glob.")],
+    dataset: Annotated[
+        str, typer.Argument(help="Dataset folder, bare Parquet file, folder or glob.")
+    ],
     rules: Annotated[
-        Path, typer.Option("--rules", help="checks.toml: a list of [[check]] tables.")
+        Path,
+        typer.Option(
+            "--rules", metavar="FILE", help="`checks.toml`: a list of `[[check]]` tables."
+        ),
     ],
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print the results as one JSON object on stdout.")
+        bool,
+        typer.Option(
+            "--json",
+            help="Print one JSON object on stdout (`dataset`, `passed`, `counts` {`checks`, "
+            "`passed`, `failed`, `warnings`}, `checks` [{`name`, `metric`, `column`, "
+            "`severity`, `expected`, `actual`, `passed`, `message`}]); the table goes to "
+            "stderr. `actual` is `null` when the value is undefined or infinite (JSON has no "
+            "number for NaN or infinity).",
+        ),
     ] = False,
     junit: Annotated[
         Path | None,
-        typer.Option("--junit", help="Also write JUnit XML (one testcase per check) to FILE."),
+        typer.Option(
+            "--junit",
+            metavar="FILE",
+            help="Also write JUnit XML: one `testcase` per check (`classname` "
+            "`curate.check.<metric>`); a failing `error` check is a `<failure>`, a failing "
+            "`warning` check is `<skipped>`.",
+        ),
     ] = None,
-    quiet: Quiet = False,
+    quiet: CheckQuiet = False,
 ) -> None:
     """Run declarative data checks (checks.toml): exit 0 all pass, 1 any fails, 2 bad rules.
 

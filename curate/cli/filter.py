@@ -9,16 +9,29 @@ import typer
 
 from curate.cli.base import (
     Backend,
-    Output,
     Overwrite,
     Quiet,
     RayAddress,
-    Rejected,
-    Workers,
     app,
     build_executor,
+    output_option,
+    rejected_option,
+    workers_option,
 )
+from curate.defaults import MIN_LANG_SCORE
 from curate.progress import stderr_console
+
+FilterOutput = output_option(
+    "Output dataset (same shard names as the input): a folder, s3:// or gs:// URI."
+)
+FilterRejected = rejected_option(
+    "Write removed documents (input text) to this dataset, with `filter` and `filter_reason`."
+)
+FilterWorkers = workers_option(
+    "Worker processes (default: all cores); a dataset with fewer shards than workers has each "
+    "batch split across the workers; under 1,000 documents the run stays in one process "
+    "(starting workers would cost more than the work)."
+)
 
 
 def _codes(value: str | None) -> list[str] | None:
@@ -30,47 +43,73 @@ def _codes(value: str | None) -> list[str] | None:
 @app.command("filter")
 def filter_cmd(
     dataset: Annotated[str, typer.Argument(help="Input dataset (folder, Parquet file or glob).")],
-    output: Output,
+    output: FilterOutput,
     preset: Annotated[
         str | None,
-        typer.Option("--preset", help="gopher | c4 | fineweb (the FineWeb chain, no language)."),
+        typer.Option(
+            "--preset",
+            metavar="gopher|c4|fineweb",
+            help="`gopher` (gopher_quality, gopher_repetition), `c4` (c4), `fineweb` "
+            "(gopher_repetition, gopher_quality, c4 with `filter_no_terminal_punct = false`, "
+            "fineweb_quality: datatrove's `examples/fineweb.py` after extraction). Presets hold "
+            "no language step: `--preset fineweb --lang en` is FineWeb's recipe; add `url` "
+            "with your lists in --config.",
+        ),
     ] = None,
     filters: Annotated[
         str | None,
         typer.Option(
             "--filters",
-            help="Families to run, in order, with default thresholds: gopher_quality, "
-            "gopher_repetition, c4, fineweb_quality, language, length, url.",
+            metavar="NAME[,NAME…]",
+            help="Run these families, in this order, with their default thresholds: "
+            "gopher_quality, gopher_repetition, c4, fineweb_quality, language, length, url.",
         ),
     ] = None,
     config: Annotated[
         Path | None,
-        typer.Option("--config", help="filters.toml: [[filter]] tables (family + thresholds)."),
+        typer.Option(
+            "--config",
+            metavar="FILE",
+            help="filters.toml: `[[filter]]` tables, run in order: `family` plus any of that "
+            "family's parameters (names in [filters.md](filters.md)).",
+        ),
     ] = None,
     annotate: Annotated[
         bool,
-        typer.Option("--annotate", help="Keep every document; add `filter` and `filter_reason`."),
+        typer.Option(
+            "--annotate",
+            help="Keep every document; add `filter` and `filter_reason` (null when kept), to "
+            "tune thresholds on a sample before dropping anything.",
+        ),
     ] = False,
-    rejected: Rejected = None,
+    rejected: FilterRejected = None,
     lang: Annotated[
         str | None,
         typer.Option(
-            "--lang", help="Keep these languages (ISO 639-1 or 639-3 codes, comma-separated)."
+            "--lang",
+            metavar="CODE[,CODE…]",
+            help="Keep documents in these languages (ISO 639-1 `en` or 639-3 `deu`; both "
+            "normalised to 639-1 where one exists).",
         ),
     ] = None,
     min_lang_score: Annotated[
         float | None,
         typer.Option(
             "--min-lang-score",
-            help="Language probability must be > this (default 0.65 with --lang; "
-            "alone: the top language's).",
+            metavar="X",
+            help=f"A listed language's probability must be > X (default `{MIN_LANG_SCORE}`); "
+            "without --lang, the top language's probability must be > X.",
         ),
     ] = None,
     lang_model: Annotated[
         Path | None,
-        typer.Option("--lang-model", help="fastText language-ID model (lid.176.bin, GlotLID)."),
+        typer.Option(
+            "--lang-model",
+            help="A fastText language-ID model (`lid.176.bin`, GlotLID) instead of the bundled "
+            "py3langid model.",
+        ),
     ] = None,
-    workers: Workers = None,
+    workers: FilterWorkers = None,
     backend: Backend = None,
     ray_address: RayAddress = None,
     overwrite: Overwrite = False,

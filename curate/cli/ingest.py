@@ -9,7 +9,6 @@ import typer
 
 from curate.cli.base import (
     Backend,
-    Output,
     Overwrite,
     Quiet,
     RayAddress,
@@ -17,15 +16,26 @@ from curate.cli.base import (
     Workers,
     app,
     build_executor,
+    output_option,
 )
+from curate.defaults import SHARD_ROWS
+from curate.ingest.options import ReadOptions
 from curate.progress import stderr_console
+
+READ_DEFAULTS = ReadOptions(source="")  # the field names and extractor the library uses
+IngestOutput = output_option("The dataset to write: a folder, s3:// or gs:// URI.")
 
 
 @app.command()
 def ingest(
-    output: Output,
+    output: IngestOutput,
     source: Annotated[
-        str, typer.Option("--source", help="Name of the source every document gets.")
+        str,
+        typer.Option(
+            "--source",
+            metavar="NAME",
+            help="Source name for every document (letters, digits, `.`, `_`, `-`).",
+        ),
     ],
     paths: Annotated[
         list[str] | None,
@@ -38,37 +48,61 @@ def ingest(
         str,
         typer.Option(
             "--format",
-            help="auto|warc|arc|wet|jsonl|csv|parquet|text|html (auto: by content and name).",
+            metavar="FORMAT",
+            help="`auto` (by content and name), `warc`, `arc`, `wet`, `jsonl`, `csv`, `parquet`, "
+            "`text`, `html`.",
         ),
     ] = "auto",
-    text_field: Annotated[str, typer.Option(help="Field holding the text (JSONL/CSV/Parquet).")] = (
-        "text"
-    ),
-    id_field: Annotated[str, typer.Option(help="Field holding the document id.")] = "id",
-    url_field: Annotated[str, typer.Option(help="Field holding the URL.")] = "url",
+    text_field: Annotated[
+        str, typer.Option(metavar="FIELD", help="Field holding the text (JSONL, CSV, Parquet).")
+    ] = READ_DEFAULTS.text_field,
+    id_field: Annotated[
+        str,
+        typer.Option(metavar="FIELD", help="Field holding the document id (JSONL, CSV, Parquet)."),
+    ] = READ_DEFAULTS.id_field,
+    url_field: Annotated[
+        str, typer.Option(metavar="FIELD", help="Field holding the URL (JSONL, CSV, Parquet).")
+    ] = READ_DEFAULTS.url_field,
     created_field: Annotated[
-        str, typer.Option(help="Field holding the creation time (ISO 8601 or epoch).")
-    ] = "created",
+        str,
+        typer.Option(
+            metavar="FIELD",
+            help="Field holding the creation time, ISO 8601 or epoch (JSONL, CSV, Parquet).",
+        ),
+    ] = READ_DEFAULTS.created_field,
     per_line: Annotated[
-        bool, typer.Option("--per-line", help="Text input: one document per line.")
+        bool, typer.Option("--per-line", help="Text files: one document per line.")
     ] = False,
     sources: Annotated[
-        Path | None, typer.Option("--sources", help="sources.toml declaring provenance.")
+        Path | None,
+        typer.Option(
+            "--sources",
+            metavar="FILE",
+            help="Provenance declarations (`sources.toml`, see [sources.md](sources.md)).",
+        ),
     ] = None,
     rejected: Rejected = None,
     extractor: Annotated[
-        str, typer.Option(help="HTML extractor: curate (default), resiliparse, trafilatura.")
-    ] = "curate",
+        str,
+        typer.Option(
+            metavar="curate|resiliparse|trafilatura",
+            help="HTML extractor: `curate`, `resiliparse`, `trafilatura` (needs "
+            "`pip install curate[trafilatura]`).",
+        ),
+    ] = READ_DEFAULTS.extractor,
     append: Annotated[
         bool, typer.Option("--append", help="Add this source to an existing dataset.")
     ] = False,
-    shard_rows: Annotated[int, typer.Option(help="Rows per output shard at most.")] = 100_000,
+    shard_rows: Annotated[
+        int, typer.Option(metavar="N", help="Rows per output shard at most.")
+    ] = SHARD_ROWS,
     paths_from: Annotated[
         str | None,
         typer.Option(
             "--paths-from",
-            help="A file listing inputs, one a line (gzip or plain), as Common Crawl's "
-            "warc.paths.gz.",
+            metavar="FILE",
+            help="More inputs, one path or URL a line (gzip or plain; blank and `#` lines "
+            "skipped), as Common Crawl's `warc.paths.gz`.",
             show_default=False,
         ),
     ] = None,
@@ -76,7 +110,8 @@ def ingest(
         str | None,
         typer.Option(
             "--base-url",
-            help="Joined to the relative lines of --paths-from (https://data.commoncrawl.org/).",
+            metavar="URL",
+            help="Joined to the relative lines of --paths-from (`https://data.commoncrawl.org/`).",
             show_default=False,
         ),
     ] = None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated
 
 import typer
@@ -12,12 +13,22 @@ from curate.cli.base import (
     Overwrite,
     Quiet,
     RayAddress,
-    Rejected,
     Workers,
     app,
     build_executor,
+    rejected_option,
 )
+from curate.defaults import PII_KINDS
 from curate.progress import stderr_console
+
+PiiRejected = rejected_option(
+    "Write the removed documents there, with a `reason` column (`pii_email>0`); needs --drop-if."
+)
+
+
+def _listed(names: Iterable[str]) -> str:
+    """`a`, `b`, `c`: names as code, for a help text."""
+    return ", ".join(f"`{n}`" for n in names)
 
 
 @app.command()
@@ -28,24 +39,33 @@ def pii(
         str | None,
         typer.Option(
             "--kinds",
-            help="Kinds to detect: email,phone,ip,credit_card,us_ssn,iban (default: all).",
+            metavar="K[,K…]",
+            help=f"Kinds to detect (default: all): {_listed(PII_KINDS)}.",
         ),
     ] = None,
     redact: Annotated[
         str | None,
-        typer.Option("--redact", help="Replace these kinds (or all) with <KIND> in the text."),
+        typer.Option(
+            "--redact",
+            metavar="K[,K…]|all",
+            help="Replace each span of these kinds in `text` with `<KIND>` "
+            f"({_listed(f'<{k.upper()}>' for k in PII_KINDS)}); `all`: every detected kind.",
+        ),
     ] = None,
     spans: Annotated[
         bool,
-        typer.Option("--spans", help="Add pii_spans: {kind, start, end} of every match."),
+        typer.Option("--spans", help="Add `pii_spans`: {`kind`, `start`, `end`} of every match."),
     ] = False,
     drop_if: Annotated[
         str | None,
         typer.Option(
-            "--drop-if", help="Remove documents with more than N of a kind: email>0, any>2."
+            "--drop-if",
+            metavar="K>N",
+            help="Remove documents with more than N spans of kind K (`any>N`: all kinds "
+            "together), e.g. `email>0`, `any>2`.",
         ),
     ] = None,
-    rejected: Rejected = None,
+    rejected: PiiRejected = None,
     workers: Workers = None,
     backend: Backend = None,
     ray_address: RayAddress = None,

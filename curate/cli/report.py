@@ -13,16 +13,35 @@ from rich.markup import escape
 from rich.table import Table
 
 from curate.cli.base import (
-    Backend,
-    Overwrite,
-    Quiet,
     RayAddress,
-    Workers,
     app,
     build_executor,
+    executor_help,
+    executor_option,
+    overwrite_option,
+    quiet_option,
+    workers_option,
 )
 from curate.errors import CHECK_FAILED, CurateError
 from curate.progress import stderr_console, summary_table
+
+FAIL_ON = "error"  # the severity that fails --strict when --fail-on is not given
+ReportWorkers = workers_option(
+    "Processes for the measuring pass (default: all cores; a small dataset is measured on "
+    "threads of one process)."
+)
+ReportExecutor = executor_option(
+    executor_help(
+        "the measuring pass",
+        "The report is the same on every executor, and `report.json` records which one measured "
+        "(`measurements.executor`, `measurements.hosts`).",
+    )
+)
+ReportOverwrite = overwrite_option(
+    "Write into a non-empty folder that is not a report folder: the report files are written, "
+    "the others left alone."
+)
+ReportQuiet = quiet_option("No summary table.")
 
 STATUS_STYLE = {
     "consistent": "green",
@@ -37,37 +56,64 @@ SEV_STYLE = {"error": "red", "warning": "yellow", "info": "dim"}
 
 @app.command()
 def report(
-    dataset: Annotated[str, typer.Argument(help="Dataset folder, Parquet file or glob.")],
+    dataset: Annotated[
+        str, typer.Argument(help="Dataset folder, bare Parquet file, folder or glob.")
+    ],
     sources: Annotated[
         Path | None,
         typer.Option(
             "--sources",
-            help="sources.toml (curate.sources/1); default: the declarations the dataset carries.",
+            metavar="FILE",
+            help="The sources manifest (`curate.sources/1`, see [sources.md](sources.md)); "
+            "without it the declarations the dataset carries in `_curate.json` are used (ingest "
+            "stores each source's table and `[system]`; `[processing]`, `[waivers]` and "
+            "`[tolerances]` are read only from a --sources file).",
         ),
     ] = None,
     output: Annotated[
         Path | None,
-        typer.Option("-o", "--output", help="Write the report files into this folder."),
+        typer.Option(
+            "-o",
+            "--output",
+            metavar="DIR",
+            help="Write the report's eight files into DIR. A folder holding only these files "
+            "(an earlier report) is replaced; a folder holding anything else is refused unless "
+            "--overwrite. The files appear together or not at all: each is written under a "
+            "temporary name (`.curate-tmp-PID-NAME`) in DIR and renamed into place once all are "
+            "written, so a full disk or Ctrl-C leaves an earlier report as it was (temporaries "
+            "of a run killed outright are removed by the next run). Without -o nothing is "
+            "written: the items and findings are printed on stdout.",
+        ),
     ] = None,
     strict: Annotated[
         bool,
-        typer.Option("--strict", help="Exit 1 when any unwaived finding is an error (CI)."),
+        typer.Option(
+            "--strict", help="Exit 1 when any unwaived finding has severity `error` (CI)."
+        ),
     ] = False,
     fail_on: Annotated[
         str,
         typer.Option(
             "--fail-on",
-            help="Severity that fails --strict: error (default) or warning. Implies --strict.",
+            metavar="error|warning",
+            help=f"The severity that fails --strict (default `{FAIL_ON}`); giving it implies "
+            "--strict.",
+            show_default=False,
         ),
     ] = "",
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print report.json on stdout (nothing else).")
+        bool,
+        typer.Option(
+            "--json",
+            help="Print `report.json` on stdout and nothing else (the summary still goes to "
+            "stderr).",
+        ),
     ] = False,
-    workers: Workers = None,
-    backend: Backend = None,
+    workers: ReportWorkers = None,
+    backend: ReportExecutor = None,
     ray_address: RayAddress = None,
-    overwrite: Overwrite = False,
-    quiet: Quiet = False,
+    overwrite: ReportOverwrite = False,
+    quiet: ReportQuiet = False,
 ) -> None:
     """California AB 2013 training-data report, per source and overall, with its evidence.
 
@@ -87,7 +133,7 @@ def report(
 
     if fail_on and fail_on not in ("error", "warning"):
         raise CurateError(f"--fail-on {fail_on!r}: use `error` or `warning`")
-    threshold = fail_on or "error"
+    threshold = fail_on or FAIL_ON
     strict = strict or bool(fail_on)
     console = stderr_console(quiet)
     rep = build_report(

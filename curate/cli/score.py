@@ -9,44 +9,62 @@ import typer
 
 from curate.cli.base import (
     Backend,
-    Output,
-    Overwrite,
     Quiet,
     RayAddress,
-    Workers,
     app,
     build_executor,
+    output_option,
+    overwrite_option,
+    workers_option,
 )
 from curate.progress import stderr_console
+
+ScoreOutput = output_option(
+    "Output dataset (same shard names as the input): a folder, s3:// or gs:// URI."
+)
+ScoreWorkers = workers_option("Worker processes (default: all cores); each loads each model once.")
+ScoreOverwrite = overwrite_option("Replace an output made with other options.")
 
 
 @app.command()
 def score(
     dataset: Annotated[str, typer.Argument(help="Dataset folder, Parquet file or glob.")],
-    output: Output,
+    output: ScoreOutput,
     model: Annotated[
         list[Path] | None,
-        typer.Option("--model", help="A supervised fastText .bin model (repeatable)."),
+        typer.Option(
+            "--model",
+            metavar="PATH",
+            help="A supervised fastText `.bin` (or `.ftz`) model; repeatable.",
+        ),
     ] = None,
     label: Annotated[
         list[str] | None,
         typer.Option(
             "--label",
-            help="Label whose probability to add, with or without __label__ (one per --model; "
-            "default: positive_label of MODEL.json beside the model).",
+            metavar="LABEL",
+            help="The label whose probability goes into the column, with or without fastText's "
+            "`__label__` prefix; one per --model, or none at all: then each model's `MODEL.json` "
+            "(the model's path with the suffix `.json`, as `curate train-classifier` writes it) "
+            "gives `positive_label`.",
         ),
     ] = None,
     column: Annotated[
         list[str] | None,
-        typer.Option("--column", help="Column for that probability (one per --model)."),
+        typer.Option(
+            "--column",
+            metavar="NAME",
+            help="The column for that probability (float64); one per --model.",
+        ),
     ] = None,
     no_signals: Annotated[
-        bool, typer.Option("--no-signals", help="Skip the q_* signals: model scores only.")
+        bool,
+        typer.Option("--no-signals", help="Skip the `q_*` columns (model scores only)."),
     ] = False,
-    workers: Workers = None,
+    workers: ScoreWorkers = None,
     backend: Backend = None,
     ray_address: RayAddress = None,
-    overwrite: Overwrite = False,
+    overwrite: ScoreOverwrite = False,
     quiet: Quiet = False,
 ) -> None:
     """Add heuristic quality signals (q_* columns) and fastText classifier scores.

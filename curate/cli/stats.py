@@ -11,18 +11,35 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from curate.cli.base import Backend, RayAddress, Workers, app, build_executor
+from curate.cli.base import (
+    RayAddress,
+    app,
+    build_executor,
+    executor_help,
+    executor_option,
+    workers_option,
+)
 from curate.progress import human_bytes
+
+StatsWorkers = workers_option(
+    "Processes counting shards (default: all cores; a small dataset is counted on threads of "
+    "one process)."
+)
+StatsExecutor = executor_option(
+    executor_help("the counting of shards", "The numbers are the same on every executor.")
+)
 
 
 @app.command()
 def stats(
-    dataset: Annotated[str, typer.Argument(help="Dataset folder, Parquet file or glob.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")] = (
-        False
-    ),
-    workers: Workers = None,
-    backend: Backend = None,
+    dataset: Annotated[
+        str, typer.Argument(help="Dataset folder, bare Parquet file, folder or glob.")
+    ],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object on stdout, nothing else.")
+    ] = False,
+    workers: StatsWorkers = None,
+    backend: StatsExecutor = None,
     ray_address: RayAddress = None,
 ) -> None:
     """Shards, documents, sizes, sources, languages, licences, lengths and lineage.

@@ -17,6 +17,7 @@ from curate.cli.base import (
     app,
     build_executor,
 )
+from curate.defaults import SYNTHETIC_LABEL, SYNTHETIC_THRESHOLD
 from curate.progress import stderr_console
 
 
@@ -28,24 +29,37 @@ def tag_synthetic(
         Path | None,
         typer.Option(
             "--sources",
-            help="sources.toml whose `synthetic = true` sources are tagged declared "
-            "(default: the declarations in the dataset's manifest).",
+            metavar="FILE",
+            help="Take the declarations (`synthetic = true` sources are tagged `declared`) from "
+            "this `sources.toml` instead of the dataset's manifest.",
         ),
     ] = None,
     threshold: Annotated[
         float,
-        typer.Option("--threshold", help="synthetic_score above this → synthetic_by=detected."),
-    ] = 0.5,
+        typer.Option(
+            "--threshold",
+            metavar="X",
+            help="`synthetic_score` above X is `detected` (`synthetic_by`).",
+        ),
+    ] = SYNTHETIC_THRESHOLD,
     model: Annotated[
         Path | None,
-        typer.Option("--model", help="A fastText detector (.bin) to use instead of heuristics."),
+        typer.Option(
+            "--model",
+            metavar="PATH",
+            help="A supervised fastText `.bin` detector; its probability of the machine label "
+            "becomes `synthetic_score` instead of the heuristic score.",
+        ),
     ] = None,
     label: Annotated[
         str | None,
         typer.Option(
             "--label",
-            help="The model's machine-written label (default: positive_label of MODEL.json "
-            "beside the model, else __label__machine).",
+            metavar="LABEL",
+            help="The model's machine-written label (with or without `__label__`); default: "
+            "`positive_label` from `MODEL.json` beside the model (as `curate train-classifier` "
+            f"writes it), else `{SYNTHETIC_LABEL}`. A label the model lacks: exit 2, listing "
+            "its labels.",
         ),
     ] = None,
     workers: Workers = None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from curate import defaults as D
 from curate.dedup import cache
 from curate.dedup.minhash import optimal_bands
 from curate.dedup.shingles import (
@@ -27,13 +28,13 @@ class DedupOptions:
     """Every option of `curate dedup` that changes its output."""
 
     exact_only: bool = False
-    threshold: float = 0.8
+    threshold: float = D.DEDUP_THRESHOLD
     shingle: ShingleConfig = field(default_factory=ShingleConfig)
-    num_perm: int = 128
+    num_perm: int = D.DEDUP_NUM_PERM
     bands: int = 16
     rows: int = 8
-    verify: str = "exact"
-    keep: str = "first"
+    verify: str = D.DEDUP_VERIFY
+    keep: str = D.DEDUP_KEEP
 
     def params(self) -> dict[str, Any]:
         if self.exact_only:
@@ -69,7 +70,7 @@ def make_options(
     bands: int | None = None,
     rows: int | None = None,
     verify: str | None = None,
-    keep: str = "first",
+    keep: str = D.DEDUP_KEEP,
     normalize: str | None = None,
     shingle: str | None = None,
 ) -> DedupOptions:
@@ -95,18 +96,18 @@ def make_options(
                 f"drop {given[0]}, or drop --exact to remove near duplicates too"
             )
         return DedupOptions(exact_only=True, shingle=ShingleConfig(normalize=steps), keep=keep)
-    threshold = 0.8 if threshold is None else threshold
+    threshold = D.DEDUP_THRESHOLD if threshold is None else threshold
     if not 0.0 < threshold <= 1.0:
         raise CurateError(
             f"--threshold {threshold}: a Jaccard similarity must be in (0, 1]; e.g. 0.8"
         )
-    shingle = shingle or "word"
+    shingle = shingle or D.DEDUP_SHINGLE
     if shingle not in SHINGLE_CHOICES:
         raise CurateError(f"--shingle {shingle}: choose one of {', '.join(SHINGLE_CHOICES)}")
-    ngram = 5 if ngram is None else ngram
+    ngram = D.DEDUP_NGRAM if ngram is None else ngram
     if ngram < 1:
         raise CurateError(f"--ngram {ngram}: shingles need at least 1 token; e.g. --ngram 5")
-    verify = verify or "exact"
+    verify = verify or D.DEDUP_VERIFY
     if verify not in VERIFY_CHOICES:
         raise CurateError(f"--verify {verify}: choose one of {', '.join(VERIFY_CHOICES)}")
     if (bands is None) != (rows is None):
@@ -115,7 +116,7 @@ def make_options(
             "let curate choose them from --threshold"
         )
     if num_perm is None:
-        num_perm = max(128, bands * rows) if bands and rows else 128
+        num_perm = max(D.DEDUP_NUM_PERM, bands * rows) if bands and rows else D.DEDUP_NUM_PERM
     if not 2 <= num_perm <= 4096:
         raise CurateError(f"--num-perm {num_perm}: use a value from 2 to 4096 (e.g. 128)")
     if bands is not None and rows is not None:

@@ -25,6 +25,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from curate import defaults as D
 from curate.dedup.text import CodePoints, decode, normalize, word_spans
 
 HASH_SCHEME = f"oph2/polars-{pl.__version__}"  # oph2: SHA-256 exact hash
@@ -39,9 +40,9 @@ _POW: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 class ShingleConfig:
     """Everything that decides a document's shingle set (and so its signature)."""
 
-    shingle: str = "word"  # word | char
-    ngram: int = 5
-    normalize: tuple[str, ...] = ("lower", "whitespace")
+    shingle: str = D.DEDUP_SHINGLE  # word | char
+    ngram: int = D.DEDUP_NGRAM
+    normalize: tuple[str, ...] = D.DEDUP_NORMALIZE
 
     def to_json(self) -> dict[str, object]:
         return {"shingle": self.shingle, "ngram": self.ngram, "normalize": list(self.normalize)}

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from curate.defaults import DEDUP_NORMALIZE
 from curate.errors import CurateError
 
 # Code points above this have no case mapping and no alphanumerics worth a table
@@ -32,7 +33,7 @@ from curate.errors import CurateError
 _TABLE_SIZE = 0x40000
 
 NORMALIZE_STEPS = ("lower", "whitespace", "punctuation", "digits", "nfkc")
-DEFAULT_NORMALIZE = ("lower", "whitespace")
+DEFAULT_NORMALIZE = DEDUP_NORMALIZE
 
 
 @lru_cache(maxsize=1)

@@ -16,11 +16,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
 
+from curate.defaults import MIN_LANG_SCORE
 from curate.errors import CurateError
 from curate.filters.base import Family
 from curate.filters.text import Doc
 
-DEFAULT_THRESHOLD = 0.65
+DEFAULT_THRESHOLD = MIN_LANG_SCORE
 
 
 @lru_cache(maxsize=1)

@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 from rich.console import Console
 
 from curate.dataset import Dataset, DatasetWriter, Shard, holding, open_dataset, shard_source
+from curate.defaults import SHARD_ROWS
 from curate.errors import CurateError
 from curate.executor import Executor, UnitsCrashed, lineage_facts, make_executor, run_units
 from curate.ingest import files, tabular, warc
@@ -45,7 +46,7 @@ from curate.schema import (
 TASK_BYTES = 256 << 20  # input bytes per task: big enough to amortise, small to balance
 TASK_FILES = 2_000
 MIN_TASK_BYTES = 1 << 20
-DEFAULT_SHARD_ROWS = 100_000
+DEFAULT_SHARD_ROWS = SHARD_ROWS
 # the names ingest gives its shards (`Collector`, `_drop_repeated_ids`): all it may remove
 SHARD_NAMES = (
     "part-[0-9][0-9][0-9][0-9][0-9].parquet",

@@ -8,6 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# the label names of --positive/--negative datasets
+POSITIVE_LABEL = "positive"
+NEGATIVE_LABEL = "negative"
+# with --input and two labels, the one named like this is positive
+POSITIVE_NAMES = ("positive", "pos", "hq", "high", "good", "keep", "yes")
+
 
 @dataclass(frozen=True)
 class TrainParams:

@@ -51,11 +51,11 @@ from curate.executor import (
     run_units,
 )
 from curate.score.fasttext import LABEL_PREFIX
-from curate.score.params import TrainParams
+from curate.score.params import NEGATIVE_LABEL, POSITIVE_LABEL, POSITIVE_NAMES, TrainParams
 
 CARD_FORMAT = "curate.classifier/1"
 THRESHOLD = 0.5
-_POSITIVE_NAMES = ("positive", "pos", "hq", "high", "good", "keep", "yes")
+_POSITIVE_NAMES = POSITIVE_NAMES
 
 
 @dataclass
@@ -259,8 +259,8 @@ def _sources(
         return _Sources(pos, [], input, label_column, values)
     if not positive or not negative:
         raise CurateError("give --positive DS and --negative DS (or --input DS --label-column COL)")
-    pos = _label_name(positive_label or "positive", "--positive-label")
-    neg = _label_name(negative_label or "negative", "--negative-label")
+    pos = _label_name(positive_label or POSITIVE_LABEL, "--positive-label")
+    neg = _label_name(negative_label or NEGATIVE_LABEL, "--negative-label")
     if pos == neg:
         raise CurateError(
             f"--positive-label and --negative-label are both `{pos}`; name them apart"
