@@ -36,8 +36,11 @@ def dataset_stats(ds: Dataset) -> dict[str, Any]:
                 "re-run `curate ingest` on the source data"
             )
     group_cols = [c for c in ("source", "lang", "license") if c in names]
-    read_cols = [c for c in ("text", *group_cols) if c in names]
+    has_tokens = "n_tokens" in names
+    read_cols = [c for c in ("text", *group_cols, "n_tokens") if c in names]
     counters: dict[str, Counter[str]] = {c: Counter() for c in group_cols}
+    token_totals: dict[str, Counter[str]] = {c: Counter() for c in group_cols}
+    tokens = 0
     lengths: list[np.ndarray] = []
     chars = words = nulls = 0
     for batch in ds.iter_batches(columns=read_cols):
@@ -50,6 +53,8 @@ def dataset_stats(ds: Dataset) -> dict[str, Any]:
             chars += int(n_chars.sum() or 0)
             words += int(text.str.count_matches(r"\S+").sum() or 0)
             lengths.append(n_chars.fill_null(0).to_numpy().astype(np.int32))
+        if has_tokens:
+            tokens += _add_tokens(df, group_cols, token_totals)
         for c in group_cols:
             col = df.get_column(c)
             if col.dtype == pl.List:
@@ -83,8 +88,26 @@ def dataset_stats(ds: Dataset) -> dict[str, Any]:
         out["languages"] = dict(counters["lang"].most_common(TOP))
     if "license" in counters:
         out["licenses"] = dict(counters["license"].most_common(TOP))
+    if has_tokens:
+        out["tokens"] = tokens
+        out["tokens_by_source"] = dict(token_totals.get("source", Counter()).most_common())
+        if "lang" in token_totals:
+            out["tokens_by_language"] = dict(token_totals["lang"].most_common(TOP))
     out["declared_sources"] = sorted(ds.sources)
     return out
+
+
+def _add_tokens(df: pl.DataFrame, group_cols: list[str], totals: dict[str, Counter[str]]) -> int:
+    """Add a batch's `n_tokens` to the totals per source and language; its sum."""
+    n = df.get_column("n_tokens").cast(pl.Int64).fill_null(0)
+    for c in ("source", "lang"):
+        if c not in group_cols:
+            continue
+        keys = df.get_column(c).cast(pl.String).fill_null("(none)")
+        sums = pl.DataFrame({"k": keys, "n": n}).group_by("k").agg(pl.col("n").sum())
+        for key, value in sums.iter_rows():
+            totals[c][key] += int(value)
+    return int(n.sum())
 
 
 def _lineage_row(step: dict[str, Any]) -> dict[str, Any]:
