@@ -187,7 +187,7 @@ def excise(text: str, starts: np.ndarray, n: int, window: int) -> str:
     The pieces left are joined by a newline, so no two of them run into one word.
     """
     runs = text.split()
-    counts = np.fromiter(map(len, words_cache().run_words(runs)), np.int64, len(runs))
+    counts = np.array(words_cache().run_word_counts(runs), np.int64)
     first_word = np.cumsum(counts) - counts  # word index where each run starts
     spans = [(m.start(), m.end()) for m in _RUN.finditer(text)]
     # the run holding a word: the last run whose first word is at or before it (runs
