@@ -162,8 +162,9 @@ class DecontaminateStep:
             if len(cut.strip()) < self.min_chars:
                 too_short[i] = True
             new_text[i] = cut
-        totals["characters excised"] += sum(removed_chars)
-        totals["documents excised"] += len(found) - int(too_short.sum())
+        kept_cut = [i for i in found if not too_short[i]]
+        totals["characters excised"] += sum(removed_chars[i] for i in kept_cut)
+        totals["documents excised"] += len(kept_cut)
         text_type = table.schema.field("text").type
         if not (pa.types.is_string(text_type) or pa.types.is_large_string(text_type)):
             text_type = pa.large_string()
@@ -182,9 +183,10 @@ class DecontaminateStep:
 
 
 def excise(text: str, starts: np.ndarray, n: int, window: int) -> str:
-    """`text` less every matched n-gram (whole whitespace runs) and `window` chars each side.
+    """`text` less every matched n-gram and `window` characters on each side of it.
 
-    The pieces left are joined by a newline, so no two of them run into one word.
+    Cuts never split a word: a cut grows to whole whitespace runs at both ends. The
+    pieces left are joined by a newline, so no two of them run into one word.
     """
     runs = text.split()
     counts = np.array(words_cache().run_word_counts(runs), np.int64)
@@ -195,11 +197,24 @@ def excise(text: str, starts: np.ndarray, n: int, window: int) -> str:
     has = counts > 0
     run_ids = np.flatnonzero(has)
     first = first_word[has]
+    run_starts = np.array([a for a, _ in spans], np.int64)
+    run_ends = np.array([b for _, b in spans], np.int64)
+
+    def widen(a: int, b: int) -> tuple[int, int]:
+        """[a, b) grown to whole runs, so no word is cut in two."""
+        i = int(np.searchsorted(run_starts, a, side="right")) - 1
+        if i >= 0 and run_ends[i] > a:
+            a = int(run_starts[i])
+        j = int(np.searchsorted(run_starts, b, side="left")) - 1
+        if j >= 0 and run_ends[j] > b:
+            b = int(run_ends[j])
+        return a, b
+
     cuts: list[tuple[int, int]] = []
     for s in np.unique(starts).tolist():
         a = run_ids[np.searchsorted(first, s, side="right") - 1]
         b = run_ids[np.searchsorted(first, s + n - 1, side="right") - 1]
-        cuts.append((max(0, spans[a][0] - window), min(len(text), spans[b][1] + window)))
+        cuts.append(widen(max(0, spans[a][0] - window), min(len(text), spans[b][1] + window)))
     cuts.sort()
     pieces: list[str] = []
     at = 0
