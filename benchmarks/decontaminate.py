@@ -12,8 +12,8 @@ The data is built here, in one seeded run, from real text under evaldata:
   item lower-cased, the item re-punctuated (its punctuation dropped, a comma every four
   words), and the question alone embedded in the middle of a long page (three pages
   joined);
-* **hard negatives**: 200 pages into which three 8-word phrases of items are inserted at
-  sentence boundaries (shared phrases, never 13 words in a row).
+* **hard negatives**: 200 pages into which three phrases of items, of at most 8 words,
+  are inserted at sentence boundaries (shared phrases, never 13 words in a row).
 
 Both tools get the same items (question and answer joined by a space), n = 13 and their
 default normalisation. datatrove's index is built as its `NGramsDecontIndexer` builds it
@@ -158,7 +158,11 @@ def build(corpus: list[str], items: list[dict[str, str]]):
         for item in rng.sample(items[:200], 3):
             words = item["question"].split()
             start = rng.randrange(0, max(1, len(words) - 8))
-            d["text"] = insert_at_sentence(d["text"], " ".join(words[start : start + 8]), rng)
+            phrase = " ".join(words[start : start + 8])
+            # 8 words as a reader counts them; `8&frac12;&times;5` alone is 6 once normalised
+            while len(re.findall(r"\w+", phrase)) > 8:
+                phrase = phrase.rsplit(" ", 1)[0]
+            d["text"] = insert_at_sentence(d["text"], phrase, rng)
         negatives.append(d["id"])
     return docs, planted, negatives
 
