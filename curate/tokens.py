@@ -174,13 +174,31 @@ def _bpe_ranks(tok: TokenizerFile) -> dict[bytes, int]:
     return ranks
 
 
+CHUNK_CHARS = 1 << 20  # text encoded at once: an encoding holds ~100 bytes a token
+
+
 def count_tokens(tok: TokenizerFile, texts: list[str]) -> np.ndarray:
-    """Tokens of each text (int64), with the tokenizer's defaults (see the module doc)."""
+    """Tokens of each text (int64), with the tokenizer's defaults (see the module doc).
+
+    The texts are encoded in chunks of about `CHUNK_CHARS` characters: every encoding of
+    a call lives until the call returns (ids, tokens, offsets...), so a batch of 10,000
+    long pages at once took a gigabyte.
+    """
     model = load(tok)
     if tok.kind == "huggingface":
         encode = getattr(model, "encode_batch_fast", model.encode_batch)
-        return np.fromiter(map(len, encode(texts)), np.int64, len(texts))
-    return np.fromiter(map(len, model.encode_ordinary_batch(texts)), np.int64, len(texts))
+    else:
+        encode = model.encode_ordinary_batch
+    out = np.empty(len(texts), np.int64)
+    start = 0
+    while start < len(texts):
+        end, size = start, 0
+        while end < len(texts) and (end == start or size + len(texts[end]) <= CHUNK_CHARS):
+            size += len(texts[end])
+            end += 1
+        out[start:end] = np.fromiter(map(len, encode(texts[start:end])), np.int64, end - start)
+        start = end
+    return out
 
 
 @dataclass(frozen=True)

@@ -159,3 +159,16 @@ def test_missing_library_names_the_extra(tmp_path, tokenizer_json, monkeypatch):
     r = run("tokens", docs(tmp_path), "-o", tmp_path / "o", "--tokenizer", tokenizer_json)
     assert r.exit_code == 2, r
     assert "curate[tokens]" in r.stderr
+
+
+def test_counts_are_the_same_in_small_chunks(tokenizer_json, monkeypatch):
+    from tokenizers import Tokenizer
+
+    import curate.tokens
+
+    texts = [t for t in TEXTS if t is not None] * 7
+    tok = curate.tokens.read_tokenizer(tokenizer_json)
+    monkeypatch.setattr(curate.tokens, "CHUNK_CHARS", 30)  # a few texts per call
+    got = curate.tokens.count_tokens(tok, texts).tolist()
+    ref = Tokenizer.from_file(str(tokenizer_json))
+    assert got == [len(ref.encode(t).ids) for t in texts]
