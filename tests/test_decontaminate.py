@@ -219,3 +219,16 @@ def test_short_items_are_warned_about(tmp_path):
     r = run("decontaminate", planted(tmp_path), "-o", tmp_path / "o", "--against", items)
     assert r.exit_code == 0, r
     assert "1 of 2 items have fewer than 13 words" in r.stderr
+
+
+def test_report_counts_documents_per_benchmark_and_rerun_is_up_to_date(tmp_path):
+    out = tmp_path / "clean"
+    args = ["decontaminate", planted(tmp_path), "-o", out, "--against", bench(tmp_path)]
+    args += ["--fields", "question,answer"]
+    assert run(*args).exit_code == 0
+    again = run(*args)
+    assert again.exit_code == 0 and "up to date" in again.stderr
+    rep = tmp_path / "report"
+    assert run("report", out, "-o", rep).exit_code == 0
+    text = (rep / "report.md").read_text()
+    assert "contaminated documents per benchmark, all sources: quiz 3" in text
