@@ -105,10 +105,11 @@ def decontaminate(
 
     Example:
 
-        curate decontaminate deduped/ -o clean/ --against evals/mmlu.jsonl evals/gsm8k.parquet
-        --fields question,answer --rejected contaminated/
+        curate decontaminate deduped/ -o clean/ --against mmlu.jsonl gsm8k.parquet
 
-        curate decontaminate deduped/ -o marked/ --against evals/ --mode annotate
+        curate decontaminate deduped/ -o clean/ --against evals.jsonl --fields q,a --task-field task
+
+        curate decontaminate deduped/ -o marked/ --against evals.jsonl --mode annotate
     """
     from curate.decont.step import decontaminate as run
     from curate.step import print_map_summary
