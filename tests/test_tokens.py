@@ -172,3 +172,26 @@ def test_counts_are_the_same_in_small_chunks(tokenizer_json, monkeypatch):
     got = curate.tokens.count_tokens(tok, texts).tolist()
     ref = Tokenizer.from_file(str(tokenizer_json))
     assert got == [len(ref.encode(t).ids) for t in texts]
+
+
+def test_worker_processes_count_the_same(tmp_path, tokenizer_json, monkeypatch):
+    import curate.executor as executor_mod
+
+    monkeypatch.setattr(executor_mod, "SMALL_INPUT_DOCS", 0)  # processes, not threads
+    monkeypatch.setattr(executor_mod, "IN_PROCESS_DOCS", 0)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for k in range(2):
+        pq.write_table(
+            pa.table({"id": [f"{k}-{i}" for i in range(len(TEXTS))], "text": TEXTS}),
+            folder / f"part{k}.parquet",
+        )
+    one, two = tmp_path / "one", tmp_path / "two"
+    r = run("tokens", folder, "-o", one, "--tokenizer", tokenizer_json, "--workers", "1")
+    assert r.exit_code == 0, r
+    r = run("tokens", folder, "-o", two, "--tokenizer", tokenizer_json, "--workers", "2")
+    assert r.exit_code == 0, r
+    assert read_rows(one) == read_rows(two)
+    assert [row["n_tokens"] for row in read_rows(two)][: len(TEXTS)] == [
+        row["n_tokens"] for row in read_rows(two)
+    ][len(TEXTS) :]
