@@ -48,6 +48,8 @@ class ShardStats:
     nulls: int = 0
     lengths: list[np.ndarray] = field(default_factory=list)
     counters: dict[str, Counter[str]] = field(default_factory=dict)
+    tokens: int = 0  # the sum of `n_tokens`, where the column exists
+    token_totals: dict[str, Counter[str]] = field(default_factory=dict)  # per source, lang
 
 
 def shard_stats(unit: StatsUnit) -> ShardStats:
@@ -63,6 +65,8 @@ def shard_stats(unit: StatsUnit) -> ShardStats:
             out.chars += int(n_chars.sum() or 0)
             out.words += int(text.str.count_matches(r"\S+").sum() or 0)
             out.lengths.append(n_chars.fill_null(0).to_numpy().astype(np.int32))
+        if "n_tokens" in df.columns:
+            out.tokens += _add_tokens(df, list(unit.group_cols), out.token_totals)
         for c in unit.group_cols:
             col = df.get_column(c)
             if col.dtype == pl.List:
@@ -89,7 +93,8 @@ def dataset_stats(ds: Dataset, executor: Executor | None = None) -> dict[str, An
                 "re-run `curate ingest` on the source data"
             )
     group_cols = [c for c in ("source", "lang", "license") if c in names]
-    read_cols = [c for c in ("text", *group_cols) if c in names]
+    has_tokens = "n_tokens" in names
+    read_cols = [c for c in ("text", *group_cols, "n_tokens") if c in names]
     schema = pa.schema([ds.schema.field(c) for c in read_cols])
     units = [StatsUnit(ds.location, s, schema, tuple(group_cols)) for s in ds.shards]
     total = ShardStats(counters={c: Counter() for c in group_cols})
@@ -101,11 +106,16 @@ def dataset_stats(ds: Dataset, executor: Executor | None = None) -> dict[str, An
         total.lengths.extend(part.lengths)
         for c, counter in part.counters.items():
             total.counters[c].update(counter)
+        total.tokens += part.tokens
+        for c, counter in part.token_totals.items():
+            total.token_totals.setdefault(c, Counter()).update(counter)
 
     executor = (executor or make_executor()).for_input(ds.rows, ds.bytes)
     run_units(executor, shard_stats, units, progress=None, on_result=add, what="shard")
     counters = {c: Counter({k: v[k] for k in sorted(v)}) for c, v in total.counters.items()}
     chars, words, nulls, lengths = total.chars, total.words, total.nulls, total.lengths
+    tokens = total.tokens
+    token_totals = {c: Counter({k: v[k] for k in sorted(v)}) for c, v in total.token_totals.items()}
     docs = ds.rows
     all_lengths = np.concatenate(lengths) if lengths else np.empty(0, np.int32)
     pct = (
@@ -131,8 +141,26 @@ def dataset_stats(ds: Dataset, executor: Executor | None = None) -> dict[str, An
         out["languages"] = dict(counters["lang"].most_common(TOP))
     if "license" in counters:
         out["licenses"] = dict(counters["license"].most_common(TOP))
+    if has_tokens:
+        out["tokens"] = tokens
+        out["tokens_by_source"] = dict(token_totals.get("source", Counter()).most_common())
+        if "lang" in token_totals:
+            out["tokens_by_language"] = dict(token_totals["lang"].most_common(TOP))
     out["declared_sources"] = sorted(ds.sources)
     return out
+
+
+def _add_tokens(df: pl.DataFrame, group_cols: list[str], totals: dict[str, Counter[str]]) -> int:
+    """Add a batch's `n_tokens` to the totals per source and language; its sum."""
+    n = df.get_column("n_tokens").cast(pl.Int64).fill_null(0)
+    for c in ("source", "lang"):
+        if c not in group_cols:
+            continue
+        keys = df.get_column(c).cast(pl.String).fill_null("(none)")
+        sums = pl.DataFrame({"k": keys, "n": n}).group_by("k").agg(pl.col("n").sum())
+        for key, value in sums.iter_rows():
+            totals.setdefault(c, Counter())[key] += int(value)
+    return int(n.sum())
 
 
 def _lineage_row(step: dict[str, Any]) -> dict[str, Any]:

@@ -69,7 +69,7 @@ def _same_everywhere(tmp_path: Path, step: str, *args: object) -> dict[str, Path
     return outs
 
 
-def test_ingest_filter_dedup_score_give_the_same_bytes_on_ray(tmp_path, monkeypatch):
+def test_ingest_filter_dedup_score_decontaminate_give_the_same_bytes_on_ray(tmp_path, monkeypatch):
     import curate.executor as executor_mod
     import curate.ingest.run as ingest_run
 
@@ -83,6 +83,9 @@ def test_ingest_filter_dedup_score_give_the_same_bytes_on_ray(tmp_path, monkeypa
     dd = _same_everywhere(tmp_path, "dedup", raw, "--threshold", "0.7")
     assert manifest(dd["ray"])["lineage"][-1]["rows_out"] < manifest(raw)["rows"]
     _same_everywhere(tmp_path, "score", raw)
+    items = write_jsonl(tmp_path / "quiz.jsonl", [{"text": " ".join(WORDS[:16])}])
+    dc = _same_everywhere(tmp_path, "decontaminate", raw, "--against", items, "--mode", "annotate")
+    assert manifest(dc["ray"])["lineage"][-1]["totals"]["contaminated by quiz"] > 0
 
 
 def test_a_missing_extra_and_an_unreachable_cluster_are_one_line(tmp_path, monkeypatch):

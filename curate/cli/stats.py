@@ -68,6 +68,8 @@ def _render_stats(console: Console, s: dict) -> None:
     t.add_row("bytes on disk", human_bytes(s["bytes"]))
     t.add_row("characters", f"{s['characters']:,}")
     t.add_row("words", f"{s['words']:,}")
+    if "tokens" in s:
+        t.add_row("tokens", f"{s['tokens']:,}")
     if s["bare_parquet"]:
         t.add_row("manifest", "none (bare Parquet: no sources or lineage)")
     console.print(t)
@@ -87,6 +89,16 @@ def _render_stats(console: Console, s: dict) -> None:
             for name, n in s[key].items():
                 gt.add_row(str(name), f"{n:,}", f"{n / docs:.1%}")
             console.print(gt)
+    tokens = max(s.get("tokens", 0), 1)
+    for key, title in (("tokens_by_source", "source"), ("tokens_by_language", "lang")):
+        if s.get(key):
+            tt = Table(title=f"tokens per {title}", title_justify="left")
+            tt.add_column(title)
+            tt.add_column("tokens", justify="right")
+            tt.add_column("share", justify="right")
+            for name, n in s[key].items():
+                tt.add_row(str(name), f"{n:,}", f"{n / tokens:.1%}")
+            console.print(tt)
     if s["lineage"]:
         lin = Table(title="lineage", title_justify="left", box=box.SIMPLE_HEAD)
         lin.add_column("step", no_wrap=True)

@@ -54,7 +54,10 @@ def build_eu_summary(doc: dict[str, Any], domains: list[tuple[str, int, int]]) -
     per = doc["measurements"]["per_source"]
     total_docs = max(doc["dataset"]["documents"], 1)
     words = sum(m.get("words") or 0 for m in per.values())
-    tokens = None  # no pinned token column yet: the size bin needs tokens, so we give words
+    # the template's size bins are in tokens: from `n_tokens` (`curate tokens`) when every
+    # source has it, else no bin and the size in documents and words, said to be so
+    counted = [m.get("tokens") for m in per.values()]
+    tokens = sum(counted) if counted and all(t is not None for t in counted) else None
     created_max = max(
         (m["created"]["max"] for m in per.values() if m.get("created") and m["created"]["max"]),
         default=None,
@@ -109,8 +112,13 @@ def build_eu_summary(doc: dict[str, Any], domains: list[tuple[str, int, int]]) -
             },
             "1.3_modalities_and_size": {
                 "modalities": ["text"],
-                "text_size_bin": _token_bin(tokens) if tokens else None,
-                "approximate_size": f"{doc['dataset']['documents']:,} documents, {words:,} words",
+                "text_size_bin": _token_bin(tokens) if tokens is not None else None,
+                "tokens": tokens,
+                "size_from": "measured from column n_tokens"
+                if tokens is not None
+                else "estimated from words: no n_tokens column (run `curate tokens`)",
+                "approximate_size": f"{doc['dataset']['documents']:,} documents, {words:,} words"
+                + (f", {tokens:,} tokens" if tokens is not None else ""),
                 "latest_collection": latest,
                 "continuously_trained": bool(eu.get("continuous_training"))
                 or any(d.get("collection_ongoing") for d in decls.values()),
@@ -230,7 +238,8 @@ def render_eu_markdown(s: dict[str, Any]) -> str:
         f"- **1.2 Model:** {g['1.2_model']['name']}; dependencies: "
         f"{g['1.2_model']['dependencies'] or 'none declared'}; placed on the Union market: "
         f"{g['1.2_model']['placed_on_market']}",
-        f"- **1.3 Modalities:** text. Size: {size['text_size_bin'] or 'token count not measured'}; "
+        f"- **1.3 Modalities:** text. Size: {size['text_size_bin'] or 'token count not measured'}"
+        f" ({size.get('size_from') or 'estimated from words'}); "
         f"approximate size: {size['approximate_size']}. Latest data collection: "
         f"{size['latest_collection'] or 'unknown'}. Continuously trained on new data: "
         f"{yn(size['continuously_trained'])}.",

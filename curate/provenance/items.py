@@ -56,6 +56,9 @@ STEP_PURPOSES = {
     "tag-synthetic": "Mark machine-generated documents, declared or detected",
     "pii": "Detect (and where configured redact or drop) personal information such as e-mail "
     "addresses and phone numbers",
+    "decontaminate": "Keep evaluation benchmarks out of the training data: find their items "
+    "(word n-grams) in documents and drop, mark or cut them",
+    "tokens": "Count each document's tokens with the model's tokenizer (training data size)",
 }
 
 

@@ -95,6 +95,7 @@ class SourceMeasure:
     rows: int = 0
     text_bytes: int = 0
     words: int = 0
+    tokens: int = 0  # sum of `n_tokens` (`curate tokens`), when the column exists
     null_text: int = 0
     empty_text: int = 0
     langs: Counter[str] = field(default_factory=Counter)
@@ -182,6 +183,7 @@ def measure(
         "synthetic_by",
         "synthetic_score",
         "q_word_count",
+        "n_tokens",
         "pii_redacted",
         *pii_cols,
     ]
@@ -388,6 +390,8 @@ def _update(
         blen = pl.Series([0] * n)
     if "q_word_count" in cols:
         m.words += int(df.get_column("q_word_count").fill_null(0).sum() or 0)
+    if "n_tokens" in cols:
+        m.tokens += int(df.get_column("n_tokens").fill_null(0).sum() or 0)
     if "lang" in cols:
         for value, k in (
             df.get_column("lang").cast(pl.String).fill_null("(none)").value_counts().iter_rows()

@@ -327,6 +327,10 @@ def _item3(ctx: _Ctx, name: str, decl: dict, m: SourceMeasure) -> Answer:
         f"{MANIFEST} shard row counts",
         f"words from {'column q_word_count' if ctx.ms.words_from != 'text' else 'text'}",
     ]
+    if ctx.ms.has("n_tokens"):
+        measured["tokens"] = m.tokens
+        value += f"; {m.tokens:,} tokens"
+        evidence.append("tokens from column n_tokens")
     declared = {}
     status = "measured"
     if _has(decl, "data_points_estimate"):
@@ -647,9 +651,19 @@ def _item9(ctx: _Ctx, name: str, decl: dict, m: SourceMeasure) -> Answer:
             else f"{s.get('rows_in', 0):,} → {s.get('rows_out', 0):,} documents"
         )
         rm_label = "removed from all sources" if mine else "removed"
+        per_benchmark = ", ".join(
+            f"{k.removeprefix('contaminated by ')} {int(v):,}"
+            for k, v in (s.get("totals") or {}).items()
+            if k.startswith("contaminated by ") and v
+        )
         parts.append(
             f"{step}: {counts}"
             + (f" ({rm_label}: {rm})" if rm else "")
+            + (
+                f" (contaminated documents per benchmark, all sources: {per_benchmark})"
+                if per_benchmark
+                else ""
+            )
             + (f" — {purpose}" if purpose else "")
         )
     status = "consistent" if declared_purposes else "measured"
@@ -867,10 +881,12 @@ def _dataset_purpose(ctx: _Ctx, names: list[str], per: dict[str, Any]) -> dict[s
 def _dataset_points(ctx: _Ctx, names: list[str], per: dict[str, Any]) -> dict[str, Any]:
     rows = sum(m.rows for m in ctx.ms.per_source.values())
     words = sum(m.words for m in ctx.ms.per_source.values())
-    return {
-        "value": f"{rows:,} documents ({size_category(rows)}); {words:,} words",
-        "evidence": [f"{MANIFEST} shard row counts"],
-    }
+    value = f"{rows:,} documents ({size_category(rows)}); {words:,} words"
+    evidence = [f"{MANIFEST} shard row counts"]
+    if ctx.ms.has("n_tokens"):
+        value += f"; {sum(m.tokens for m in ctx.ms.per_source.values()):,} tokens"
+        evidence.append("tokens from column n_tokens")
+    return {"value": value, "evidence": evidence}
 
 
 def _dataset_types(ctx: _Ctx, names: list[str], per: dict[str, Any]) -> dict[str, Any]:
@@ -1026,6 +1042,7 @@ def _measure_json(m: SourceMeasure, ms: Measurements) -> dict[str, Any]:
         "documents": m.rows,
         "text_bytes": m.text_bytes,
         "words": m.words,
+        "tokens": m.tokens if ms.has("n_tokens") else None,
         "null_text": m.null_text,
         "empty_text": m.empty_text,
         "languages": dict(m.langs.most_common(TOP)) if ms.has("lang") else None,

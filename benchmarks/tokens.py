@@ -1,0 +1,150 @@
+"""`curate tokens` vs datatrove's `TokensCounter`: the same count on every document, docs/s.
+
+The tokenizer is trained here (the `tokenizers` library, offline): a byte-level BPE of
+32,000 tokens, as GPT-2's, on the benchmark's own text, with a post-processor that adds
+`<s>` before each document (so a count that skipped the post-processor would differ by
+one). The corpus is real text from evaldata: DCLM's labelled pages, the fast-detect-gpt
+texts and the Debian installation guide in its 19 languages (`--quick`: a fifth).
+
+datatrove runs `TokensCounter(tokenizer_path).run(documents)` over in-memory
+`Document`s (its defaults: batches of 10,000, no EOS added), timed around that loop
+only; curate runs the whole command (`--workers 1`: one process, whose tokenizer, like
+datatrove's, uses every core through `tokenizers`' own threads), Parquet read and write
+included. Wall and CPU time are both reported.
+
+    python benchmarks/tokens.py [EVALDATA_DIR] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import lzma
+import random
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import (  # noqa: E402
+    DEFAULT_EVALDATA,
+    curate_bin,
+    package_versions,
+    peer_python,
+    print_machine,
+    print_table,
+    ratio,
+    run_measured,
+)
+
+PEER = r"""
+import json, sys, time
+from pathlib import Path
+from datatrove.data import Document
+from datatrove.pipeline.tokens import TokensCounter
+
+work = Path(sys.argv[1])
+docs = [Document(text=r["text"], id=r["id"]) for r in map(json.loads, open(work / "corpus.jsonl"))]
+counter = TokensCounter(str(work / "tokenizer.json"))
+t0, c0 = time.perf_counter(), time.process_time()
+counts = {d.id: d.metadata["token_count"] for d in counter.run(docs)}
+seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+json.dump({"counts": counts, "seconds": seconds, "cpu": cpu}, open(work / "dt_out.json", "w"))
+"""
+
+
+def load_corpus(evaldata: Path, quick: bool) -> list[str]:
+    texts: list[str] = []
+    with gzip.open(evaldata / "text/dclm_quality_labels/majority_data.jsonl.gz", "rt") as fh:
+        texts += [json.loads(line)["text"] for line in fh]
+    with gzip.open(evaldata / "ai_generated/fast-detect-gpt_labeled.jsonl.gz", "rt") as fh:
+        texts += [json.loads(line)["text"] for line in fh]
+    with lzma.open(evaldata / "text/debian_installguide_neardup/docs.jsonl.xz", "rt") as fh:
+        texts += [json.loads(line)["text"] for line in fh]
+    texts = [t for t in texts if t]
+    random.Random(0).shuffle(texts)
+    return texts[: len(texts) // 5] if quick else texts
+
+
+def train_tokenizer(texts: list[str], path: Path) -> None:
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=32_000,
+        special_tokens=["<s>", "</s>"],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tok.train_from_iterator(texts[:3000], trainer)
+    tok.post_processor = processors.TemplateProcessing(
+        single="<s> $A", special_tokens=[("<s>", tok.token_to_id("<s>"))]
+    )
+    tok.save(str(path))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("evaldata", nargs="?", type=Path, default=DEFAULT_EVALDATA)
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args()
+    peer = peer_python()
+    texts = load_corpus(args.evaldata, args.quick)
+    docs = [{"id": f"c{i}", "text": t} for i, t in enumerate(texts)]
+    mb = sum(len(t.encode()) for t in texts) / 2**20
+    with tempfile.TemporaryDirectory(prefix="bench-tokens-") as tmp:
+        work = Path(tmp)
+        train_tokenizer(texts, work / "tokenizer.json")
+        with open(work / "corpus.jsonl", "w") as fh:
+            fh.writelines(json.dumps(d) + "\n" for d in docs)
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        pq.write_table(
+            pa.table({"id": [d["id"] for d in docs], "text": pa.array(texts, pa.large_string())}),
+            work / "corpus.parquet",
+        )
+        (work / "peer.py").write_text(PEER)
+        subprocess.run([str(peer), str(work / "peer.py"), str(work)], check=True)
+        dt = json.loads((work / "dt_out.json").read_text())
+        cmd = [
+            curate_bin(), "tokens", work / "corpus.parquet", "-o", work / "out",
+            "--tokenizer", work / "tokenizer.json", "--workers", "1", "--quiet",
+        ]  # fmt: skip
+        res = run_measured(cmd, name="curate", log=work / "curate.log")
+        if res.returncode != 0:
+            print((work / "curate.log").read_text())
+            raise SystemExit("curate tokens failed")
+        rows = pq.read_table(work / "out", columns=["id", "n_tokens"]).to_pylist()
+    ours = {r["id"]: r["n_tokens"] for r in rows}
+    same = sum(ours[k] == v for k, v in dt["counts"].items())
+    print_machine()
+    v = package_versions(peer, ["datatrove", "tokenizers"])
+    mine = package_versions(sys.executable, ["tokenizers"])
+    print(
+        f"datatrove {v['datatrove']} (tokenizers {v['tokenizers']}); "
+        f"curate's tokenizers {mine['tokenizers']}"
+    )
+    print(f"{len(docs):,} documents, {mb:,.1f} MB of text, {sum(ours.values()):,} tokens\n")
+    print_table(
+        ["measure", "value"],
+        [
+            ["documents with the same count", f"{same:,} of {len(docs):,}"],
+            ["curate docs/s (whole command)", f"{len(docs) / res.wall_s:,.0f}"],
+            ["datatrove docs/s (TokensCounter loop only)", f"{len(docs) / dt['seconds']:,.0f}"],
+            ["speed ratio curate / datatrove (wall)", ratio(dt["seconds"], res.wall_s)],
+            ["curate CPU-seconds", f"{res.cpu_s:.2f}"],
+            ["datatrove CPU-seconds", f"{dt['cpu']:.2f}"],
+            ["speed ratio curate / datatrove (CPU)", ratio(dt["cpu"], res.cpu_s)],
+            ["curate peak memory (MB)", f"{res.peak_rss / 2**20:,.0f}"],
+        ],
+        "token counts and speed",
+    )
+
+
+if __name__ == "__main__":
+    main()
