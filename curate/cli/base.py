@@ -27,7 +27,7 @@ class CurateGroup(TyperGroup):
     typer's CliRunner see exactly what a user sees.
     """
 
-    def invoke(self, ctx: typer.Context) -> object:
+    def invoke(self, ctx: Any) -> object:  # the click Context typer passes
         try:
             return super().invoke(ctx)
         except CurateError as exc:
@@ -35,19 +35,19 @@ class CurateGroup(TyperGroup):
             err.print(f"[red]error:[/red] {escape(exc.message)}")
             if exc.hint:
                 err.print(f"hint: {escape(exc.hint)}")
-            ctx.exit(exc.exit_code)
+            raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             sys.stderr.write("interrupted; re-run the same command to resume\n")
-            ctx.exit(130)
+            raise typer.Exit(130) from None
         except BrokenPipeError:  # `curate ... | head`: the reader has what it wanted
             import os
 
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            ctx.exit(0)
+            raise typer.Exit(0) from None
         except OSError as exc:  # the system refused: a full disk, a read-only folder
             err = Console(stderr=True, highlight=False, soft_wrap=True)
             err.print(f"[red]error:[/red] {escape(system_error_message(exc))}")
-            ctx.exit(2)
+            raise typer.Exit(2) from None
 
 
 def system_error_message(exc: OSError) -> str:
@@ -84,17 +84,17 @@ app = typer.Typer(
 
 def output_option(help: str = "Output dataset: a folder, s3:// or gs:// URI.") -> Any:
     """`-o/--output DIR`, required."""
-    return Annotated[str, typer.Option("-o", "--output", metavar="DIR", help=help)]
+    return typer.Option("-o", "--output", metavar="DIR", help=help)
 
 
 def overwrite_option(help: str = "Replace an existing output instead of refusing.") -> Any:
     """`--overwrite`."""
-    return Annotated[bool, typer.Option("--overwrite", help=help)]
+    return typer.Option("--overwrite", help=help)
 
 
 def workers_option(help: str = "Worker processes (default: all cores).") -> Any:
     """`--workers N`, at least 1; None means every core."""
-    return Annotated[int | None, typer.Option("--workers", min=1, metavar="N", help=help)]
+    return typer.Option("--workers", min=1, metavar="N", help=help)
 
 
 def executor_help(what: str = "the work", more: str = "") -> str:
@@ -107,10 +107,7 @@ def executor_help(what: str = "the work", more: str = "") -> str:
 
 def executor_option(help: str = executor_help()) -> Any:
     """`--executor local|ray` (the environment's CURATE_EXECUTOR when not given)."""
-    return Annotated[
-        str | None,
-        typer.Option("--executor", metavar="local|ray", help=help, show_default=False),
-    ]
+    return typer.Option("--executor", metavar="local|ray", help=help, show_default=False)
 
 
 def ray_address_option(
@@ -120,29 +117,26 @@ def ray_address_option(
     ),
 ) -> Any:
     """`--ray-address ADDR`."""
-    return Annotated[
-        str | None,
-        typer.Option("--ray-address", metavar="ADDR", help=help, show_default=False),
-    ]
+    return typer.Option("--ray-address", metavar="ADDR", help=help, show_default=False)
 
 
 def quiet_option(help: str = "No progress and no summary.") -> Any:
     """`--quiet/-q`."""
-    return Annotated[bool, typer.Option("--quiet", "-q", help=help)]
+    return typer.Option("--quiet", "-q", help=help)
 
 
 def rejected_option(help: str = "Write skipped records (with the reason) to this dataset.") -> Any:
     """`--rejected DIR`: what goes there differs by command, so say it per command."""
-    return Annotated[str | None, typer.Option("--rejected", metavar="DIR", help=help)]
+    return typer.Option("--rejected", metavar="DIR", help=help)
 
 
-Output = output_option()
-Overwrite = overwrite_option()
-Workers = workers_option()
-Backend = executor_option()
-RayAddress = ray_address_option()
-Quiet = quiet_option()
-Rejected = rejected_option()
+Output = Annotated[str, output_option()]
+Overwrite = Annotated[bool, overwrite_option()]
+Workers = Annotated[int | None, workers_option()]
+Backend = Annotated[str | None, executor_option()]
+RayAddress = Annotated[str | None, ray_address_option()]
+Quiet = Annotated[bool, quiet_option()]
+Rejected = Annotated[str | None, rejected_option()]
 
 
 def build_executor(workers: int | None, backend: str | None, ray_address: str | None) -> Any:

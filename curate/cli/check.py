@@ -16,7 +16,7 @@ from curate.cli.base import app, quiet_option
 from curate.errors import CHECK_FAILED, CurateError
 from curate.progress import stderr_console
 
-CheckQuiet = quiet_option("No table.")
+CheckQuiet = Annotated[bool, quiet_option("No table.")]
 
 
 @app.command()

@@ -20,19 +20,30 @@ from curate.cli.base import (
 )
 from curate.progress import stderr_console
 
-DedupOutput = output_option(
-    "The deduplicated dataset (input shard k → output shard k, same name): a folder, s3:// "
-    "or gs:// URI."
-)
-DedupRejected = rejected_option(
-    "Write the removed documents here: all their columns plus `dup_of` and `dup_reason`."
-)
-DedupWorkers = workers_option(
-    "Worker processes for the per-shard stages (default: all cores; threads of one process "
-    "for a small input, see 'How it works' in docs/dedup.md; `--workers 1` runs "
-    "everything in one thread)."
-)
-DedupOverwrite = overwrite_option("Replace an existing output (the signature cache in it is kept).")
+DedupOutput = Annotated[
+    str,
+    output_option(
+        "The deduplicated dataset (input shard k → output shard k, same name): a folder, s3:// "
+        "or gs:// URI."
+    ),
+]
+DedupRejected = Annotated[
+    str | None,
+    rejected_option(
+        "Write the removed documents here: all their columns plus `dup_of` and `dup_reason`."
+    ),
+]
+DedupWorkers = Annotated[
+    int | None,
+    workers_option(
+        "Worker processes for the per-shard stages (default: all cores; threads of one process "
+        "for a small input, see 'How it works' in docs/dedup.md; `--workers 1` runs "
+        "everything in one thread)."
+    ),
+]
+DedupOverwrite = Annotated[
+    bool, overwrite_option("Replace an existing output (the signature cache in it is kept).")
+]
 
 
 @app.command()

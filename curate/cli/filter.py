@@ -21,17 +21,24 @@ from curate.cli.base import (
 from curate.defaults import MIN_LANG_SCORE
 from curate.progress import stderr_console
 
-FilterOutput = output_option(
-    "Output dataset (same shard names as the input): a folder, s3:// or gs:// URI."
-)
-FilterRejected = rejected_option(
-    "Write removed documents (input text) to this dataset, with `filter` and `filter_reason`."
-)
-FilterWorkers = workers_option(
-    "Worker processes (default: all cores); a dataset with fewer shards than workers has each "
-    "batch split across the workers; under 1,000 documents the run stays in one process "
-    "(starting workers would cost more than the work)."
-)
+FilterOutput = Annotated[
+    str,
+    output_option("Output dataset (same shard names as the input): a folder, s3:// or gs:// URI."),
+]
+FilterRejected = Annotated[
+    str | None,
+    rejected_option(
+        "Write removed documents (input text) to this dataset, with `filter` and `filter_reason`."
+    ),
+]
+FilterWorkers = Annotated[
+    int | None,
+    workers_option(
+        "Worker processes (default: all cores); a dataset with fewer shards than workers has each "
+        "batch split across the workers; under 1,000 documents the run stays in one process "
+        "(starting workers would cost more than the work)."
+    ),
+]
 
 
 def _codes(value: str | None) -> list[str] | None:

@@ -23,7 +23,7 @@ from curate.ingest.options import ReadOptions
 from curate.progress import stderr_console
 
 READ_DEFAULTS = ReadOptions(source="")  # the field names and extractor the library uses
-IngestOutput = output_option("The dataset to write: a folder, s3:// or gs:// URI.")
+IngestOutput = Annotated[str, output_option("The dataset to write: a folder, s3:// or gs:// URI.")]
 
 
 @app.command()

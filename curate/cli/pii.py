@@ -21,9 +21,13 @@ from curate.cli.base import (
 from curate.defaults import PII_KINDS
 from curate.progress import stderr_console
 
-PiiRejected = rejected_option(
-    "Write the removed documents there, with a `reason` column (`pii_email>0`); needs --drop-if."
-)
+PiiRejected = Annotated[
+    str | None,
+    rejected_option(
+        "Write the removed documents there, with a `reason` column (`pii_email>0`); "
+        "needs --drop-if."
+    ),
+]
 
 
 def _listed(names: Iterable[str]) -> str:

@@ -26,22 +26,31 @@ from curate.errors import CHECK_FAILED, CurateError
 from curate.progress import stderr_console, summary_table
 
 FAIL_ON = "error"  # the severity that fails --strict when --fail-on is not given
-ReportWorkers = workers_option(
-    "Processes for the measuring pass (default: all cores; a small dataset is measured on "
-    "threads of one process)."
-)
-ReportExecutor = executor_option(
-    executor_help(
-        "the measuring pass",
-        "The report is the same on every executor, and `report.json` records which one measured "
-        "(`measurements.executor`, `measurements.hosts`).",
-    )
-)
-ReportOverwrite = overwrite_option(
-    "Write into a non-empty folder that is not a report folder: the report files are written, "
-    "the others left alone."
-)
-ReportQuiet = quiet_option("No summary table.")
+ReportWorkers = Annotated[
+    int | None,
+    workers_option(
+        "Processes for the measuring pass (default: all cores; a small dataset is measured on "
+        "threads of one process)."
+    ),
+]
+ReportExecutor = Annotated[
+    str | None,
+    executor_option(
+        executor_help(
+            "the measuring pass",
+            "The report is the same on every executor, and `report.json` records which one "
+            "measured (`measurements.executor`, `measurements.hosts`).",
+        )
+    ),
+]
+ReportOverwrite = Annotated[
+    bool,
+    overwrite_option(
+        "Write into a non-empty folder that is not a report folder: the report files are written, "
+        "the others left alone."
+    ),
+]
+ReportQuiet = Annotated[bool, quiet_option("No summary table.")]
 
 STATUS_STYLE = {
     "consistent": "green",

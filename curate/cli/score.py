@@ -19,11 +19,14 @@ from curate.cli.base import (
 )
 from curate.progress import stderr_console
 
-ScoreOutput = output_option(
-    "Output dataset (same shard names as the input): a folder, s3:// or gs:// URI."
-)
-ScoreWorkers = workers_option("Worker processes (default: all cores); each loads each model once.")
-ScoreOverwrite = overwrite_option("Replace an output made with other options.")
+ScoreOutput = Annotated[
+    str,
+    output_option("Output dataset (same shard names as the input): a folder, s3:// or gs:// URI."),
+]
+ScoreWorkers = Annotated[
+    int | None, workers_option("Worker processes (default: all cores); each loads each model once.")
+]
+ScoreOverwrite = Annotated[bool, overwrite_option("Replace an output made with other options.")]
 
 
 @app.command()

@@ -21,13 +21,19 @@ from curate.cli.base import (
 )
 from curate.progress import human_bytes
 
-StatsWorkers = workers_option(
-    "Processes counting shards (default: all cores; a small dataset is counted on threads of "
-    "one process)."
-)
-StatsExecutor = executor_option(
-    executor_help("the counting of shards", "The numbers are the same on every executor.")
-)
+StatsWorkers = Annotated[
+    int | None,
+    workers_option(
+        "Processes counting shards (default: all cores; a small dataset is counted on threads of "
+        "one process)."
+    ),
+]
+StatsExecutor = Annotated[
+    str | None,
+    executor_option(
+        executor_help("the counting of shards", "The numbers are the same on every executor.")
+    ),
+]
 
 
 @app.command()

@@ -22,23 +22,32 @@ from curate.cli.base import (
 from curate.progress import stderr_console, summary_table, warn
 from curate.score.params import NEGATIVE_LABEL, POSITIVE_LABEL, POSITIVE_NAMES
 
-TrainWorkers = workers_option(
-    "fastText training threads, and the processes of the data pass (default: all cores; more "
-    "than one training thread makes training non-deterministic, as in fastText itself)."
-)
-TrainExecutor = executor_option(
-    executor_help(
-        "the data pass (read, prepare, split)",
-        "fastText trains on the machine running `curate`; the training file is the same bytes "
-        "on every executor.",
-    )
-)
-TrainRayAddress = ray_address_option(
-    "The Ray cluster of the data pass (`auto`, `ray://host:10001`; default `RAY_ADDRESS`; with "
-    "neither, a local Ray with --workers CPUs)."
-)
-TrainOverwrite = overwrite_option("Replace an existing model and card.")
-TrainQuiet = quiet_option("No summary.")
+TrainWorkers = Annotated[
+    int | None,
+    workers_option(
+        "fastText training threads, and the processes of the data pass (default: all cores; more "
+        "than one training thread makes training non-deterministic, as in fastText itself)."
+    ),
+]
+TrainExecutor = Annotated[
+    str | None,
+    executor_option(
+        executor_help(
+            "the data pass (read, prepare, split)",
+            "fastText trains on the machine running `curate`; the training file is the same bytes "
+            "on every executor.",
+        )
+    ),
+]
+TrainRayAddress = Annotated[
+    str | None,
+    ray_address_option(
+        "The Ray cluster of the data pass (`auto`, `ray://host:10001`; default `RAY_ADDRESS`; with "
+        "neither, a local Ray with --workers CPUs)."
+    ),
+]
+TrainOverwrite = Annotated[bool, overwrite_option("Replace an existing model and card.")]
+TrainQuiet = Annotated[bool, quiet_option("No summary.")]
 
 
 def _d(name: str):  # the library's defaults, shown in --help
