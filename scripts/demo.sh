@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The demo pipeline over sample_data/: ingest → filter → dedup → train-classifier (kept vs
-# removed by the filter) → score → tag-synthetic → pii → report → check → export. Every output folder is a dataset you can open with `curate stats`.
+# removed by the filter) → score → tag-synthetic → pii → report → check → show → export. Every output folder is a dataset you can open with `curate stats`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=demo
@@ -25,7 +25,8 @@ step curate pii "$out/tagged" -o "$out/clean" --redact email,phone,ip
 step curate stats "$out/clean"
 step curate report "$out/clean" --sources sample_data/sources.toml -o "$out/report"
 step curate check "$out/clean" --rules sample_data/checks.toml --junit "$out/checks.xml"
-printf '\n\033[1m$ curate export %s --columns id,text | head -n 2\033[0m\n' "$out/clean" >&2
+step curate show "$out/filtered-rejected" --limit 2 --max-chars 300
+printf '\n\033[1m$ curate export %s --columns id,source,text | head -n 2\033[0m\n' "$out/clean" >&2
 curate export "$out/clean" --columns id,source,text --quiet | head -n 2 | cut -c 1-160 >&2
 step curate export "$out/clean" -o "$out/release" --format jsonl.zst --card "$out/report"
 echo "report: $out/report/report.html  release: $out/release/ (dataset card: README.md)" >&2
