@@ -59,18 +59,18 @@ _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
 
 
-def parse_size(text: str) -> int:
+def parse_size(text: str, *, option: str = "--shard-bytes") -> int:
     """`500MB`, `1.5G`, `64MiB`, `1000` as bytes (KB, MB... are powers of 1000; KiB of 1024)."""
     m = _SIZE.match(text)
     if not m:
-        raise CurateError(f"--shard-bytes {text!r}: not a size; e.g. 500MB, 2GB, 64MiB")
+        raise CurateError(f"{option} {text!r}: not a size; e.g. 500MB, 2GB, 64MiB")
     number, unit = float(m.group(1)), m.group(2).lower()
     scale = _UNITS[unit[:1] if unit[:1] in "kmgt" else ""]
     if "i" in unit:
         scale = 1024 ** ("kmgt".index(unit[0]) + 1)
     value = int(number * scale)
     if value < 1:
-        raise CurateError(f"--shard-bytes {text!r}: must be at least 1 byte")
+        raise CurateError(f"{option} {text!r}: must be at least 1 byte")
     return value
 
 

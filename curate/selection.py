@@ -105,7 +105,7 @@ def sample_rows(
     """`n` selected rows drawn uniformly without replacement, the same for the same seed.
 
     Each row gets a key from a seeded hash of its `id` (of its position when the
-    dataset has no ids); the rows with the `n` smallest keys win. Only `n` rows are
+    dataset has no ids; `curate.keys`); the rows with the `n` smallest keys win. Only `n` rows are
     held at any time, and the draw does not depend on shard or batch boundaries.
     """
     if n < 1:
@@ -128,9 +128,16 @@ def sample_rows(
 
 
 def _keys(frame: pl.DataFrame, seed: int, offset: int) -> pl.Series:
+    """Stable keys (`curate.keys`): the same sample on any machine and library version."""
+    import numpy as np
+
+    from curate.keys import derive, id_keys
+
     if "id" in frame.columns:
-        return frame.get_column("id").cast(pl.String).hash(seed=seed)
-    return pl.Series(range(offset, offset + frame.height), dtype=pl.UInt64).hash(seed=seed)
+        base = id_keys(frame.get_column("id").cast(pl.String).fill_null("").to_list())
+    else:
+        base = np.arange(offset, offset + frame.height, dtype=np.uint64)
+    return pl.Series(derive(base, seed, 0), dtype=pl.UInt64)
 
 
 def empty_frame(ds: Dataset, columns: Sequence[str]) -> pl.DataFrame:
