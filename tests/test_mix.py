@@ -201,3 +201,17 @@ def test_the_output_folder_is_guarded(sources, tmp_path):
     assert not (out / "train" / "_mix_scratch").exists()
     inside = run("mix", f"web={sources['web']}:1", "-o", sources["web"] / "mix")
     assert inside.exit_code == 2 and "inside the input" in inside.stderr
+
+
+def test_the_report_records_the_mixture(sources, tmp_path):
+    import json
+
+    out = tmp_path / "mix"
+    _mix(sources, out, "--documents", "4000", "--seed", "5")
+    r = run("report", out / "train", "--json")
+    assert r.exit_code in (0, 1), r.stderr
+    step = next(s for s in json.loads(r.stdout)["lineage"] if s["step"] == "mix")
+    assert step["params"]["seed"] == 5
+    assert [i["weight"] for i in step["params"]["inputs"]] == [0.5, 0.5]
+    assert step["mixture"]["code"]["times"] == {"2": 1000}
+    assert "Combine sources into a training mixture" in step["purpose"]

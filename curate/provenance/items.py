@@ -56,6 +56,8 @@ STEP_PURPOSES = {
     "tag-synthetic": "Mark machine-generated documents, declared or detected",
     "pii": "Detect (and where configured redact or drop) personal information such as e-mail "
     "addresses and phone numbers",
+    "mix": "Combine sources into a training mixture with chosen weights, sampling documents "
+    "(dropping or repeating them) by a seed, shuffling, and holding out evaluation splits",
 }
 
 
