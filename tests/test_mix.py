@@ -215,3 +215,35 @@ def test_the_report_records_the_mixture(sources, tmp_path):
     assert [i["weight"] for i in step["params"]["inputs"]] == [0.5, 0.5]
     assert step["mixture"]["code"]["times"] == {"2": 1000}
     assert "Combine sources into a training mixture" in step["purpose"]
+
+
+def test_an_interrupted_mix_resumes_after_its_scatter_pass(sources, tmp_path, monkeypatch):
+    import curate.mix
+
+    real = curate.mix.shuffle_bucket
+    scattered = []
+
+    def failing(job):
+        if job.bucket == 1:
+            raise OSError(28, "No space left on device")
+        return real(job)
+
+    monkeypatch.setattr(curate.mix, "shuffle_bucket", failing)
+    out = tmp_path / "mix"
+    args = ("--buffer-size", "1MiB", "--documents", "8000", "--seed", "2")
+    r = run("mix", f"web={sources['web']}:0.5", f"code={sources['code']}:0.5", "-o", out,
+            "--workers", "1", *args)  # fmt: skip
+    assert r.exit_code != 0
+    assert not (out / "train" / "_curate.json").exists()  # nothing looks complete
+    assert (out / "train" / "_curate.pending.json").exists()
+    monkeypatch.setattr(curate.mix, "shuffle_bucket", real)
+    real_scatter = curate.mix.scatter
+    monkeypatch.setattr(
+        curate.mix, "scatter", lambda job: scattered.append(job) or real_scatter(job)
+    )
+    _mix(sources, out, *args)
+    assert scattered == []  # resumed: the scatter pass was not redone
+    _mix(sources, tmp_path / "fresh", *args)
+    ids = [r["id"] for r in read_rows(out / "train", ["id"])]
+    assert ids == [r["id"] for r in read_rows(tmp_path / "fresh" / "train", ["id"])]
+    assert not (out / "train" / "_mix_scratch").exists()
