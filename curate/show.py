@@ -182,9 +182,12 @@ def render_html(shown: Shown, *, title: str | None = None) -> str:
 
 def write_html(shown: Shown, path: str | Path) -> None:
     """Write the page whole (a temporary file renamed into place)."""
+    from curate.locations import check_locations, dataset_inputs
+
     target = Path(path)
     if target.is_dir():
         raise CurateError(f"--html {path}: is a folder; give a file name (e.g. show.html)")
+    check_locations({"--html": target}, dataset_inputs(shown.location, []))
     if not target.parent.exists():
         raise CurateError(f"--html {path}: the folder {target.parent} does not exist")
     tmp = target.with_name(f".curate-tmp-{target.name}")

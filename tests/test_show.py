@@ -89,6 +89,7 @@ def test_bad_options_are_one_line_errors(tmp_path):
         (["--where", "reason_x = 1"], "no column reason_x"),
         (["--limit", "0"], "--limit must be at least 1"),
         (["--html", tmp_path], "is a folder"),
+        (["--html", ds / "show.html"], "is inside the input dataset"),
     ):
         r = run("show", ds, *args)
         assert r.exit_code == 2, (args, r)
