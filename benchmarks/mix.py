@@ -97,7 +97,7 @@ def main() -> None:
                 f"{res.wall_s:.1f}",
                 f"{rows / res.wall_s:,.0f}",
                 fmt_mb(res.peak_rss),
-                fmt_mb(res.max_proc_rss),
+                fmt_mb(res.peak_pss) if res.peak_pss else "-",
                 f"{res.peak_rss / uncompressed:.2f}",
             ]
         ]
@@ -113,14 +113,14 @@ def main() -> None:
                         f"{peer.wall_s:.1f}",
                         f"{rows / peer.wall_s:,.0f}",
                         fmt_mb(peer.peak_rss),
-                        fmt_mb(peer.max_proc_rss),
+                        fmt_mb(peer.peak_pss) if peer.peak_pss else "-",
                         f"{peer.peak_rss / uncompressed:.2f}",
                     ]
                 )
             else:
                 table.append(["polars in memory", "failed", "", "", "", ""])
         print_table(
-            ["run", "wall s", "input rows/s", "peak tree RSS", "largest process", "peak / input"],
+            ["run", "wall s", "input rows/s", "peak tree RSS", "peak tree PSS", "RSS / input"],
             table,
         )
         train = json.loads((out / "train" / "_curate.json").read_text())
