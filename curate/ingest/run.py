@@ -277,6 +277,11 @@ def ingest(
                 "`-` (standard input) must be the only input; ingest the files with "
                 "another run and --append"
             )
+        if stdin.is_terminal():
+            raise CurateError(
+                "`-` reads standard input, which is a terminal here; pipe the data in "
+                "(e.g. zcat dump.jsonl.gz | curate ingest - ...)"
+            )
         stdin.reset()
     inputs, ignored = expand_inputs(paths, fmt)
     check_locations(

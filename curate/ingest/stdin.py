@@ -121,6 +121,14 @@ def stdin_bytes_read() -> int:
     return _pipe.consumed if _pipe is not None else 0
 
 
+def is_terminal() -> bool:
+    """Whether standard input is a terminal (a user who forgot the pipe would wait forever)."""
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 def reset() -> None:
     """Forget the pipe: the next opening reads the current `sys.stdin` afresh."""
     global _pipe
