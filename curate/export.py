@@ -216,8 +216,19 @@ class ExportFolder:
                     f"{store.display()}: holds an unfinished `curate export` with other "
                     "options; re-run it with the same options, or pass --overwrite"
                 )
+        ours = bool(marker) or pending.get("command") == "export"
+        if not self.overwrite and not ours:  # another command's output is not ours to replace
+            present = sorted(
+                e.name for e in store.list() if e.name != LOCK and not _is_temp(e.name)
+            )
+            if present:
+                shown = ", ".join(present[:3]) + (" …" if len(present) > 3 else "")
+                raise CurateError(
+                    f"{store.display()}: folder is not empty (it holds {shown}); choose an "
+                    "empty folder, or pass --overwrite to replace a curate output there"
+                )
         claimed = set(ALWAYS_OURS) | _claimed_names(store)
-        if marker or pending.get("command") == "export":
+        if ours:
             claimed |= set(self.owns)
         foreign = sorted(e.name for e in store.list() if not _matches(e.name, claimed))
         if foreign:

@@ -227,6 +227,10 @@ def test_the_output_folder_is_guarded_like_every_curate_output(tmp_path):
     assert other.exit_code == 2 and "--overwrite" in other.stderr
     assert run("export", ds, "-o", out, "--columns", "id", "--overwrite").exit_code == 0
     assert json.loads((out / "_curate.export.json").read_text())["params"]["columns"] == ["id"]
+    other_ds = _dataset(tmp_path / "other-ds")
+    r = run("export", ds, "-o", other_ds)
+    assert r.exit_code == 2 and "folder is not empty" in r.stderr
+    assert (other_ds / "_curate.json").exists()  # a dataset there is never replaced silently
     inside = run("export", ds, "-o", ds / "sub")
     assert inside.exit_code == 2 and "inside the input" in inside.stderr
 
