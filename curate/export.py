@@ -17,6 +17,7 @@ command) wrote there.
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import re
@@ -28,6 +29,8 @@ from typing import Any, BinaryIO
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from curate import __version__, lock
 from curate.dataset import (
@@ -43,7 +46,14 @@ from curate.dataset import (
 )
 from curate.errors import CurateError
 from curate.locations import check_locations, dataset_inputs
-from curate.selection import Selection, iter_selected, output_columns
+from curate.selection import (
+    DEFAULT_BATCH_ROWS,
+    Selection,
+    iter_selected,
+    output_columns,
+    plan_read,
+    where_failed,
+)
 from curate.storage import Store
 
 STDOUT_FORMATS = ("jsonl", "csv")
@@ -144,21 +154,137 @@ def export_to_stream(
         )
     ds = location if isinstance(location, Dataset) else open_dataset(location)
     selection = selection or Selection()
+    columns, predicate, needed = plan_read(ds, selection)
     result = ExportResult()
+    out = _PipeOut(stream)
     header = True
-    for frame in iter_selected(ds, selection):
-        data = jsonl_bytes(frame) if fmt == "jsonl" else csv_bytes(frame, header=header)
-        header = False
-        stream.write(data)
-        result.rows += frame.height
-        result.bytes += data.nbytes
-    if fmt == "csv" and header:  # nothing matched: still the header, so the columns show
-        data = csv_bytes(_empty(ds, selection), header=True)
-        stream.write(data)
-        result.bytes += data.nbytes
+    for shard in ds.shards:
+        lazy = _scan(shard, needed)
+        if lazy is not None:  # Polars' streaming engine: decoding and writing overlap
+            if predicate is not None:
+                lazy = lazy.filter(predicate)
+            lazy = _plain_lazy(lazy.select(columns), flat=fmt == "csv")
+            rows_before = out.lines
+            try:
+                if fmt == "jsonl":
+                    lazy.sink_ndjson(out)
+                else:
+                    lazy.sink_csv(out, include_header=header)
+            except (OSError, pl.exceptions.PolarsError) as exc:
+                if out.broken:
+                    raise BrokenPipeError(errno.EPIPE, "the reader closed the pipe") from None
+                if isinstance(exc, pl.exceptions.PolarsError):
+                    raise where_failed(selection, exc) from exc
+                raise
+            header = False
+            if fmt == "jsonl":
+                result.rows += out.lines - rows_before
+            else:
+                result.rows += _count(shard, needed, predicate, selection)
+            continue
+        for frame in _frames(ds, shard, needed, predicate, columns, selection):
+            data = jsonl_bytes(frame) if fmt == "jsonl" else csv_bytes(frame, header=header)
+            header = False
+            out.write(data)
+            result.rows += frame.height
+    if fmt == "csv" and header:  # no shard at all: still the header, so the columns show
+        out.write(csv_bytes(_empty(ds, selection), header=True))
+    result.bytes = out.bytes
     stream.flush()
     result.seconds = time.monotonic() - t0
     return result
+
+
+class _PipeOut(io.RawIOBase):
+    """The stream Polars writes into: counts bytes and lines, and remembers a closed pipe
+    (Polars reports the error as its own)."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        super().__init__()
+        self.stream = stream
+        self.bytes = 0
+        self.lines = 0
+        self.broken = False
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        try:
+            self.stream.write(data)
+        except BrokenPipeError:
+            self.broken = True
+            raise
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                self.broken = True
+            raise
+        n = memoryview(data).nbytes
+        self.bytes += n
+        self.lines += bytes(data).count(b"\n") if not isinstance(data, bytes) else data.count(b"\n")
+        return n
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+def _scan(shard: Any, needed: list[str]) -> pl.LazyFrame | None:
+    """A lazy scan of a local shard that has every needed column; None otherwise (an
+    object-store shard, or a shard of an appended source without some column: those
+    go through the batch reader, which fills missing columns with nulls)."""
+    if not isinstance(shard.path, Path):
+        return None
+    try:
+        names = pq.read_schema(shard.path).names
+    except (OSError, pa.ArrowException):
+        return None  # the batch reader says what is wrong with it, naming the shard
+    if any(c not in names for c in needed):
+        return None
+    return pl.scan_parquet(shard.path).select(needed)
+
+
+def _plain_lazy(lazy: pl.LazyFrame, *, flat: bool) -> pl.LazyFrame:
+    """`_plain` for a lazy frame (binary as base64; nested values as JSON text in CSV)."""
+    fixes = []
+    for name, dtype in lazy.collect_schema().items():
+        if dtype == pl.Binary:
+            fixes.append(pl.col(name).bin.encode("base64"))
+        elif flat and dtype.is_nested():
+            fixes.append(
+                pl.col(name).map_batches(_json_texts, return_dtype=pl.String, is_elementwise=True)
+            )
+    return lazy.with_columns(fixes) if fixes else lazy
+
+
+def _count(shard: Any, needed: list[str], predicate: pl.Expr | None, selection: Selection) -> int:
+    """Rows of a shard the predicate keeps (CSV lines cannot be counted: texts hold breaks)."""
+    lazy = pl.scan_parquet(shard.path).select(needed)
+    if predicate is not None:
+        lazy = lazy.filter(predicate)
+    try:
+        return int(lazy.select(pl.len()).collect().item())
+    except pl.exceptions.PolarsError as exc:
+        raise where_failed(selection, exc) from exc
+
+
+def _frames(
+    ds: Dataset,
+    shard: Any,
+    needed: list[str],
+    predicate: pl.Expr | None,
+    columns: list[str],
+    selection: Selection,
+) -> Iterator[pl.DataFrame]:
+    for batch in ds.shard_batches(shard, columns=needed, batch_size=DEFAULT_BATCH_ROWS):
+        frame = pl.from_arrow(batch)
+        assert isinstance(frame, pl.DataFrame)
+        if predicate is not None:
+            try:
+                frame = frame.filter(predicate)
+            except pl.exceptions.PolarsError as exc:
+                raise where_failed(selection, exc) from exc
+        if frame.height:
+            yield frame.select(columns)
 
 
 def _empty(ds: Dataset, selection: Selection) -> pl.DataFrame:

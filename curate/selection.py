@@ -67,10 +67,9 @@ def output_columns(ds: Dataset, selection: Selection) -> list[str]:
     return list(selection.columns)
 
 
-def iter_selected(
-    ds: Dataset, selection: Selection, *, batch_rows: int = DEFAULT_BATCH_ROWS
-) -> Iterator[pl.DataFrame]:
-    """The selected rows as Polars frames, in dataset order (empty frames skipped)."""
+def plan_read(ds: Dataset, selection: Selection) -> tuple[list[str], pl.Expr | None, list[str]]:
+    """The output columns, the predicate, and the columns to read for both (checked:
+    an unknown name exits 2 before anything is read)."""
     columns = output_columns(ds, selection)
     predicate = selection.predicate()
     needed = list(columns)
@@ -84,6 +83,18 @@ def iter_selected(
                 f"{ds.location} (its columns: {', '.join(ds.column_names())})"
             )
         needed += [c for c in refs if c not in needed]
+    return columns, predicate, needed
+
+
+def where_failed(selection: Selection, exc: BaseException) -> CurateError:
+    return CurateError(f"--where {selection.where!r}: cannot be evaluated ({_first_line(exc)})")
+
+
+def iter_selected(
+    ds: Dataset, selection: Selection, *, batch_rows: int = DEFAULT_BATCH_ROWS
+) -> Iterator[pl.DataFrame]:
+    """The selected rows as Polars frames, in dataset order (empty frames skipped)."""
+    columns, predicate, needed = plan_read(ds, selection)
     for shard in ds.shards:
         for batch in ds.shard_batches(shard, columns=needed, batch_size=batch_rows):
             frame = pl.from_arrow(batch)
@@ -92,9 +103,7 @@ def iter_selected(
                 try:
                     frame = frame.filter(predicate)
                 except pl.exceptions.PolarsError as exc:
-                    raise CurateError(
-                        f"--where {selection.where!r}: cannot be evaluated ({_first_line(exc)})"
-                    ) from exc
+                    raise where_failed(selection, exc) from exc
             if frame.height:
                 yield frame.select(columns) if frame.columns != columns else frame
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 import zstandard
 from conftest import run, write_jsonl
@@ -257,3 +258,19 @@ def test_an_interrupted_export_is_not_complete_and_is_redone(tmp_path):
     assert r.exit_code == 0, r.stderr
     lines = (out / "data" / "train-00000.jsonl").read_text().splitlines()
     assert len(lines) == 5
+
+
+def test_shards_without_a_column_export_it_as_null(tmp_path):
+    """An appended source may lack a column the dataset has: its rows get nulls."""
+    folder = tmp_path / "bare"
+    folder.mkdir()
+    pq.write_table(pa.table({"id": ["a"], "text": ["one"], "q": [1.5]}), folder / "p0.parquet")
+    pq.write_table(pa.table({"id": ["b"], "text": ["two"]}), folder / "p1.parquet")
+    r = run("export", folder, "--where", "text <> 'x'")
+    assert r.exit_code == 0, r.stderr
+    assert [json.loads(x) for x in r.stdout.splitlines()] == [
+        {"id": "a", "text": "one", "q": 1.5},
+        {"id": "b", "text": "two", "q": None},
+    ]
+    c = run("export", folder, "--format", "csv")
+    assert c.stdout.splitlines() == ["id,text,q", "a,one,1.5", "b,two,"]
