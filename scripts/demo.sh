@@ -2,7 +2,7 @@
 # The demo pipeline over sample_data/: ingest → filter → dedup → decontaminate (against a
 # small quiz written here) → train-classifier (kept vs removed by the filter) → score →
 # tag-synthetic → pii → tokens (a tokenizer trained here, on the demo's own text) → report →
-# check. Every output folder is a dataset you can open with `curate stats`.
+# check → show → export. Every output folder is a dataset you can open with `curate stats`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=demo
@@ -61,4 +61,8 @@ fi
 step curate stats "$final"
 step curate report "$final" --sources sample_data/sources.toml -o "$out/report"
 step curate check "$final" --rules sample_data/checks.toml --junit "$out/checks.xml"
-echo "report: $out/report/report.html  dataset card: $out/report/README.md" >&2
+step curate show "$out/filtered-rejected" --limit 2 --max-chars 300
+printf '\n\033[1m$ curate export %s --columns id,source,text | head -n 2\033[0m\n' "$final" >&2
+curate export "$final" --columns id,source,text --quiet | head -n 2 | cut -c 1-160 >&2
+step curate export "$final" -o "$out/release" --format jsonl.zst --card "$out/report"
+echo "report: $out/report/report.html  release: $out/release/ (dataset card: README.md)" >&2

@@ -33,6 +33,9 @@ PIPELINE_ORDER = (
     "report",
     "check",
     "stats",
+    "show",
+    "mix",
+    "export",
 )
 
 __all__ = ["app", "main"]

@@ -40,7 +40,8 @@ def ingest(
     paths: Annotated[
         list[str] | None,
         typer.Argument(
-            help="Input files, folders or globs; s3://, gs:// (globs too) and https:// URLs.",
+            help="Input files, folders or globs; s3://, gs:// (globs too) and https:// URLs; "
+            "`-` reads standard input.",
             show_default=False,
         ),
     ] = None,
@@ -128,6 +129,8 @@ def ingest(
         curate ingest CC-MAIN-*.warc.gz --source commoncrawl-2024-10 -o raw/
 
         curate ingest dumps/*.jsonl.zst --source forum --text-field body -o raw/ --append
+
+        zcat dump.jsonl.gz | curate ingest - --format jsonl --source forum -o raw/
 
         curate ingest --paths-from warc.paths.gz --base-url https://data.commoncrawl.org/
         --source cc-2024-10 -o s3://corpus/raw/

@@ -29,6 +29,7 @@ from curate.ingest.remote import (
     name_of,
     open_input,
 )
+from curate.ingest.stdin import STDIN_DISPLAY, is_stdin
 from curate.storage import display as display_uri
 from curate.storage import is_remote
 
@@ -381,6 +382,9 @@ def expand_inputs(paths: Iterable[str], fmt: str = "auto") -> tuple[list[InputFi
     found: list[tuple[Path | str, str, bool]] = []  # (path, display, given explicitly)
     sizes: dict[str, int] = {}
     for spec in paths:
+        if is_stdin(spec):
+            found.append((spec, STDIN_DISPLAY, True))
+            continue
         if is_url(spec):
             found.append((spec, display_uri(spec), True))
             continue
@@ -418,6 +422,11 @@ def expand_inputs(paths: Iterable[str], fmt: str = "auto") -> tuple[list[InputFi
         seen.add(real)
         display = _printable(display)
         kind, damage = (fmt, None) if fmt != "auto" else _sniff(path)
+        if is_stdin(path) and kind == "parquet":
+            raise CurateError(
+                "parquet cannot be read from standard input (its index is at the end); "
+                "save it to a file and ingest that"
+            )
         if kind is None:
             if not explicit:
                 ignored.append(display)

@@ -24,6 +24,7 @@ from typing import Any, BinaryIO
 from urllib.parse import urljoin
 
 from curate.errors import CurateError
+from curate.ingest.stdin import is_stdin, open_stdin
 from curate.storage import Store, display, is_remote, scheme_of
 
 HTTP_SCHEMES = ("http", "https")
@@ -65,7 +66,10 @@ def name_of(spec: str | Path) -> str:
 
 
 def open_input(spec: str | Path) -> BinaryIO:
-    """A seekable binary stream of a local file, an object or a URL."""
+    """A seekable binary stream of a local file, an object or a URL (or standard input,
+    which can be sought back only within its first bytes: `curate.ingest.stdin`)."""
+    if is_stdin(spec):
+        return open_stdin()
     if isinstance(spec, Path) or not is_network(spec):
         return open(spec, "rb")  # noqa: SIM115 - returned to the caller
     if is_url(spec):

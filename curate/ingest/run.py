@@ -9,11 +9,15 @@ off and two machines produce the same dataset.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
+import shutil
+import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,15 +27,24 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from rich.console import Console
 
-from curate.dataset import Dataset, DatasetWriter, Shard, holding, open_dataset, shard_source
+from curate.dataset import (
+    PENDING,
+    Dataset,
+    DatasetWriter,
+    Shard,
+    holding,
+    open_dataset,
+    shard_source,
+)
 from curate.defaults import SHARD_ROWS
 from curate.errors import CurateError
 from curate.executor import Executor, UnitsCrashed, lineage_facts, make_executor, run_units
-from curate.ingest import files, tabular, warc
+from curate.ingest import files, stdin, tabular, warc
 from curate.ingest.collect import RAW_LIMIT, Collector, id_hash
 from curate.ingest.detect import InputFile, expand_inputs
 from curate.ingest.options import ReadOptions
-from curate.ingest.remote import InputUnavailable, read_paths_file
+from curate.ingest.remote import InputUnavailable, open_input, read_paths_file
+from curate.ingest.stdin import is_stdin
 from curate.locations import check_locations
 from curate.progress import StepProgress, human_bytes, summary_table, warn
 from curate.provenance.manifest import declaration_for, load_sources
@@ -42,6 +55,7 @@ from curate.schema import (
     PATH_FIELD,
     WEB_FIELDS,
 )
+from curate.storage import Store
 
 TASK_BYTES = 256 << 20  # input bytes per task: big enough to amortise, small to balance
 TASK_FILES = 2_000
@@ -124,7 +138,8 @@ def run_task(task: Task) -> TaskResult:
     try:
         for f in task.files:
             try:
-                READERS[f.format](f, task.options, out)
+                with _seekable(f) as readable:
+                    READERS[f.format](readable, task.options, out)
             except PermissionError as exc:
                 out.skip("unreadable_file", f.display, None, str(exc).encode())
             except InputUnavailable as exc:  # 403, 404, or every retry failed
@@ -146,6 +161,27 @@ def run_task(task: Task) -> TaskResult:
         bytes_in=sum(max(f.size, 0) for f in task.files),
         hashes=hashes,
     )
+
+
+SEEKING_FORMATS = frozenset({"warc", "wet", "arc"})  # their readers seek back to recover
+
+
+@contextlib.contextmanager
+def _seekable(f: InputFile) -> Iterator[InputFile]:
+    """`f`, or for standard input in a format whose reader seeks, a temporary copy of it.
+
+    WARC readers go back to a record's start to recover from damage and check the end
+    of the last record, which a pipe cannot do: the stream is copied to a temporary
+    file (in TMPDIR) as it arrives, and read from there under the same name.
+    """
+    if not (is_stdin(f.path) and f.format in SEEKING_FORMATS):
+        yield f
+        return
+    with tempfile.NamedTemporaryFile(prefix=".curate-tmp-stdin-") as copy:
+        with open_input(f.path) as pipe:
+            shutil.copyfileobj(pipe, copy, 1 << 20)
+        copy.flush()
+        yield InputFile(Path(copy.name), f.display, f.format, copy.tell())
 
 
 def plan_tasks(
@@ -235,6 +271,19 @@ def ingest(
         paths = [*paths, *read_paths_file(paths_from, base_url)]
     if not paths:
         raise CurateError("no inputs: give input paths, or --paths-from FILE")
+    from_stdin = any(is_stdin(p) for p in paths)
+    if from_stdin:
+        if len(paths) > 1:
+            raise CurateError(
+                "`-` (standard input) must be the only input; ingest the files with "
+                "another run and --append"
+            )
+        if stdin.is_terminal():
+            raise CurateError(
+                "`-` reads standard input, which is a terminal here; pipe the data in "
+                "(e.g. zcat dump.jsonl.gz | curate ingest - ...)"
+            )
+        stdin.reset()
     inputs, ignored = expand_inputs(paths, fmt)
     check_locations(
         {"-o": output, "--rejected": rejected},
@@ -269,6 +318,12 @@ def ingest(
         "sources": declared,
         "rejected": str(rejected) if rejected else None,
     }
+    if from_stdin:
+        # a stream cannot be compared with the one a finished run read: every stdin run
+        # is a run of its own, so a rerun is never taken for "up to date"
+        params["stdin_run"] = f"{time.time_ns()}-{os.getpid()}"
+        _refuse_stdin_resume(output, overwrite)
+        _refuse_stdin_resume(rejected, overwrite)
     writer = DatasetWriter(
         output, step="ingest", params=params, overwrite=overwrite, append=append, owns=SHARD_NAMES
     )
@@ -293,6 +348,8 @@ def ingest(
 
         first = _next_task_number(writer.base)
         executor = executor or make_executor(workers or None)
+        if from_stdin:  # the pipe is this process's: read it on a thread of this process
+            executor = make_executor(1, threads=True)
 
         def make(number: int, group: tuple[InputFile, ...]) -> Task:
             return Task(
@@ -338,6 +395,8 @@ def ingest(
                 rejected_writer.abandon()
             raise
         ordered = [results[t.number] for t in tasks]
+        if from_stdin:
+            ordered[0].bytes_in = total_bytes = stdin.stdin_bytes_read()
         skipped: Counter[str] = Counter()
         notes: Counter[str] = Counter()
         for r in ordered:
@@ -408,6 +467,25 @@ def ingest(
             bytes_out=sum(s.bytes for s in shards),
             seconds=time.monotonic() - t0,
             files=len(inputs),
+        )
+
+
+def _refuse_stdin_resume(location: str | Path | None, overwrite: bool) -> None:
+    """An unfinished run from standard input cannot resume: the stream it read is gone."""
+    if location is None or overwrite:
+        return
+    store = Store(location)
+    if not store.exists(PENDING):
+        return
+    try:
+        pending = json.loads(store.read_bytes(PENDING))
+    except (OSError, ValueError):
+        return  # not ours to judge: the writer says what it is
+    if isinstance(pending, dict) and "stdin_run" in (pending.get("params") or {}):
+        raise CurateError(
+            f"{store.display()}: holds an unfinished ingest from standard input, which "
+            "cannot be resumed (the stream it read is gone); pass --overwrite to start "
+            "again"
         )
 
 

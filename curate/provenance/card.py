@@ -61,7 +61,9 @@ def _feature(col: dict[str, str]) -> dict[str, Any]:
     return {"name": col["name"], "dtype": HF_TYPES.get(t, t)}
 
 
-def card_metadata(doc: dict[str, Any]) -> dict[str, Any]:
+def card_metadata(
+    doc: dict[str, Any], *, data_files: str = "*.parquet", columns: list[str] | None = None
+) -> dict[str, Any]:
     decls = doc.get("declared_sources") or {}
     ms = doc["measurements"]
     spdx = sorted(
@@ -108,19 +110,26 @@ def card_metadata(doc: dict[str, Any]) -> dict[str, Any]:
     )
     meta["language_creators"] = ["found", "machine-generated"] if synthetic else ["found"]
     meta["configs"] = [
-        {"config_name": "default", "data_files": [{"split": "train", "path": "*.parquet"}]}
+        {"config_name": "default", "data_files": [{"split": "train", "path": data_files}]}
     ]
+    described = doc["dataset"]["columns"]
+    if columns is not None:  # an export of some columns, in its order
+        by_name = {c["name"]: c for c in described}
+        described = [by_name[c] for c in columns if c in by_name]
     meta["dataset_info"] = {
-        "features": [_feature(c) for c in doc["dataset"]["columns"]],
+        "features": [_feature(c) for c in described],
         "splits": [{"name": "train", "num_bytes": doc["dataset"]["bytes"], "num_examples": docs}],
         "download_size": doc["dataset"]["bytes"],
     }
     return meta
 
 
-def render_card(doc: dict[str, Any]) -> str:
-    """The whole README.md."""
-    meta = card_metadata(doc)
+def render_card(
+    doc: dict[str, Any], *, data_files: str = "*.parquet", columns: list[str] | None = None
+) -> str:
+    """The whole README.md; `data_files` and `columns` describe files other than the
+    dataset's own shards (`curate export` writes `data/train-*.jsonl` and the like)."""
+    meta = card_metadata(doc, data_files=data_files, columns=columns)
     system = doc.get("system") or {}
     name = meta.get("pretty_name") or doc["dataset"]["location"]
     out = ["---", *yaml_lines(meta), "---", "", f"# {name}", ""]
@@ -128,8 +137,8 @@ def render_card(doc: dict[str, Any]) -> str:
         out += [f"Intended purpose: {system['intended_purpose']}", ""]
     out += [
         f"{doc['dataset']['documents']:,} documents from {len(doc['sources'])} source(s), "
-        f"curated and documented with curate {doc['tool']['version']}. The Parquet shards are "
-        "the `train` split (`*.parquet`).",
+        f"curated and documented with curate {doc['tool']['version']}. The files "
+        f"`{data_files}` are the `train` split.",
         "",
         "## Sources",
         "",

@@ -59,6 +59,8 @@ STEP_PURPOSES = {
     "decontaminate": "Keep evaluation benchmarks out of the training data: find their items "
     "(word n-grams) in documents and drop, mark or cut them",
     "tokens": "Count each document's tokens with the model's tokenizer (training data size)",
+    "mix": "Combine sources into a training mixture with chosen weights, sampling documents "
+    "(dropping or repeating them) by a seed, shuffling, and holding out evaluation splits",
 }
 
 

@@ -664,6 +664,7 @@ def _item9(ctx: _Ctx, name: str, decl: dict, m: SourceMeasure) -> Answer:
                 if per_benchmark
                 else ""
             )
+            + (_mixture_text(s) if step == "mix" else "")
             + (f" — {purpose}" if purpose else "")
         )
     status = "consistent" if declared_purposes else "measured"
@@ -1012,14 +1013,39 @@ def _iso(t: dt.datetime | None) -> str:
     return t.isoformat() if t else ""
 
 
+def _mixture_text(step: dict[str, Any]) -> str:
+    """A `mix` step's weights, seed and how often documents appear, for item 9."""
+    mixture = step.get("mixture")
+    if not isinstance(mixture, dict) or not mixture:
+        return ""
+    parts = []
+    for name, m in mixture.items():
+        if not isinstance(m, dict):
+            continue
+        times = m.get("times") or {}
+        appear = ", ".join(f"{n:,} × {k}" for k, n in times.items() if isinstance(n, int))
+        parts.append(
+            f"{name} weight {m.get('weight')} (rate {float(m.get('rate') or 0):.3g}"
+            + (f"; documents appearing: {appear}" if appear else "")
+            + ")"
+        )
+    return (
+        f" (split {step.get('split')}, seed {step.get('seed')}, by {step.get('by')}: "
+        + "; ".join(parts)
+        + ")"
+    )
+
+
 def _lineage(lineage: list[dict[str, Any]], purposes: dict[str, str]) -> list[dict[str, Any]]:
     out = []
     for s in lineage:
         params = dict(s.get("params") or {})
         if isinstance(params.get("inputs"), list) and len(params["inputs"]) > TOP:
             params["inputs"] = params["inputs"][:TOP] + [f"… {len(params['inputs']) - TOP} more"]
+        extra = {"mixture": s["mixture"]} if isinstance(s.get("mixture"), dict) else {}
         out.append(
             {
+                **extra,
                 "step": s.get("step"),
                 "version": s.get("version"),
                 "source": s.get("source"),
