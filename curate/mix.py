@@ -510,7 +510,9 @@ def mix(
                 key = f"bucket-{b:05d}"
                 if key in states[s].done:
                     continue
-                files = tuple(summary["files"].get(f"{s}/{b}", []))
+                # in name order, not the order the scatter units finished in: the same
+                # bucket holds the same rows in the same order whatever ran them
+                files = tuple(sorted(summary["files"].get(f"{s}/{b}", [])))
                 shuffle_jobs.append(
                     ShuffleJob(s, si, b, files, scratch[s], writers[s].folder, out_schema, seed)
                 )
