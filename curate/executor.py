@@ -132,7 +132,8 @@ def describe(unit: Any) -> str:
     """A unit as the user knows it, for messages: its shard, or its input files."""
     shard = getattr(unit, "shard", None)
     if isinstance(getattr(shard, "name", None), str):
-        return f"shard {shard.name}"
+        rows = getattr(unit, "rows", None)  # a row range of a cut shard (`curate.parts`)
+        return f"shard {shard.name}" + (f" (rows {rows[0]:,}-{rows[1]:,})" if rows else "")
     files = getattr(unit, "files", None)
     if isinstance(files, tuple) and files:
         first = getattr(files[0], "display", None) or str(files[0])

@@ -203,3 +203,17 @@ def test_overwrite_removes_parts_a_killed_run_left(tmp_path, big_shard):
     want = tmp_path / "want"
     _filter(big_shard, want, LocalExecutor(1))
     assert differences(lane / "out", want) == []
+
+
+def test_parts_in_an_object_store_give_the_same_bytes(tmp_path, big_shard, s3):
+    """Parts are written, listed, read back and removed through the store, like shards."""
+    from curate.storage import Store
+
+    _filter(big_shard, tmp_path / "want", LocalExecutor(1), rejected=tmp_path / "want-rej")
+    spy = Spy(LocalExecutor(2, threads=True))
+    _filter(big_shard, s3("out"), spy, rejected=s3("rej"))
+    assert len(spy.ranges()) == 3 and spy.assembled() == 1
+    for remote, local in ((s3("out"), tmp_path / "want"), (s3("rej"), tmp_path / "want-rej")):
+        store = Store(remote)
+        assert sorted(e.name for e in store.list()) == ["_curate.json", "big.parquet"]
+        assert store.read_bytes("big.parquet") == (local / "big.parquet").read_bytes()
