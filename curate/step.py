@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -160,6 +160,66 @@ def map_shard(job: ShardJob) -> ShardResult:
         raise
     per_source = {k: [src_in[k], src_out.get(k, 0)] for k in sorted(src_in)}
     return ShardResult(shard, rej, rows_in, dict(removed), dict(totals), per_source)
+
+
+def _run_jobs(
+    jobs: list[ShardJob],
+    *,
+    executor: Executor,
+    cut: bool,
+    book: PartBook,
+    schemas: tuple[pa.Schema, pa.Schema | None],
+    progress: StepProgress,
+    record: Callable[[str, ShardResult], None],
+) -> None:
+    """Run the shards' jobs on `executor`, handing each shard's result to `record`.
+
+    With `cut` (few large shards, see `Executor.split`), each shard of more than one row
+    range runs as one unit a range, its parts recorded in `book` (a rerun keeps the
+    finished ones), then as one unit that puts the shard together (`curate.parts`).
+    """
+    units: list[ShardJob] = []
+    cut_shards: dict[str, tuple[ShardJob, list[Rows]]] = {}
+    part_infos: dict[str, dict[Rows, dict[str, Any]]] = {}
+    for job in jobs:
+        ranges = row_ranges(job.shard.rows, book.batch_rows) if cut else []
+        if len(ranges) < 2:
+            units.append(job)
+            continue
+        cut_shards[job.shard.name] = (job, ranges)
+        done = book.done(job.shard.name, ranges)
+        part_infos[job.shard.name] = {r: m["info"] for r, m in done.items()}
+        units += [replace(job, rows=r) for r in ranges if r not in done]
+
+    def record_unit(job: ShardJob, res: ShardResult) -> None:
+        if job.rows is None:
+            record(job.shard.name, res)
+            return
+        book.record(job.shard.name, job.rows, res.shard, res.rejected, res.info())
+        part_infos[job.shard.name][job.rows] = res.info()
+
+    run_units(
+        executor,
+        map_shard,
+        units,
+        progress=progress,
+        on_result=record_unit,
+        what="shard",
+        counted=lambda job: job.rows is None,  # a shard is done once put together
+    )
+    assembly = [
+        AssembleJob(job.shard, tuple(ranges), book.output, schemas[0], book.rejected, schemas[1])
+        for job, ranges in cut_shards.values()
+    ]
+
+    def record_assembled(job: AssembleJob, res: tuple[Shard, Shard | None]) -> None:
+        infos = [part_infos[job.shard.name][r] for r in job.ranges]
+        record(job.shard.name, _sum_parts(res[0], res[1], infos))
+        book.remove(job.shard.name)
+
+    run_units(
+        executor, assemble, assembly, progress=progress, on_result=record_assembled, what="shard"
+    )
 
 
 def _sum_parts(shard: Shard, rejected: Shard | None, infos: list[dict[str, Any]]) -> ShardResult:
@@ -313,6 +373,7 @@ def run_map(
         executor, cut = (executor or make_executor(workers)).split(
             len(jobs), sum(j.shard.rows for j in jobs)
         )
+        rej_schema = step.rejected_schema(ds.schema) if rejected is not None else None
         progress = StepProgress(
             console or _quiet(), label=step.name, units=len(ds.shards), unit_name="shards"
         )
@@ -325,62 +386,14 @@ def run_map(
                 rej_writer.unit_done(name, [res.rejected])
             writer.unit_done(name, [res.shard], res.info())
 
-        # few large shards: each cut into row ranges, run as units, then put together
-        book = PartBook(writer.folder, rejected, batch_rows)
-        units: list[ShardJob] = []
-        cut_shards: dict[str, tuple[ShardJob, list[Rows]]] = {}
-        part_infos: dict[str, dict[Rows, dict[str, Any]]] = {}
-        for job in jobs:
-            ranges = row_ranges(job.shard.rows, batch_rows) if cut else []
-            if len(ranges) < 2:
-                units.append(job)
-                continue
-            cut_shards[job.shard.name] = (job, ranges)
-            done_parts = book.done(job.shard.name, ranges)
-            part_infos[job.shard.name] = {r: m["info"] for r, m in done_parts.items()}
-            units += [replace(job, rows=r) for r in ranges if r not in done_parts]
-
-        def record_unit(job: ShardJob, res: ShardResult) -> None:
-            if job.rows is None:
-                record(job.shard.name, res)
-                return
-            book.record(job.shard.name, job.rows, res.shard, res.rejected, res.info())
-            part_infos[job.shard.name][job.rows] = res.info()
-
-        run_units(
-            executor,
-            map_shard,
-            units,
+        _run_jobs(
+            jobs,
+            executor=executor,
+            cut=cut,
+            book=PartBook(writer.folder, rejected, batch_rows),
+            schemas=(step.output_schema(ds.schema), rej_schema),
             progress=progress,
-            on_result=record_unit,
-            what="shard",
-            counted=lambda job: job.rows is None,
-        )
-        rej_schema = step.rejected_schema(ds.schema) if rejected is not None else None
-        assembly = [
-            AssembleJob(
-                job.shard,
-                tuple(ranges),
-                writer.folder,
-                step.output_schema(ds.schema),
-                rejected,
-                rej_schema,
-            )
-            for job, ranges in cut_shards.values()
-        ]
-
-        def record_assembled(job: AssembleJob, res: tuple[Shard, Shard | None]) -> None:
-            infos = [part_infos[job.shard.name][r] for r in job.ranges]
-            record(job.shard.name, _sum_parts(res[0], res[1], infos))
-            book.remove(job.shard.name)
-
-        run_units(
-            executor,
-            assemble,
-            assembly,
-            progress=progress,
-            on_result=record_assembled,
-            what="shard",
+            record=record,
         )
         ordered = [results[s.name] for s in ds.shards]
         removed: Counter[str] = Counter()

@@ -217,3 +217,44 @@ def test_parts_in_an_object_store_give_the_same_bytes(tmp_path, big_shard, s3):
         store = Store(remote)
         assert sorted(e.name for e in store.list()) == ["_curate.json", "big.parquet"]
         assert store.read_bytes("big.parquet") == (local / "big.parquet").read_bytes()
+
+
+class _ChunkedLengths:
+    """A map step whose batches come out in several chunks (as Polars or a concatenation
+    gives them): the shard put together must still equal a one-unit write."""
+
+    name = "lengths"
+
+    def params(self):
+        return {}
+
+    def output_schema(self, schema):
+        return schema.append(pa.field("n_chars", pa.int64())).append(pa.field("url", pa.string()))
+
+    def rejected_schema(self, schema):
+        return None
+
+    def process(self, table):
+        import pyarrow.compute as pc
+
+        from curate.step import BatchOutput
+
+        n = pc.utf8_length(table.column("text")).cast(pa.int64())
+        # a column of several pages a batch: the encoder's page cuts follow the chunks
+        long = pc.binary_repeat(table.column("text"), 40)
+        out = table.append_column("n_chars", n).append_column("url", long)
+        return BatchOutput(pa.concat_tables([out.slice(0, 7), out.slice(7, 300), out.slice(307)]))
+
+
+def test_any_map_step_is_cut_and_put_together_to_the_same_bytes(tmp_path, big_shard):
+    from curate.step import run_map
+
+    run_map(_ChunkedLengths(), big_shard, tmp_path / "one", executor=LocalExecutor(1))
+    spy = Spy(LocalExecutor(2, threads=True))
+    run_map(_ChunkedLengths(), big_shard, tmp_path / "two", executor=spy, batch_rows=1_000)
+    run_map(
+        _ChunkedLengths(), big_shard, tmp_path / "ref", executor=LocalExecutor(1), batch_rows=1_000
+    )
+    assert len(spy.ranges()) == 3  # 4,000 rows a range: whole batches of 1,000
+    assert _files(tmp_path / "two")["big.parquet"] == _files(tmp_path / "ref")["big.parquet"]
+    assert pq.read_table(tmp_path / "two").equals(pq.read_table(tmp_path / "one"))
