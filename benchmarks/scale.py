@@ -917,6 +917,8 @@ def sizes_for(args: argparse.Namespace) -> Sizes:
         s.warc_repeat = args.warc_repeat
     if args.shard_rows:
         s.shard_rows = args.shard_rows
+    if args.files:
+        s.files = args.files
     return s
 
 
@@ -942,6 +944,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="small inputs: a first look")
     ap.add_argument("--docs", type=int, help="documents in the corpus (ingest-jsonl, dedup)")
     ap.add_argument("--warc-repeat", type=int, help="copies of the WARC files for ingest-warc")
+    ap.add_argument(
+        "--files",
+        type=int,
+        help="JSONL files the corpus is written to (each is its own ingest task, so its "
+        "own shard: `--files 1 --shard-rows N` gives filter and score one large shard)",
+    )
     ap.add_argument(
         "--shard-rows",
         type=int,

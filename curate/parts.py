@@ -80,13 +80,20 @@ class PartBook:
             if self._marker(rows) not in present:
                 continue
             marker = _read_json(store, self._marker(rows))
-            part, rej = marker.get("part"), marker.get("rejected")
-            if marker.get("batch_rows") != self.batch_rows or not _there(part, present):
-                continue
-            if self.rejected is not None and not _there(rej, rej_present):
-                continue
-            out[rows] = marker
+            if self._usable(marker, present, rej_present):
+                out[rows] = marker
         return out
+
+    def _usable(
+        self, marker: dict[str, Any], present: dict[str, int], rej_present: dict[str, int]
+    ) -> bool:
+        """A marker of this batch size whose files are there at the recorded sizes."""
+        return (
+            marker.get("batch_rows") == self.batch_rows
+            and isinstance(marker.get("info"), dict)
+            and _there(marker.get("part"), present)
+            and (self.rejected is None or _there(marker.get("rejected"), rej_present))
+        )
 
     def record(
         self, shard: str, rows: Rows, part: Shard, rejected: Shard | None, info: dict[str, Any]
