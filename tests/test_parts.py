@@ -27,7 +27,9 @@ from curate.filters.step import filter_dataset
 from curate.parts import AssembleJob, row_ranges
 from curate.step import ShardJob
 
-ROWS = 10_000  # 3 row ranges of filter's (4,000, 4,000, 2,000 rows)
+# 4 row ranges of filter's (3 of 4,000 rows, 1 of 2,000): a run killed when the first
+# is recorded has a range's work or more left (the kill tests need that margin)
+ROWS = 14_000
 WORDS = (
     "the river ran past the old mill where the miller kept his accounts and every morning "
     "he counted the sacks of flour the farmers brought to him from the village"
@@ -123,7 +125,7 @@ def test_one_large_shard_gives_the_same_bytes_on_one_worker_two_and_ray(
     tmp_path, big_shard, ray_cluster
 ):
     want = row_ranges(ROWS, 2_000)
-    assert want == [(0, 4_000), (4_000, 8_000), (8_000, 10_000)]
+    assert want == [(0, 4_000), (4_000, 8_000), (8_000, 12_000), (12_000, 14_000)]
     runs = {}
     for label, executor in (
         ("local1", LocalExecutor(1)),
@@ -212,7 +214,7 @@ def test_parts_in_an_object_store_give_the_same_bytes(tmp_path, big_shard, s3):
     _filter(big_shard, tmp_path / "want", LocalExecutor(1), rejected=tmp_path / "want-rej")
     spy = Spy(LocalExecutor(2, threads=True))
     _filter(big_shard, s3("out"), spy, rejected=s3("rej"))
-    assert len(spy.ranges()) == 3 and spy.assembled() == 1
+    assert len(spy.ranges()) == 4 and spy.assembled() == 1
     for remote, local in ((s3("out"), tmp_path / "want"), (s3("rej"), tmp_path / "want-rej")):
         store = Store(remote)
         assert sorted(e.name for e in store.list()) == ["_curate.json", "big.parquet"]
@@ -255,6 +257,6 @@ def test_any_map_step_is_cut_and_put_together_to_the_same_bytes(tmp_path, big_sh
     run_map(
         _ChunkedLengths(), big_shard, tmp_path / "ref", executor=LocalExecutor(1), batch_rows=1_000
     )
-    assert len(spy.ranges()) == 3  # 4,000 rows a range: whole batches of 1,000
+    assert len(spy.ranges()) == 4  # 4,000 rows a range: whole batches of 1,000
     assert _files(tmp_path / "two")["big.parquet"] == _files(tmp_path / "ref")["big.parquet"]
     assert pq.read_table(tmp_path / "two").equals(pq.read_table(tmp_path / "one"))
