@@ -915,6 +915,10 @@ def sizes_for(args: argparse.Namespace) -> Sizes:
         s.docs = args.docs
     if args.warc_repeat:
         s.warc_repeat = args.warc_repeat
+    if args.shard_rows:
+        s.shard_rows = args.shard_rows
+    if args.files:
+        s.files = args.files
     return s
 
 
@@ -940,6 +944,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="small inputs: a first look")
     ap.add_argument("--docs", type=int, help="documents in the corpus (ingest-jsonl, dedup)")
     ap.add_argument("--warc-repeat", type=int, help="copies of the WARC files for ingest-warc")
+    ap.add_argument(
+        "--files",
+        type=int,
+        help="JSONL files the corpus is written to (each is its own ingest task, so its "
+        "own shard: `--files 1 --shard-rows N` gives filter and score one large shard)",
+    )
+    ap.add_argument(
+        "--shard-rows",
+        type=int,
+        help="rows per shard of the input datasets (large: the one-or-two-shard case of filter "
+        "and score, whose shards are cut into row ranges)",
+    )
     ap.add_argument("--steps", default=",".join(STEPS), help=f"subset of {','.join(STEPS)}")
     ap.add_argument("--rounds", type=int, default=1, help="runs per config (median)")
     ap.add_argument("--no-peer", action="store_true", help="skip the datatrove comparison")

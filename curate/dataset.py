@@ -42,7 +42,8 @@ TMP_PREFIX = ".curate-tmp-"  # files being written: never part of a dataset
 LEGACY_TMP_PREFIX = ".tmp-"  # the temporary prefix of curate before 0.2
 # what every curate output folder may hold besides its shards and declared work files
 UNITS = "_curate.units"  # one marker file a finished unit, while the output is pending
-ALWAYS_OURS = (MANIFEST, PENDING, LOCK, UNITS, f"{TMP_PREFIX}*")
+PARTS = "_curate.parts"  # row ranges of shards cut into parts, until each is put together
+ALWAYS_OURS = (MANIFEST, PENDING, LOCK, UNITS, PARTS, f"{TMP_PREFIX}*")
 FORMAT_VERSION = 1
 ROW_GROUP_ROWS = 20_000
 COMPRESSION = "zstd"
@@ -124,9 +125,19 @@ class Dataset:
             yield from self.shard_batches(shard, columns=columns, batch_size=batch_size)
 
     def shard_batches(
-        self, shard: Shard, columns: Sequence[str] | None = None, batch_size: int = 10_000
+        self,
+        shard: Shard,
+        columns: Sequence[str] | None = None,
+        batch_size: int = 10_000,
+        rows: tuple[int, int] | None = None,
     ) -> Iterator[pa.RecordBatch]:
-        """Batches of one shard; columns a shard lacks (an appended source) come as nulls."""
+        """Batches of one shard; columns a shard lacks (an appended source) come as nulls.
+
+        Batch k holds the shard's rows `[k * batch_size, (k + 1) * batch_size)`, whatever
+        its row groups, so a map step's batches depend on the data only. `rows` reads
+        just the rows `[start, stop)` (a part of a shard cut into row ranges; `start` a
+        multiple of `batch_size`, so its batches are those of a whole-shard read).
+        """
         schema = (
             self.schema if columns is None else pa.schema([self.schema.field(c) for c in columns])
         )
@@ -135,7 +146,10 @@ class Dataset:
             # the file is closed, so memory grew with the shard instead of the batch
             pf = pq.ParquetFile(shard_source(shard.path), pre_buffer=False)
             present = [c for c in schema.names if c in pf.schema_arrow.names]
-            for batch in pf.iter_batches(batch_size=batch_size, columns=present):
+            start, stop = rows if rows is not None else (0, pf.metadata.num_rows)
+            groups, skip = _row_groups(pf.metadata, start, stop)
+            read = pf.iter_batches(batch_size=batch_size, columns=present, row_groups=groups)
+            for batch in exact_batches(read, skip, stop - start, batch_size):
                 yield conform_batch(batch, schema)
         except (OSError, pa.ArrowException) as exc:
             raise CurateError(
@@ -145,6 +159,57 @@ class Dataset:
 
     def column_names(self) -> list[str]:
         return list(self.schema.names)
+
+
+def _row_groups(meta: Any, start: int, stop: int) -> tuple[list[int], int]:
+    """The row groups holding rows `[start, stop)`, and the rows of the first to skip."""
+    groups: list[int] = []
+    skip = 0
+    first = 0
+    for g in range(meta.num_row_groups):
+        n = meta.row_group(g).num_rows
+        if first + n > start and first < stop:
+            if not groups:
+                skip = start - first
+            groups.append(g)
+        first += n
+    return groups, skip
+
+
+def exact_batches(
+    batches: Iterable[pa.RecordBatch], skip: int, take: int, size: int
+) -> Iterator[pa.RecordBatch]:
+    """Rows `[skip, skip + take)` of a stream of batches, cut into batches of exactly
+    `size` rows (the last may be shorter). A reader's batches may stop at row-group
+    boundaries or not (it depends on the pyarrow version); these never depend on it."""
+    held: list[pa.RecordBatch] = []
+    n = 0
+    for batch in batches:
+        if take <= 0:
+            break
+        if skip:
+            if skip >= batch.num_rows:
+                skip -= batch.num_rows
+                continue
+            batch, skip = batch.slice(skip), 0
+        if batch.num_rows > take:
+            batch = batch.slice(0, take)
+        take -= batch.num_rows
+        held.append(batch)
+        n += batch.num_rows
+        while n >= size:
+            whole = _concat(held)
+            yield whole.slice(0, size) if whole.num_rows > size else whole
+            rest = whole.slice(size)
+            held, n = ([rest] if rest.num_rows else []), rest.num_rows
+    if n:
+        yield _concat(held)
+
+
+def _concat(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
+    if len(batches) == 1:
+        return batches[0]
+    return pa.Table.from_batches(batches).combine_chunks().to_batches()[0]
 
 
 def conform_batch(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
@@ -519,9 +584,10 @@ class DatasetWriter:
 
     def _tidy(self) -> None:
         """Remove what a committed run no longer needs: its pending file, its unit
-        markers and temporary files (a kill between the commit and this leaves them)."""
+        markers, the parts of cut shards and temporary files (a kill between the commit
+        and this leaves them)."""
         for e in self.store.list():
-            if e.name in (PENDING, UNITS) or _is_temp(e.name):
+            if e.name in (PENDING, UNITS, PARTS) or _is_temp(e.name):
                 self.store.delete(e.name)
 
     def __enter__(self) -> DatasetWriter:
@@ -710,6 +776,7 @@ class DatasetWriter:
             ):
                 self.store.delete(e.name)
         self.store.delete(UNITS)
+        self.store.delete(PARTS)
         self.store.delete(PENDING)
         self.release()
         local = self.store.local
@@ -875,6 +942,11 @@ class ShardSink:
                 use_dictionary=dictionary_columns(self.schema),
             )
         table = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
+        if any(c.num_chunks > 1 for c in table.columns):
+            # the encoder cuts pages at chunk boundaries too: one chunk a column makes
+            # the bytes a function of the values alone (a shard put together from parts
+            # reads its row groups back as one chunk each, and must equal a direct write)
+            table = table.combine_chunks()
         self._writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
         self.rows += batch.num_rows
 

@@ -133,7 +133,8 @@ def describe(unit: Any) -> str:
     """A unit as the user knows it, for messages: its shard, or its input files."""
     shard = getattr(unit, "shard", None)
     if isinstance(getattr(shard, "name", None), str):
-        return f"shard {shard.name}"
+        rows = getattr(unit, "rows", None)  # a row range of a cut shard (`curate.parts`)
+        return f"shard {shard.name}" + (f" (rows {rows[0]:,}-{rows[1]:,})" if rows else "")
     files = getattr(unit, "files", None)
     if isinstance(files, tuple) and files:
         first = getattr(files[0], "display", None) or str(files[0])
@@ -169,9 +170,11 @@ class Executor(Protocol):
         """How many machines the work ran on (for the lineage)."""
         ...
 
-    def split(self, units: int, docs: int) -> tuple[Executor, int]:
-        """For a step whose units may also spread their batches over processes: the
-        executor for its units, and how many processes each unit may use inside."""
+    def split(self, units: int, docs: int) -> tuple[Executor, bool]:
+        """For a map step over `units` shards holding `docs` documents: the executor to
+        run it on, and whether to cut its large shards into row ranges, units of their
+        own (`curate.parts`), because there are too few shards to keep every worker
+        busy. The outputs are the same either way, byte for byte."""
         ...
 
 
@@ -183,7 +186,7 @@ SMALL_INPUT_DOCS = 20_000
 SMALL_INPUT_BYTES = 40 << 20
 
 
-# Below this many documents a filter-like step stays in one process: each worker's start
+# Below this many documents a map step stays in one process: each worker's start
 # (Python, Arrow, NumPy, the models, a cold token cache) costs about a CPU-second, more
 # than the filters' work on a few hundred documents (the demo: 5.1 s on one process,
 # 5.5 s wall and twice the CPU on two).
@@ -229,15 +232,12 @@ class LocalExecutor:
     def hosts(self) -> int:
         return 1
 
-    def split(self, units: int, docs: int) -> tuple[LocalExecutor, int]:
-        """Units in parallel when there are at least four a worker (fewer would leave
-        workers idle behind one big shard); else one unit at a time, each spreading its
-        batches over every worker; tiny inputs in-process."""
+    def split(self, units: int, docs: int) -> tuple[LocalExecutor, bool]:
+        """Tiny inputs in-process; shards as they are when there are at least four a
+        worker; fewer would leave workers idle behind one big shard: cut them."""
         if docs < IN_PROCESS_DOCS:
-            return LocalExecutor(1, self.retries), 1
-        if units >= 4 * self.workers:
-            return self, 1
-        return LocalExecutor(1, self.retries), self.workers
+            return LocalExecutor(1, self.retries), False
+        return self, self.workers > 1 and units < 4 * self.workers
 
     def map_unordered(
         self,
@@ -473,12 +473,14 @@ def run_units(
     progress: Any,
     on_result: Callable[[U, R], None],
     what: str = "unit",
+    counted: Callable[[U], bool] | None = None,
 ) -> None:
     """Run `units`, hand each result to `on_result` as it arrives, tick `progress`.
 
     A unit whose worker crashed on every attempt makes the whole step fail with one
     line; the results already handed over stay recorded, so a rerun resumes. With
-    `progress=None` nothing is shown.
+    `progress=None` nothing is shown. Units for which `counted` is false (a part of
+    a shard) add documents, not units, to `progress`.
     """
     failed: list[UnitFailed] = []
     with progress if progress is not None else contextlib.nullcontext():
@@ -488,7 +490,7 @@ def run_units(
                 failed.append(res)
                 continue
             on_result(unit, res)
-            if progress is not None:
+            if progress is not None and (counted is None or counted(unit)):
                 progress.unit_done()
     if failed:
         more = f" and {len(failed) - 1} more {what}(s)" if len(failed) > 1 else ""

@@ -163,8 +163,10 @@ class RayExecutor:
     def hosts(self) -> int:
         return max(1, len(self._nodes))
 
-    def split(self, units: int, docs: int) -> tuple[RayExecutor, int]:
-        return self, 1  # a task's work stays in its task: the cluster balances the units
+    def split(self, units: int, docs: int) -> tuple[RayExecutor, bool]:
+        """Shards as they are when there are at least four a CPU of the cluster (it
+        balances them); fewer are cut into row ranges, tasks of their own."""
+        return self, units < 4 * self.workers
 
     def for_input(self, docs: int, stored_bytes: int) -> RayExecutor:
         return self  # a cluster's tasks are always worth it: no in-process shortcut

@@ -6,14 +6,18 @@ rest once, for every such step: reading input shards in batches, writing output
 shard k from input shard k under the same name, the optional `--rejected`
 dataset, resume, lineage (rows in/out, removed by reason, step totals), carrying
 the sources and lineage of the input, progress and the summary.
+
+A dataset of few, large shards (fewer than the executor wants, see `Executor.split`)
+has its shards cut into row ranges that run as units of their own and are put back
+together into the same shards, byte for byte (`curate.parts`).
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -32,8 +36,10 @@ from curate.dataset import (
 from curate.errors import CurateError
 from curate.executor import Executor, lineage_facts, make_executor, report, run_units
 from curate.locations import check_locations, dataset_inputs
+from curate.parts import AssembleJob, PartBook, Rows, assemble, part_name, parts_folder, row_ranges
 from curate.progress import StepProgress, human_bytes, summary_table, warn
 from curate.schema import check_core
+from curate.storage import Store
 
 BATCH_ROWS = 10_000
 
@@ -75,6 +81,25 @@ class ShardJob:
     output: Path | str
     rejected: Path | str | None
     batch_rows: int
+    rows: Rows | None = None  # a row range of the shard: written as a part of it
+
+    def sinks(
+        self, out_schema: pa.Schema, rej_schema: pa.Schema | None
+    ) -> tuple[ShardSink, ShardSink | None]:
+        """Where this unit's rows go: the shard itself, or its part (`curate.parts`)."""
+        name = self.shard.name
+        outputs = [self.output, self.rejected if rej_schema is not None else None]
+        if self.rows is not None:
+            name = part_name(self.rows)
+            outputs = [parts_folder(o, self.shard.name) if o is not None else None for o in outputs]
+            for o in outputs:
+                if o is not None:
+                    Store(o).make()
+        sink = ShardSink(outputs[0], name, out_schema)
+        rej = None
+        if outputs[1] is not None and rej_schema is not None:
+            rej = ShardSink(outputs[1], name, rej_schema)
+        return sink, rej
 
 
 @dataclass
@@ -104,24 +129,19 @@ def _source_counts(table: pa.Table) -> Counter[str]:
 
 
 def map_shard(job: ShardJob) -> ShardResult:
-    """Apply the step to one shard (runs in a worker process)."""
+    """Apply the step to one shard, or one row range of it (runs in a worker process)."""
     step = job.step
     ds = Dataset(job.shard.folder, [job.shard], job.schema)
     out_schema = step.output_schema(job.schema)
-    sink = ShardSink(job.output, job.shard.name, out_schema)
     rej_schema = step.rejected_schema(job.schema) if job.rejected is not None else None
-    rej_sink = (
-        ShardSink(job.rejected, job.shard.name, rej_schema)
-        if job.rejected is not None and rej_schema is not None
-        else None
-    )
+    sink, rej_sink = job.sinks(out_schema, rej_schema)
     removed: Counter[str] = Counter()
     totals: Counter[str] = Counter()
     src_in: Counter[str] = Counter()
     src_out: Counter[str] = Counter()
     rows_in = 0
     try:
-        for batch in ds.shard_batches(job.shard, batch_size=job.batch_rows):
+        for batch in ds.shard_batches(job.shard, batch_size=job.batch_rows, rows=job.rows):
             rows_in += batch.num_rows
             table = pa.Table.from_batches([batch])
             src_in.update(_source_counts(table))
@@ -143,6 +163,83 @@ def map_shard(job: ShardJob) -> ShardResult:
         raise
     per_source = {k: [src_in[k], src_out.get(k, 0)] for k in sorted(src_in)}
     return ShardResult(shard, rej, rows_in, dict(removed), dict(totals), per_source)
+
+
+def _run_jobs(
+    jobs: list[ShardJob],
+    *,
+    executor: Executor,
+    cut: bool,
+    book: PartBook,
+    schemas: tuple[pa.Schema, pa.Schema | None],
+    progress: StepProgress,
+    record: Callable[[str, ShardResult], None],
+) -> None:
+    """Run the shards' jobs on `executor`, handing each shard's result to `record`.
+
+    With `cut` (few large shards, see `Executor.split`), each shard of more than one row
+    range runs as one unit a range, its parts recorded in `book` (a rerun keeps the
+    finished ones), then as one unit that puts the shard together (`curate.parts`).
+    """
+    units: list[ShardJob] = []
+    cut_shards: dict[str, tuple[ShardJob, list[Rows]]] = {}
+    part_infos: dict[str, dict[Rows, dict[str, Any]]] = {}
+    for job in jobs:
+        ranges = row_ranges(job.shard.rows, book.batch_rows) if cut else []
+        if len(ranges) < 2:
+            units.append(job)
+            continue
+        cut_shards[job.shard.name] = (job, ranges)
+        done = book.done(job.shard.name, ranges)
+        part_infos[job.shard.name] = {r: m["info"] for r, m in done.items()}
+        units += [replace(job, rows=r) for r in ranges if r not in done]
+
+    def record_unit(job: ShardJob, res: ShardResult) -> None:
+        if job.rows is None:
+            record(job.shard.name, res)
+            return
+        book.record(job.shard.name, job.rows, res.shard, res.rejected, res.info())
+        part_infos[job.shard.name][job.rows] = res.info()
+
+    run_units(
+        executor,
+        map_shard,
+        units,
+        progress=progress,
+        on_result=record_unit,
+        what="shard",
+        counted=lambda job: job.rows is None,  # a shard is done once put together
+    )
+    assembly = [
+        AssembleJob(job.shard, tuple(ranges), book.output, schemas[0], book.rejected, schemas[1])
+        for job, ranges in cut_shards.values()
+    ]
+
+    def record_assembled(job: AssembleJob, res: tuple[Shard, Shard | None]) -> None:
+        infos = [part_infos[job.shard.name][r] for r in job.ranges]
+        record(job.shard.name, _sum_parts(res[0], res[1], infos))
+        book.remove(job.shard.name)
+
+    run_units(
+        executor, assemble, assembly, progress=progress, on_result=record_assembled, what="shard"
+    )
+
+
+def _sum_parts(shard: Shard, rejected: Shard | None, infos: list[dict[str, Any]]) -> ShardResult:
+    """A cut shard's result from its parts' counts (integer counts: exact in any order)."""
+    removed: Counter[str] = Counter()
+    totals: Counter[str] = Counter()
+    per_source: dict[str, list[int]] = {}
+    for info in infos:
+        removed.update(info["removed"])
+        totals.update(info["totals"])
+        for src, (n_in, n_out) in info["per_source"].items():
+            acc = per_source.setdefault(src, [0, 0])
+            acc[0] += n_in
+            acc[1] += n_out
+    rows_in = sum(int(info["rows_in"]) for info in infos)
+    per_source = {k: per_source[k] for k in sorted(per_source)}
+    return ShardResult(shard, rejected, rows_in, dict(removed), dict(totals), per_source)
 
 
 def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
@@ -272,20 +369,31 @@ def run_map(
                 info.get("totals", {}),
                 info.get("per_source", {}),
             )
-        executor = executor or make_executor(workers)
+        executor, cut = (executor or make_executor(workers)).split(
+            len(jobs), sum(j.shard.rows for j in jobs)
+        )
+        rej_schema = step.rejected_schema(ds.schema) if rejected is not None else None
         progress = StepProgress(
             console or _quiet(), label=step.name, units=len(ds.shards), unit_name="shards"
         )
         for _ in results:
             progress.unit_done()
 
-        def record(job: ShardJob, res: ShardResult) -> None:
-            results[job.shard.name] = res
+        def record(name: str, res: ShardResult) -> None:
+            results[name] = res
             if rej_writer is not None and res.rejected is not None:  # first: see `done`
-                rej_writer.unit_done(job.shard.name, [res.rejected])
-            writer.unit_done(job.shard.name, [res.shard], res.info())
+                rej_writer.unit_done(name, [res.rejected])
+            writer.unit_done(name, [res.shard], res.info())
 
-        run_units(executor, map_shard, jobs, progress=progress, on_result=record, what="shard")
+        _run_jobs(
+            jobs,
+            executor=executor,
+            cut=cut,
+            book=PartBook(writer.folder, rejected, batch_rows),
+            schemas=(step.output_schema(ds.schema), rej_schema),
+            progress=progress,
+            record=record,
+        )
         ordered = [results[s.name] for s in ds.shards]
         removed: Counter[str] = Counter()
         totals: Counter[str] = Counter()

@@ -31,6 +31,7 @@ LOCK = "_curate.lock"
 MANIFEST = "_curate.json"
 PENDING = "_curate.pending.json"
 UNITS = "_curate.units"  # a marker file a finished unit, while an output is pending
+PARTS = "_curate.parts"  # row ranges of cut shards, until each shard is put together
 # what legitimately differs between two runs of one command: wall-clock times, and how
 # much of the work a run found already done (dedup's signature cache)
 VOLATILE_KEYS = frozenset(
@@ -185,11 +186,11 @@ def json_diff(got: Any, want: Any, path: str = "") -> str:
 
 
 def leftovers(root: Path) -> list[str]:
-    """Locks, pending files, unit markers and temporary files anywhere under `root`."""
+    """Locks, pending files, unit markers, parts and temporary files anywhere under `root`."""
     found = []
     for rel in listing(root):
         name = Path(rel).name
-        if name in (LOCK, PENDING, UNITS) or name.startswith(TMP_PREFIXES):
+        if name in (LOCK, PENDING, UNITS, PARTS) or name.startswith(TMP_PREFIXES):
             found.append(rel)
     return found
 

@@ -93,6 +93,19 @@ def test_the_small_input_rule_lives_in_the_backend():
     assert local.light().threads and local.hosts() == 1
 
 
+def test_split_cuts_shards_only_when_there_are_too_few_for_the_workers(backend):
+    """Tiny inputs in-process (locally); four shards a worker run as they are; fewer
+    are cut into row ranges (`curate.parts`); one local worker never cuts."""
+    many = 4 * backend.workers
+    ex, cut = backend.split(units=many, docs=10**6)
+    assert ex is backend and not cut
+    ex, cut = backend.split(units=many - 1, docs=10**6)
+    assert ex is backend and cut == (backend.workers > 1)
+    if backend.name == "local":
+        ex, cut = backend.split(units=1, docs=999)
+        assert ex.workers == 1 and not cut
+
+
 def test_unknown_backend_and_the_environment(monkeypatch):
     with pytest.raises(CurateError, match="unknown executor `spark`; choose one of: local, ray"):
         make_executor(2, backend="spark")

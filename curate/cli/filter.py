@@ -34,9 +34,10 @@ FilterRejected = Annotated[
 FilterWorkers = Annotated[
     int | None,
     workers_option(
-        "Worker processes (default: all cores); a dataset with fewer shards than workers has each "
-        "batch split across the workers; under 1,000 documents the run stays in one process "
-        "(starting workers would cost more than the work)."
+        "Worker processes (default: all cores); a dataset with fewer than four shards a worker "
+        "has its shards cut into row ranges of 4,000 documents that run in parallel and are "
+        "put back together (the same shards, byte for byte); under 1,000 documents the run "
+        "stays in one process (starting workers would cost more than the work)."
     ),
 ]
 

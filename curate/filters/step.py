@@ -1,17 +1,15 @@
 """The `filter` map step: run a chain of families over each batch, keep, reject, annotate.
 
 One runner for every family (STYLE.md §5.1): families only decide; this module does
-the per-batch work (documents → decisions, in worker processes when a dataset has
-fewer shards than `--workers`), the `filter` / `filter_reason` columns, `--annotate`,
-the rejected rows and the per-reason counts that `curate.step.run_map` puts in the
-lineage.
+the per-batch work (documents → decisions), the `filter` / `filter_reason` columns,
+`--annotate`, the rejected rows and the per-reason counts that `curate.step.run_map`
+puts in the lineage (which also decides where the batches run: shards, or row ranges
+of few large shards, on the executor).
 """
 
 from __future__ import annotations
 
-import atexit
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,8 +25,6 @@ from curate.step import BatchOutput, MapResult, run_map
 
 FILTER_COLUMNS = ("filter", "filter_reason")
 _ARROW = {"int64": pa.int64(), "float64": pa.float64(), "string": pa.string()}
-# Below this many documents a batch is decided in-process: a pool round trip costs more.
-_MIN_PARALLEL_DOCS = 64
 # Rows per batch: documents, their tokens and decisions are held per batch, so this
 # bounds memory (web pages average a few KB; 2,000 keep a batch near 10-30 MB of text).
 BATCH_ROWS = 2_000
@@ -36,7 +32,7 @@ BATCH_ROWS = 2_000
 
 @dataclass
 class Decisions:
-    """What the chain made of a list of documents (picklable, returned by workers)."""
+    """What the chain made of a batch's documents."""
 
     texts: list[str]  # text after the chain (C4 rewrites it)
     changed: list[bool]
@@ -83,49 +79,12 @@ def decide(chain: tuple[Family, ...], texts: list[str | None], urls: list[str | 
     return Decisions(out_texts, changed, family, reason, annotations, stats)
 
 
-def _decide_chunk(args: tuple[tuple[Family, ...], list[str | None], list[str | None]]) -> Decisions:
-    return decide(*args)
-
-
-_POOL: dict[int, ProcessPoolExecutor] = {}
-
-
-def _pool(workers: int) -> ProcessPoolExecutor:
-    """A pool kept for the whole run: spawning per batch would cost more than it saves."""
-    if workers not in _POOL:
-        import multiprocessing as mp
-
-        _POOL[workers] = ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"))
-        atexit.register(_POOL[workers].shutdown)
-    return _POOL[workers]
-
-
-def shutdown_pools() -> None:
-    for p in _POOL.values():
-        p.shutdown()
-    _POOL.clear()
-
-
-def _merge(parts: list[Decisions]) -> Decisions:
-    out = Decisions([], [], [], [], {}, Counter())
-    for p in parts:
-        out.texts += p.texts
-        out.changed += p.changed
-        out.family += p.family
-        out.reason += p.reason
-        for k, v in p.annotations.items():
-            out.annotations.setdefault(k, []).extend(v)
-        out.stats.update(p.stats)
-    return out
-
-
 @dataclass(frozen=True)
 class FilterStep:
     """`curate filter` as a map step (see `curate.step.MapStep`)."""
 
     chain: tuple[Family, ...]
     annotate: bool = False
-    inner_workers: int = 1
     name: str = "filter"
 
     def params(self) -> dict[str, Any]:
@@ -168,17 +127,6 @@ class FilterStep:
             base = base.append(pa.field(c, pa.string()))
         return base
 
-    def _decide(self, texts: list[str | None], urls: list[str | None]) -> Decisions:
-        w = self.inner_workers
-        if w <= 1 or len(texts) < _MIN_PARALLEL_DOCS:
-            return decide(self.chain, texts, urls)
-        size = -(-len(texts) // (w * 4))
-        chunks = [
-            (self.chain, texts[i : i + size], urls[i : i + size])
-            for i in range(0, len(texts), size)
-        ]
-        return _merge(list(_pool(w).map(_decide_chunk, chunks)))
-
     def process(self, table: pa.Table) -> BatchOutput:
         texts = table.column("text").to_pylist()
         urls = (
@@ -186,7 +134,7 @@ class FilterStep:
             if "url" in table.column_names and pa.types.is_string(table.schema.field("url").type)
             else [None] * table.num_rows
         )
-        d = self._decide(texts, urls)
+        d = decide(self.chain, texts, urls)
         base = table.drop_columns([c for c in table.column_names if c in self._ours()])
         extra = [
             pa.array(d.annotations.get(f.name, [None] * table.num_rows), f.type)
@@ -257,30 +205,24 @@ def filter_dataset(
 ) -> MapResult:
     """Filter a dataset with `chain` (see `curate.filters.registry.build_chain`).
 
-    Parallelism is the executor's choice (`Executor.split`): locally, shards go to
-    worker processes when there are at least four a worker, else each batch's documents
-    are spread over the workers, so a one-shard dataset still uses every core.
+    Parallelism is the executor's choice (`Executor.split`, applied by `run_map`):
+    shards run in parallel when there are at least four a worker; fewer, large shards
+    are cut into row ranges that run in parallel and are put back together, so a
+    one-shard dataset still uses every core (and every node of a Ray cluster).
     """
-    from curate.dataset import open_dataset
-    from curate.executor import make_executor
-
     if annotate and rejected is not None:
         raise CurateError("--rejected has no effect with --annotate (nothing is removed); drop one")
-    ds = open_dataset(source)
-    shard_executor, inner = (executor or make_executor(workers)).split(len(ds.shards), ds.rows)
     for fam in chain:
         fam.prepare()  # a bad model path or list fails now, not in a worker
-    step = FilterStep(tuple(chain), annotate=annotate, inner_workers=inner)
-    try:
-        return run_map(
-            step,
-            source,
-            output,
-            rejected=rejected,
-            executor=shard_executor,
-            overwrite=overwrite,
-            console=console,
-            batch_rows=BATCH_ROWS,
-        )
-    finally:
-        shutdown_pools()
+    step = FilterStep(tuple(chain), annotate=annotate)
+    return run_map(
+        step,
+        source,
+        output,
+        rejected=rejected,
+        workers=workers,
+        executor=executor,
+        overwrite=overwrite,
+        console=console,
+        batch_rows=BATCH_ROWS,
+    )
