@@ -131,10 +131,10 @@ class UnitFailed:
 
 def describe(unit: Any) -> str:
     """A unit as the user knows it, for messages: its shard, or its input files."""
-    shard = getattr(unit, "shard", None)
-    if isinstance(getattr(shard, "name", None), str):
+    name = getattr(getattr(unit, "shard", None), "name", None)
+    if isinstance(name, str):
         rows = getattr(unit, "rows", None)  # a row range of a cut shard (`curate.parts`)
-        return f"shard {shard.name}" + (f" (rows {rows[0]:,}-{rows[1]:,})" if rows else "")
+        return f"shard {name}" + (f" (rows {rows[0]:,}-{rows[1]:,})" if rows else "")
     files = getattr(unit, "files", None)
     if isinstance(files, tuple) and files:
         first = getattr(files[0], "display", None) or str(files[0])
@@ -146,8 +146,15 @@ def describe(unit: Any) -> str:
 class Executor(Protocol):
     """What a step needs from a backend (see the module docstring for the contract)."""
 
-    name: str  # "local" or "ray": recorded in the lineage
-    workers: int
+    @property
+    def name(self) -> str:
+        """`local` or `ray`: recorded in the lineage."""
+        ...
+
+    @property
+    def workers(self) -> int:
+        """How many units run at once."""
+        ...
 
     def map_unordered(
         self,

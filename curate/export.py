@@ -167,9 +167,9 @@ def export_to_stream(
             rows_before = out.lines
             try:
                 if fmt == "jsonl":
-                    lazy.sink_ndjson(out)
+                    lazy.sink_ndjson(out)  # type: ignore[call-overload]  # any binary file
                 else:
-                    lazy.sink_csv(out, include_header=header)
+                    lazy.sink_csv(out, include_header=header)  # type: ignore[call-overload]
             except (OSError, pl.exceptions.PolarsError) as exc:
                 if out.broken:
                     raise BrokenPipeError(errno.EPIPE, "the reader closed the pipe") from None

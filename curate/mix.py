@@ -486,7 +486,7 @@ def mix(
                 ScatterJob(
                     p.index, p.name, p.rate, ds.location, shard, ds.schema, out_schema, seed,
                     tuple(zip(order, bounds, strict=True)), tuple(buckets),
-                    tuple(scratch[s] for s in order),
+                    tuple(str(scratch[s]) for s in order),
                 )
                 for p, ds in zip(plans, datasets, strict=True)
                 for shard in ds.shards
@@ -514,7 +514,9 @@ def mix(
                 # bucket holds the same rows in the same order whatever ran them
                 files = tuple(sorted(summary["files"].get(f"{s}/{b}", [])))
                 shuffle_jobs.append(
-                    ShuffleJob(s, si, b, files, scratch[s], writers[s].folder, out_schema, seed)
+                    ShuffleJob(
+                        s, si, b, files, str(scratch[s]), writers[s].folder, out_schema, seed
+                    )
                 )
         progress = StepProgress(
             console, label="mix: shuffle", units=len(shuffle_jobs), unit_name="buckets"

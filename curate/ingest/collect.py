@@ -46,12 +46,12 @@ class Collector:
     def __init__(
         self,
         *,
-        folder: Path,
+        folder: Path | str,
         task: int,
         schema: pa.Schema,
         shard_rows: int,
         source: str,
-        rejected_folder: Path | None,
+        rejected_folder: Path | str | None,
     ) -> None:
         self.folder = folder
         self.task = task

@@ -104,8 +104,9 @@ def _the_pipe() -> _Pipe:
         try:
             fd = stream.fileno()
         except (AttributeError, io.UnsupportedOperation, ValueError):  # replaced (tests)
-            buffer = getattr(stream, "buffer", stream)
-            _pipe = _Pipe(getattr(buffer, "read1", buffer.read))
+            buffer: Any = getattr(stream, "buffer", stream)
+            read: Callable[[int], bytes] = getattr(buffer, "read1", None) or buffer.read
+            _pipe = _Pipe(read)
         else:
             _pipe = _Pipe(lambda size: os.read(fd, size))
     return _pipe
