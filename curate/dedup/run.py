@@ -837,7 +837,7 @@ def dedup(
                         "not; re-run with --overwrite to write both again"
                     )
         if state.up_to_date:
-            res = run_map(step, ds.location, out, rejected=rejected, workers=1, console=console)
+            res = run_map(step, ds, out, rejected=rejected, workers=1, console=console)
             return DedupResult(res, {}, {})
         docs, stored = ds.rows, ds.bytes
         if against is not None:
@@ -1012,7 +1012,7 @@ def dedup(
         extra = {"dedup": {**facts, "stage_seconds": {k: round(v, 2) for k, v in times.items()}}}
         res = run_map(
             step,
-            ds.location,
+            ds,
             out,
             rejected=rejected,
             executor=executor,

@@ -274,7 +274,7 @@ def filter_dataset(
     try:
         return run_map(
             step,
-            source,
+            ds,
             output,
             rejected=rejected,
             executor=shard_executor,
