@@ -253,7 +253,7 @@ def s3_requests(s3_endpoint, tmp_path_factory):
 
     def count() -> int:
         last, stable = -1, 0
-        while stable < 2:
+        while stable < 3:
             n = len(line.findall(log.read_bytes()))
             stable = stable + 1 if n == last else 0
             last = n
