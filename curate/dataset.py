@@ -157,6 +157,7 @@ def read_shard(shard: Shard, schema: pa.Schema, *, batch_size: int) -> Iterator[
         source = shard_source(shard.path)
     except (OSError, pa.ArrowException) as exc:
         raise _unreadable(shown, exc) from exc
+    pf: pq.ParquetFile | None = None
     try:
         pf = pq.ParquetFile(source, pre_buffer=remote)
         found = pf.metadata.num_rows
@@ -172,6 +173,8 @@ def read_shard(shard: Shard, schema: pa.Schema, *, batch_size: int) -> Iterator[
     except (OSError, pa.ArrowException) as exc:
         raise _unreadable(shown, exc) from exc
     finally:
+        if pf is not None:
+            pf.close()  # the file it opened itself (a local path)
         if not isinstance(source, str):
             source.close()
 
