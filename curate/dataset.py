@@ -34,7 +34,7 @@ from curate import __version__, lock
 from curate.errors import CurateError
 from curate.lock import LOCK
 from curate.schema import schema_to_json, union_schemas
-from curate.storage import Store, display, is_remote, local_path, scheme_of
+from curate.storage import Entry, Store, display, is_remote, local_path, scheme_of
 
 MANIFEST = "_curate.json"
 PENDING = "_curate.pending.json"
@@ -60,6 +60,9 @@ class Shard:
     path: Path | str  # a local Path, or the URI of a shard in an object store
     rows: int
     bytes: int
+    # where `rows` and `bytes` come from: the manifest (True), or the file itself when
+    # a bare Parquet dataset was opened (False); only the wording of an error differs
+    listed: bool = True
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "rows": self.rows, "bytes": self.bytes}
@@ -141,21 +144,7 @@ class Dataset:
         schema = (
             self.schema if columns is None else pa.schema([self.schema.field(c) for c in columns])
         )
-        try:
-            # no pre-buffering: it reads ahead and keeps every buffer it has read until
-            # the file is closed, so memory grew with the shard instead of the batch
-            pf = pq.ParquetFile(shard_source(shard.path), pre_buffer=False)
-            present = [c for c in schema.names if c in pf.schema_arrow.names]
-            start, stop = rows if rows is not None else (0, pf.metadata.num_rows)
-            groups, skip = _row_groups(pf.metadata, start, stop)
-            read = pf.iter_batches(batch_size=batch_size, columns=present, row_groups=groups)
-            for batch in exact_batches(read, skip, stop - start, batch_size):
-                yield conform_batch(batch, schema)
-        except (OSError, pa.ArrowException) as exc:
-            raise CurateError(
-                f"{display(shard.path)}: shard cannot be read ({_one_line(exc)}); "
-                "restore it or re-run the step that wrote it"
-            ) from exc
+        return read_shard(shard, schema, batch_size=batch_size, rows=rows)
 
     def column_names(self) -> list[str]:
         return list(self.schema.names)
@@ -206,10 +195,78 @@ def exact_batches(
         yield _concat(held)
 
 
+def read_shard(
+    shard: Shard,
+    schema: pa.Schema,
+    *,
+    batch_size: int,
+    rows: tuple[int, int] | None = None,
+) -> Iterator[pa.RecordBatch]:
+    """Batches of `batch_size` rows of one shard, conformed to `schema`, in file order.
+
+    The footer's row count is checked against what the shard is said to hold (the
+    manifest's count): in an object store a dataset is opened from one listing and
+    the footers are read only here, so this is where a shard replaced by another
+    file of the same size is caught. The shard is read a row group at a time: in an
+    object store with pre-buffering, one ranged GET for the columns of a row group
+    (pyarrow coalesces their byte ranges) instead of a few per column, and no more
+    than one row group's bytes held at a time (pre-buffering the whole file would
+    keep every buffer until it is closed, memory growing with the shard). `rows`:
+    only the rows `[start, stop)`, in batches cut as a whole-shard read cuts them.
+    """
+    shown = display(shard.path)
+    remote = not isinstance(shard.path, Path) and is_remote(shard.path)
+    try:
+        source = shard_source(shard.path)
+    except (OSError, pa.ArrowException) as exc:
+        raise _unreadable(shown, exc) from exc
+    pf: pq.ParquetFile | None = None
+    try:
+        pf = pq.ParquetFile(source, pre_buffer=remote)
+        found = pf.metadata.num_rows
+        if found != shard.rows:
+            raise _rows_differ(shown, found, shard.rows, listed=shard.listed)
+        present = [c for c in schema.names if c in pf.schema_arrow.names]
+        start, stop = rows if rows is not None else (0, found)
+        wanted, skip = _row_groups(pf.metadata, start, stop)
+        groups = (
+            pf.iter_batches(batch_size=batch_size, columns=present, row_groups=[g]) for g in wanted
+        )
+        read = (b for group in groups for b in group)
+        for batch in exact_batches(read, skip, stop - start, batch_size):
+            yield conform_batch(batch, schema)
+    except (OSError, pa.ArrowException) as exc:
+        raise _unreadable(shown, exc) from exc
+    finally:
+        if pf is not None:
+            pf.close()  # the file it opened itself (a local path)
+        if not isinstance(source, str):
+            source.close()
+
+
 def _concat(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
     if len(batches) == 1:
         return batches[0]
     return pa.Table.from_batches(batches).combine_chunks().to_batches()[0]
+
+
+def _unreadable(shown: str, exc: BaseException) -> CurateError:
+    return CurateError(
+        f"{shown}: shard cannot be read ({_one_line(exc)}); "
+        "restore it or re-run the step that wrote it"
+    )
+
+
+def _rows_differ(shown: str, found: int, rows: int, *, listed: bool) -> CurateError:
+    if listed:
+        return CurateError(
+            f"{shown}: shard holds {found:,} rows but {MANIFEST} says {rows:,}; restore it "
+            "or re-run the step that wrote it"
+        )
+    return CurateError(
+        f"{shown}: holds {found:,} rows, {rows:,} when curate opened it; it was changed "
+        "while curate read it: run the command again"
+    )
 
 
 def conform_batch(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
@@ -259,7 +316,12 @@ def open_dataset(spec: str | os.PathLike[str]) -> Dataset:
 
 
 def _open_remote(uri: str) -> Dataset:
-    """A dataset, a Parquet object, or a glob of them in an object store."""
+    """A dataset, a Parquet object, or a glob of them in an object store.
+
+    A folder costs one listing (its manifest, its pending file and every shard's size
+    in one answer, a request per 1,000 keys) and the GET of its manifest; no request a
+    shard until a step reads the shard (see `read_shard`).
+    """
     shown = display(uri)
     try:
         if glob.has_magic(uri):
@@ -271,12 +333,14 @@ def _open_remote(uri: str) -> Dataset:
         store = Store(uri)
         if uri.endswith(".parquet") and store.exists() and not store.list():
             return _open_bare(uri, [uri])
-        _refuse_pending(store)
-        if store.exists(MANIFEST):
-            return _open_manifest(store)
+        listing = {e.name: e for e in store.list()}
+        if PENDING in listing:
+            _refuse_pending(store)
+        if MANIFEST in listing:
+            return _open_manifest(store, listing)
         names = sorted(
             e.name
-            for e in store.list()
+            for e in listing.values()
             if not e.is_dir and e.name.endswith(".parquet") and not e.name.startswith(".")
         )
         if not names:
@@ -294,17 +358,34 @@ def _refuse_pending(store: Store) -> None:
         )
 
 
-def _open_manifest(store: Store) -> Dataset:
+def _open_manifest(store: Store, listing: dict[str, Entry] | None = None) -> Dataset:
+    """The dataset a manifest lists, after checking its shards are there at their size.
+
+    Locally each shard's footer is read too (cheap on a disk), so a shard holding other
+    rows fails here. In an object store `listing` (the folder's one listing, taken
+    here when not given) gives every size at once, and the footer is checked when
+    the shard is read (`read_shard`): a HEAD and a GET a shard at open would cost
+    more than reading small shards does.
+    """
     where = store.display(MANIFEST)
     try:
         manifest = json.loads(store.read_bytes(MANIFEST).decode("utf-8"))
     except (OSError, ValueError) as exc:
         raise CurateError(f"{where}: manifest cannot be read ({_one_line(exc)})") from exc
     location: Path | str = store.local if store.local is not None else store.spec
+    listed = _manifest_shards(manifest, where)
+    if store.local is None and listing is None:
+        listing = {e.name: e for e in store.list()}
     shards = []
-    for name, rows, size in _manifest_shards(manifest, where):
+    for name, rows, size in listed:
         shards.append(Shard(name, join(location, name), rows, size))
-        _check_shard_file(store, name, rows, size)
+        if listing is None:
+            _check_shard_file(store, name, rows, size)
+        else:
+            entry = listing.get(name)
+            _check_shard_size(
+                store, name, size, None if entry is None or entry.is_dir else entry.size
+            )
     schema = schema_from_manifest(manifest, shards, where=store.display())
     return Dataset(str(location), shards, schema, manifest)
 
@@ -365,31 +446,33 @@ def is_plain_name(name: object) -> bool:
 
 
 def _check_shard_file(store: Store, name: str, rows: int, size: int) -> None:
-    """The file is the shard the manifest lists: same size, same row count in its footer."""
-    shown = store.display(name)
+    """A local shard is the one the manifest lists: same size, same row count in its footer."""
     try:
-        found_size = store.size(name)
+        found_size: int | None = store.size(name)
     except FileNotFoundError:
+        found_size = None
+    except OSError as exc:
+        raise _unreadable(store.display(name), exc) from exc
+    _check_shard_size(store, name, size, found_size)
+    try:
+        found = pq.read_metadata(shard_source(join(_location(store), name))).num_rows
+    except (OSError, pa.ArrowException) as exc:
+        raise _unreadable(store.display(name), exc) from exc
+    if found != rows:
+        raise _rows_differ(store.display(name), found, rows, listed=True)
+
+
+def _check_shard_size(store: Store, name: str, size: int, found_size: int | None) -> None:
+    """The shard exists (`found_size` is not None) at the size the manifest records."""
+    shown = store.display(name)
+    if found_size is None:
         raise CurateError(
             f"{shown}: shard listed in {MANIFEST} is missing; restore it or re-run the step"
-        ) from None
-    except OSError as exc:
-        raise CurateError(f"{shown}: shard cannot be read ({_one_line(exc)})") from exc
+        )
     if found_size != size:
         raise CurateError(
             f"{shown}: shard is {found_size:,} bytes but {MANIFEST} says {size:,}; it was "
             "changed or cut short: restore it or re-run the step that wrote it"
-        )
-    try:
-        found = pq.read_metadata(shard_source(join(_location(store), name))).num_rows
-    except (OSError, pa.ArrowException) as exc:
-        raise CurateError(
-            f"{shown}: shard cannot be read ({_one_line(exc)}); restore it or re-run the step"
-        ) from exc
-    if found != rows:
-        raise CurateError(
-            f"{shown}: shard holds {found:,} rows but {MANIFEST} says {rows:,}; restore it "
-            "or re-run the step that wrote it"
         )
 
 
@@ -398,28 +481,30 @@ def _location(store: Store) -> Path | str:
 
 
 def _open_bare(location: str, files: Sequence[Path | str]) -> Dataset:
+    """Parquet without a manifest: rows and schema from each file's footer."""
     shards = []
     schema: pa.Schema | None = None
     for p in files:
         shown = display(p)
+        source: Any = str(p)
         try:
-            pf = pq.ParquetFile(shard_source(p))
+            source = shard_source(p)
+            pf = pq.ParquetFile(source)
             meta, file_schema = pf.metadata, pf.schema_arrow
-            size = p.stat().st_size if isinstance(p, Path) else _remote_size(p)
+            # an open remote file knows its size (from the request that opened it)
+            size = p.stat().st_size if isinstance(p, Path) else int(source.size())
         except (OSError, pa.ArrowException) as exc:
             raise CurateError(f"{shown}: not a readable Parquet file ({_one_line(exc)})") from exc
+        finally:
+            if not isinstance(source, str):
+                source.close()
         schema = (
             file_schema if schema is None else union_schemas(schema, file_schema, context=shown)
         )
         name = p.name if isinstance(p, Path) else p.rpartition("/")[2]
-        shards.append(Shard(name, p, meta.num_rows, size))
+        shards.append(Shard(name, p, meta.num_rows, size, listed=False))
     assert schema is not None
     return Dataset(location, shards, schema.remove_metadata(), None)
-
-
-def _remote_size(uri: str) -> int:
-    folder, _, name = uri.rpartition("/")
-    return Store(folder).size(name)
 
 
 def schema_from_manifest(manifest: dict[str, Any], shards: list[Shard], *, where: str) -> pa.Schema:

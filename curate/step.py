@@ -271,7 +271,7 @@ class MapResult:
 
 def run_map(
     step: MapStep,
-    source: str | Path,
+    source: Dataset | str | Path,
     output: str | Path,
     *,
     rejected: str | Path | None = None,
@@ -286,12 +286,15 @@ def run_map(
 ) -> MapResult:
     """Run `step` over every shard of the dataset at `source`, writing `output`.
 
+    `source` is a location, or the dataset a caller has already opened (opening one in
+    an object store costs requests, so it is done once a command).
+
     The shards run on `executor` (default: local worker processes, `workers` of them).
     `extra_inputs` are (what, path) pairs the step also reads (models, `--against`):
     no output may overlap them. `preserve` names work files `--overwrite` keeps.
     """
     t0 = time.monotonic()
-    ds = open_dataset(source)
+    ds = source if isinstance(source, Dataset) else open_dataset(source)
     check_core(ds.schema, where=ds.location)
     check_locations(
         {"-o": output, "--rejected": rejected},

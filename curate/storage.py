@@ -9,8 +9,9 @@ when its upload completes, so a key that exists is complete.
 
 S3 and GCS go through pyarrow's filesystems (C++, with their own retries); endpoints,
 regions and credentials come from each store's usual chain (`AWS_ENDPOINT_URL`,
-`AWS_PROFILE`, instance roles, `GOOGLE_APPLICATION_CREDENTIALS`), never from a URI
-curate writes anywhere: `display()` drops any user information a URI carries.
+`AWS_PROFILE`, instance roles, `GOOGLE_APPLICATION_CREDENTIALS`, `STORAGE_EMULATOR_HOST`),
+never from a URI curate writes anywhere: `display()` drops any user information a URI
+carries.
 """
 
 from __future__ import annotations
@@ -73,8 +74,6 @@ class Entry:
 
 def _filesystem(spec: str) -> tuple[Any, str]:
     """(pyarrow filesystem, path inside it) for a remote URI."""
-    import pyarrow.fs as pafs
-
     scheme = scheme_of(spec)
     parts = urlsplit(spec)
     path = (parts.netloc.rpartition("@")[2] + parts.path).rstrip("/")
@@ -82,7 +81,7 @@ def _filesystem(spec: str) -> tuple[Any, str]:
         if scheme == "s3":
             return _s3(), path
         if scheme in ("gs", "gcs"):
-            return pafs.GcsFileSystem(), path
+            return _gcs(), path
     except (OSError, ValueError) as exc:  # pragma: no cover - depends on the environment
         raise CurateError(f"{display(spec)}: cannot open the store ({_short(exc)})") from exc
     raise CurateError(f"{display(spec)}: unsupported location; use a path, s3:// or gs://")
@@ -118,6 +117,33 @@ def _s3() -> Any:
             kwargs["scheme"] = parts.scheme or "https"
         _S3 = pafs.S3FileSystem(**kwargs)
     return _S3
+
+
+_GCS: Any = None
+
+
+def _gcs() -> Any:
+    """One GCS filesystem a process: Google's default credentials, or an emulator.
+
+    `STORAGE_EMULATOR_HOST` (`http://127.0.0.1:9023`, or `host:port`), the variable
+    Google's own client libraries read, points curate at a GCS emulator (fake-gcs-server,
+    gcp-storage-emulator): there requests are sent without credentials, as those
+    libraries send them. Otherwise pyarrow finds the credentials itself
+    (`GOOGLE_APPLICATION_CREDENTIALS`, gcloud's, the metadata server).
+    """
+    global _GCS
+    if _GCS is None:
+        import pyarrow.fs as pafs
+
+        emulator = os.environ.get("STORAGE_EMULATOR_HOST")
+        if emulator:
+            parts = urlsplit(emulator if "://" in emulator else f"http://{emulator}")
+            _GCS = pafs.GcsFileSystem(
+                anonymous=True, scheme=parts.scheme, endpoint_override=parts.netloc
+            )
+        else:
+            _GCS = pafs.GcsFileSystem()
+    return _GCS
 
 
 def _short(exc: BaseException) -> str:
@@ -286,7 +312,10 @@ class Store:
 
         info = self.fs.get_file_info(self._path(name))
         if info.type == pafs.FileType.Directory:
-            self.fs.delete_dir(self._path(name))
+            try:
+                self.fs.delete_dir(self._path(name))
+            except FileNotFoundError:  # GCS: the keys went, the folder had no marker object
+                pass
         elif info.type == pafs.FileType.File:
             self.fs.delete_file(self._path(name))
         else:  # a "folder" of keys without a marker object

@@ -371,17 +371,18 @@ def tag_synthetic(
     from curate.dataset import open_dataset
     from curate.step import run_map
 
+    ds = open_dataset(source)
     if sources_toml is not None:
         from curate.provenance.manifest import load_sources
 
         sources = load_sources(sources_toml).get("sources", {})
     else:
-        sources = open_dataset(source).sources
+        sources = ds.sources
     step = make_step(sources, threshold=threshold, model=model, label=label)
     declared = {s: g for s, g in step.declared}
     return run_map(
         step,
-        source,
+        ds,
         output,
         workers=workers,
         executor=executor,

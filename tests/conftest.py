@@ -182,7 +182,7 @@ def s3_endpoint(tmp_path_factory):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    log = tmp_path_factory.mktemp("moto") / "server.log"
+    log = tmp_path_factory.getbasetemp() / "moto-server.log"  # see `s3_requests`
     proc = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=log.open("wb"),
@@ -236,3 +236,95 @@ def s3(s3_endpoint, monkeypatch):
     )
     fs.create_dir(bucket)
     yield lambda key="": f"s3://{bucket}/{key}".rstrip("/")
+
+
+@pytest.fixture
+def s3_requests(s3_endpoint, tmp_path_factory):
+    """A function: the number of requests the session's S3 server has answered so far.
+
+    Read from the server's log (one line a request); waits until the count settles,
+    since a request's line is written just after its answer is sent.
+    """
+    import re
+    import time
+
+    log = tmp_path_factory.getbasetemp() / "moto-server.log"
+    line = re.compile(rb'"(GET|PUT|POST|HEAD|DELETE) ')
+
+    def count() -> int:
+        last, stable = -1, 0
+        while stable < 3:
+            n = len(line.findall(log.read_bytes()))
+            stable = stable + 1 if n == last else 0
+            last = n
+            time.sleep(0.1)
+        return last
+
+    return count
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def gcs_endpoint(tmp_path_factory):
+    """A GCS emulator (gcp-storage-emulator, in memory) on 127.0.0.1, for the session."""
+    pytest.importorskip("gcp_storage_emulator")
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = _free_port()
+    log = tmp_path_factory.getbasetemp() / "gcs-emulator.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gcp_storage_emulator", "start", "-H", "127.0.0.1"]
+        + ["--port", str(port), "--in-memory"],
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/storage/v1/b?project=test", timeout=1).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError(
+                    f"the GCS emulator did not start: {log.read_text()[-2000:]}"
+                ) from None
+            time.sleep(0.2)
+    yield url
+    proc.kill()
+    proc.wait()
+
+
+@pytest.fixture
+def gs(gcs_endpoint, monkeypatch):
+    """A fresh bucket on the session's GCS emulator, found through `STORAGE_EMULATOR_HOST`
+    as Google's own clients find one. Yields: bucket-relative key -> `gs://bucket/key`."""
+    import uuid
+    from urllib.parse import urlsplit
+
+    import pyarrow.fs as pafs
+
+    import curate.storage as storage
+
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", gcs_endpoint)
+    monkeypatch.setattr(storage, "_GCS", None)  # a filesystem made from this environment
+    bucket = f"b-{uuid.uuid4().hex[:12]}"
+    fs = pafs.GcsFileSystem(
+        anonymous=True,
+        scheme="http",
+        endpoint_override=urlsplit(gcs_endpoint).netloc,
+        project_id="test",
+    )
+    fs.create_dir(bucket)
+    yield lambda key="": f"gs://{bucket}/{key}".rstrip("/")

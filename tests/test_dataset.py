@@ -129,6 +129,29 @@ def test_missing_and_corrupt_shards_are_named(tmp_path):
         open_dataset(tmp_path / "ds")
 
 
+def test_a_shard_of_many_row_groups_reads_in_whole_batches_in_order(tmp_path):
+    # read a row group at a time, the batches are still those of one pass over the
+    # file: a step's output (its row groups, its bytes) does not depend on the input's
+    t = _table(23)
+    with pq.ParquetWriter(tmp_path / "a.parquet", t.schema) as w:
+        for start in range(0, 23, 5):  # row groups of 5, 5, 5, 5 and 3 rows
+            w.write_table(t.slice(start, 5))
+    ds = open_dataset(tmp_path / "a.parquet")
+    assert pq.ParquetFile(tmp_path / "a.parquet").num_row_groups == 5
+    batches = list(ds.iter_batches(batch_size=7))
+    assert [b.num_rows for b in batches] == [7, 7, 7, 2]
+    assert [r["id"] for b in batches for r in b.to_pylist()] == t.column("id").to_pylist()
+    assert [b.num_rows for b in ds.iter_batches(columns=["id"], batch_size=5)] == [5] * 4 + [3]
+
+
+def test_a_shard_changed_after_its_bare_dataset_was_opened_is_named(tmp_path):
+    pq.write_table(_table(3), tmp_path / "a.parquet")
+    ds = open_dataset(tmp_path)
+    pq.write_table(_table(4), tmp_path / "a.parquet")
+    with pytest.raises(CurateError, match="a.parquet: holds 4 rows, 3 when curate opened it"):
+        list(ds.iter_batches())
+
+
 def test_batches_of_heterogeneous_shards_are_conformed(tmp_path):
     pq.write_table(_table(2), tmp_path / "a.parquet")
     extra = _table(1).append_column("lang", pa.array(["de"]))

@@ -186,6 +186,80 @@ def test_outputs_in_a_bucket_never_overlap_inputs_there(tmp_path, s3, where):
     assert r.exit_code == 2 and "the input dataset" in r.stderr
 
 
+def _damage(store: Store, damage: str) -> str:
+    """Damage the second shard of the dataset in `store`; return what the error must say."""
+    m = json.loads(store.read_bytes(MANIFEST))
+    shard = m["shards"][1]
+    name, data = shard["name"], store.read_bytes(shard["name"])
+    if damage == "rows":  # the footer disagrees with the manifest: found only when read
+        shard["rows"] -= 1
+        store.write_bytes(MANIFEST, json.dumps(m).encode())
+        return f"{name}: shard holds {shard['rows'] + 1} rows but _curate.json says"
+    if damage == "garbage":  # same size, not Parquet: found only when read
+        store.write_bytes(name, b"x" * len(data))
+        return f"{name}: shard cannot be read"
+    if damage == "cut":
+        store.write_bytes(name, data[: len(data) // 2])
+        return f"{name}: shard is {len(data) // 2:,} bytes but _curate.json says"
+    store.delete(name)
+    return f"{name}: shard listed in _curate.json is missing"
+
+
+@pytest.mark.parametrize("damage", ["rows", "garbage", "cut", "missing"])
+def test_a_damaged_shard_in_a_bucket_is_named_and_nothing_is_committed(tmp_path, s3, damage):
+    src = _inputs(tmp_path / "in", files=3)
+    raw = s3("raw")
+    assert run("ingest", src, "-o", raw, "--source", "s", "--shard-rows", "40", "-q").exit_code == 0
+    message = _damage(Store(raw), damage)
+    out = s3("filtered")
+    r = run("filter", raw, "-o", out, "--preset", "c4", "--workers", "2", "-q")
+    assert r.exit_code == 2 and message in r.stderr, r
+    assert r.stderr.startswith("error:") and r.stderr.count("\n") == 1
+    assert not Store(out).exists(MANIFEST)  # never a complete-looking output of other rows
+    r = run("stats", raw)
+    assert r.exit_code == 2 and message in r.stderr, r
+
+
+def test_a_dataset_in_a_bucket_opens_with_a_fixed_number_of_requests(tmp_path, s3, s3_requests):
+    """Opening costs a listing and the manifest whatever the number of shards; reading a
+    one-row-group shard costs a few requests (its size, its footer, one ranged GET for
+    all its columns), not a few a column."""
+    src = _inputs(tmp_path / "in", files=2, rows=40)
+    counts = {}
+    for shards in (2, 8):
+        ds = s3(f"raw-{shards}")
+        args = ("ingest", src, "-o", ds, "--source", "s", "--shard-rows", 80 // shards, "-q")
+        assert run(*args).exit_code == 0
+        before = s3_requests()
+        opened = open_dataset(ds)
+        after_open = s3_requests()
+        rows = sum(b.num_rows for b in opened.iter_batches())
+        counts[shards] = (after_open - before, s3_requests() - after_open)
+        assert len(opened.shards) == shards and rows == 80
+    assert counts[2][0] == counts[8][0] <= 3, counts
+    assert counts[8][1] <= 3 * 8, counts
+
+
+def test_a_chain_on_gcs_gives_the_bytes_of_the_same_chain_on_disk(tmp_path, gs):
+    src = _inputs(tmp_path / "in")
+    local_raw, local_out = tmp_path / "raw", tmp_path / "filtered"
+    assert (
+        run("ingest", src, "-o", local_raw, "--source", "s", "--shard-rows", "50", "-q").exit_code
+        == 0
+    )
+    assert run("filter", local_raw, "-o", local_out, "--preset", "gopher", "-q").exit_code == 0
+    raw, out = gs("raw"), gs("filtered")
+    r = run("ingest", src, "-o", raw, "--source", "s", "--shard-rows", "50", "-q")
+    assert r.exit_code == 0, r
+    r = run("filter", raw, "-o", out, "--preset", "gopher", "--workers", "2", "-q")
+    assert r.exit_code == 0, r
+    assert _remote_shards(raw) == _local_shards(local_raw)
+    assert _remote_shards(out) == _local_shards(local_out)
+    assert len(_local_shards(local_out)) == 3
+    r = run("stats", out, "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["documents"] == manifest(local_out)["rows"]
+
+
 # --------------------------------------------------------------------------- network inputs
 
 

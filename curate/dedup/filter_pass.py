@@ -145,7 +145,7 @@ def filter_stage(
     those in `rejected`), committed with `lineage` in the output's lineage entry."""
     return run_map(
         step,
-        ds.location,
+        ds,
         output,
         rejected=rejected,
         executor=executor,

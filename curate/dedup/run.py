@@ -139,7 +139,7 @@ def dedup(
     params = step_params(step, ds, rejected)
     with contextlib.ExitStack() as held:  # the outputs' locks, released however it ends
         if _claim_outputs(held, ds, out, rejected, clusters, params, overwrite):
-            res = run_map(step, ds.location, out, rejected=rejected, workers=1, console=console)
+            res = run_map(step, ds, out, rejected=rejected, workers=1, console=console)
             return DedupResult(res, {}, {})
         executor = _executor_for(ds, against, executor, workers)
         times: dict[str, float] = {}

@@ -15,6 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from curate.dataset import Dataset, open_dataset
 from curate.errors import CurateError
 from curate.score.signals import SIGNAL_NAMES, compute_signals, signal_fields
 from curate.step import BatchOutput, MapResult, run_map
@@ -114,12 +115,10 @@ def score(
     """
     specs = resolve_models(models or [], labels or [], columns or [], signals=signals)
     step = ScoreStep(signals=signals, models=tuple(specs))
-    from curate.dataset import open_dataset
-
-    schema = open_dataset(source).schema
+    ds = open_dataset(source)
     for m in specs:
-        if m.column in schema.names and not m.column.startswith("q_"):
-            owned = _owned_columns(source)
+        if m.column in ds.schema.names and not m.column.startswith("q_"):
+            owned = _owned_columns(ds)
             if m.column not in owned:
                 raise CurateError(
                     f"--column {m.column}: the input already has a column `{m.column}`; "
@@ -127,7 +126,7 @@ def score(
                 )
     return run_map(
         step,
-        source,
+        ds,
         output,
         workers=workers,
         executor=executor,
@@ -136,12 +135,10 @@ def score(
     )
 
 
-def _owned_columns(source: str | Path) -> set[str]:
+def _owned_columns(ds: Dataset) -> set[str]:
     """Columns an earlier `curate score` added (re-scoring may replace them)."""
-    from curate.dataset import open_dataset
-
     owned: set[str] = set()
-    for entry in open_dataset(source).lineage:
+    for entry in ds.lineage:
         if entry.get("step") == "score":
             for m in entry.get("params", {}).get("models", []):
                 owned.add(m.get("column", ""))
