@@ -419,7 +419,7 @@ def run_checks(spec: str | Path, rules: str | Path) -> CheckRun:
     for c in checks:
         if c.metric in COLUMN_METRICS and c.column in names:
             accs[c.index] = _Acc(c, ds.schema.field(c.column).type)
-            need.add(c.column)  # type: ignore[arg-type]
+            need.add(c.column)
     dup = [c for c in checks if c.metric == "duplicate_fraction"]
     if dup and "text" in names:
         need.add("text")

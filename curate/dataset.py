@@ -428,6 +428,7 @@ def _manifest_shards(manifest: Any, where: str) -> list[tuple[str, int, int]]:
                 raise bad(f"shard {name}: `{field_name}` is {value!r}, not a count")
         if name in seen:
             raise bad(f"shard {name} is listed twice")
+        assert isinstance(name, str) and isinstance(rows, int) and isinstance(size, int)
         seen.add(name)
         out.append((name, rows, size))
     return out

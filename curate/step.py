@@ -95,7 +95,9 @@ class ShardJob:
             for o in outputs:
                 if o is not None:
                     Store(o).make()
-        sink = ShardSink(outputs[0], name, out_schema)
+        main = outputs[0]
+        assert main is not None  # the step's output is always there; only --rejected is not
+        sink = ShardSink(main, name, out_schema)
         rej = None
         if outputs[1] is not None and rej_schema is not None:
             rej = ShardSink(outputs[1], name, rej_schema)
@@ -332,7 +334,7 @@ def run_map(
                 # the main output was committed but its rejected dataset was not (an older
                 # curate committed them the other way round): redo both, so neither is stale
                 raise CurateError(
-                    f"{output}: is complete but its --rejected dataset {rej_writer.folder} is "
+                    f"{output}: is complete but its --rejected dataset {rejected} is "
                     "not; re-run with --overwrite to write both again"
                 )
             return MapResult(open_dataset(output), 0, 0, {}, {}, time.monotonic() - t0, True)

@@ -16,6 +16,7 @@ carries.
 
 from __future__ import annotations
 
+import builtins
 import fnmatch
 import os
 import re
@@ -157,6 +158,7 @@ class Store:
         text = str(spec)
         self.spec = text
         self.local = local_path(text)
+        self.fs: Any  # a pyarrow FileSystem for a URI; None for a local folder
         if self.local is not None:
             self.fs = None
             self.root = str(self.local)
@@ -236,10 +238,10 @@ class Store:
                 found[head] = Entry(head, int(info.size or 0), False)
         return list(found.values())
 
-    def walk(self) -> list[tuple[str, int]]:
+    def walk(self) -> builtins.list[tuple[str, int]]:
         """(relative path, size) of every file under the folder, recursively, sorted;
         names starting with `.` or `_` (temporaries, manifests, caches) left out."""
-        out: list[tuple[str, int]] = []
+        out: builtins.list[tuple[str, int]] = []
         if self.local is not None:
             for p in sorted(self.local.rglob("*")):
                 rel = p.relative_to(self.local)
@@ -257,7 +259,7 @@ class Store:
                 out.append((rel, int(info.size or 0)))
         return sorted(out)
 
-    def glob(self, pattern: str) -> list[str]:
+    def glob(self, pattern: str) -> builtins.list[str]:
         """Names in the folder matching a shell pattern, sorted."""
         return sorted(e.name for e in self.list() if fnmatch.fnmatchcase(e.name, pattern))
 

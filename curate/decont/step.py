@@ -114,9 +114,7 @@ class DecontaminateStep:
     def process(self, table: pa.Table) -> BatchOutput:
         text_col = table["text"]
         is_text = pa.types.is_string(text_col.type) or pa.types.is_large_string(text_col.type)
-        texts: list[str | None] = (
-            text_col.to_pylist() if is_text else [None] * table.num_rows  # type: ignore[list-item]
-        )
+        texts: list[str | None] = text_col.to_pylist() if is_text else [None] * table.num_rows
         found = self.matches(texts)
         totals: Counter[str] = Counter()
         totals[NO_TEXT] = sum(1 for t in texts if not isinstance(t, str))

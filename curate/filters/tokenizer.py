@@ -20,6 +20,7 @@ import unicodedata
 from functools import lru_cache
 from itertools import chain, repeat
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -340,7 +341,7 @@ class EnglishTokenizer:
         return tuple(tokens)
 
     @staticmethod
-    def _find(search, string: str) -> int:  # type: ignore[no-untyped-def]
+    def _find(search: Any, string: str) -> int:
         m = search(string)
         return (m.end() - m.start()) if m is not None else 0
 

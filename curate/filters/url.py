@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from curate.errors import CurateError
 from curate.filters.base import Family
@@ -41,7 +41,7 @@ def read_list(path: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
-def _suffix_extractor():  # type: ignore[no-untyped-def]
+def _suffix_extractor() -> Any:
     """tldextract with its bundled Public Suffix List: no network, reproducible."""
     import tldextract
 

@@ -73,13 +73,13 @@ def open_input(spec: str | Path) -> BinaryIO:
     if isinstance(spec, Path) or not is_network(spec):
         return open(spec, "rb")  # noqa: SIM115 - returned to the caller
     if is_url(spec):
-        return io.BufferedReader(HttpFile(str(spec)), buffer_size=1 << 20)  # type: ignore[arg-type]
+        return io.BufferedReader(HttpFile(str(spec)), buffer_size=1 << 20)
     folder, _, name = str(spec).rpartition("/")
     try:
         native = Store(folder).open_input(name)
         # each read of a store's file is a ranged GET: read large blocks, as Python files
         # (fastwarc and the decompressors read a few KB at a time)
-        return io.BufferedReader(_NativeRaw(native), buffer_size=4 << 20)  # type: ignore[arg-type]
+        return io.BufferedReader(_NativeRaw(native), buffer_size=4 << 20)
     except FileNotFoundError as exc:
         raise InputUnavailable(str(spec), "no such object") from exc
     except OSError as exc:

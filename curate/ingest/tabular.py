@@ -172,7 +172,7 @@ def read_csv(file: InputFile, opts: ReadOptions, out: Collector) -> None:
                 if (not body or body.isspace()) and not _filled(row.values()):
                     continue  # a row of blank cells is a blank line, not a record
                 records += 1
-                extra = row.pop(None, None)  # type: ignore[call-overload]
+                extra = row.pop(None, None)
                 values = [v for v in row.values() if isinstance(v, str)]
                 if extra:
                     values += extra

@@ -21,7 +21,7 @@ import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import polars as pl
@@ -258,8 +258,8 @@ def measure_shard(unit: MeasureUnit) -> dict[str, SourceMeasure]:
     return per
 
 
-_COUNTERS = ("langs", "licenses", "months", "pii_docs", "pii_hits", "synthetic_by")
-_COUNTERS += ("hosts", "host_docs")
+_COUNTERS: tuple[str, ...] = ("langs", "licenses", "months", "pii_docs", "pii_hits")
+_COUNTERS += ("synthetic_by", "hosts", "host_docs")
 # every count of a source adds up across shards (a new int field is summed by itself)
 _SUMS = tuple(f.name for f in fields(SourceMeasure) if f.type == "int")
 
@@ -346,8 +346,8 @@ def word_counts(text: pa.Array | pa.ChunkedArray) -> np.ndarray:
             hit = data[: len(data) - k + 1] == seq[0]
             for j in range(1, k):
                 hit &= data[j : len(data) - k + 1 + j] == seq[j]
-            for j in np.flatnonzero(hit):
-                space[j : j + k] = True
+            for start in np.flatnonzero(hit).tolist():
+                space[start : start + k] = True
     starts = ~space
     starts[1:] &= space[:-1]
     rel = offsets - lo
@@ -454,7 +454,7 @@ def _update_created(m: SourceMeasure, created: pl.Series, bounds: tuple[Any, Any
             c = c.cast(pl.Datetime("us", "UTC"))
         except pl.exceptions.PolarsError:
             return
-    lo, hi = c.min(), c.max()
+    lo, hi = cast(dt.datetime, c.min()), cast(dt.datetime, c.max())
     m.created_min = lo if m.created_min is None else min(m.created_min, lo)
     m.created_max = hi if m.created_max is None else max(m.created_max, hi)
     for value, k in c.dt.strftime("%Y-%m").value_counts().iter_rows():
