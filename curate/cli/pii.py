@@ -45,6 +45,15 @@ def pii(
             "--drop-if", help="Remove documents with more than N of a kind: email>0, any>2."
         ),
     ] = None,
+    phone_regions: Annotated[
+        str | None,
+        typer.Option(
+            "--phone-regions",
+            help="Numbering plans (ISO 3166 codes, e.g. GB,FR,DE) that phone numbers "
+            "without a +country code are validated against (default: a broad set, see "
+            "docs/pii.md).",
+        ),
+    ] = None,
     rejected: Rejected = None,
     workers: Workers = None,
     backend: Backend = None,
@@ -72,6 +81,7 @@ def pii(
         spans=spans,
         drop_if=drop_if,
         rejected=rejected,
+        phone_regions=phone_regions,
         workers=workers,
         executor=build_executor(workers, backend, ray_address),
         overwrite=overwrite,
