@@ -282,9 +282,15 @@ def _card_ok(text: str, m: re.Match[str]) -> bool:
         # the tail of a longer grouped code (an IBAN or an account number)
         if _GROUP_BEFORE.search(text[max(0, m.start() - 12) : m.start()]):
             return False
-    if not (_luhn(d) and _card_brand_ok(d)):
+    if not _luhn(d):
         return False
-    return not _named_otherwise(_before(text, m.start()), _CARD_CONTEXT)
+    before = _before(text, m.start())
+    if not _card_brand_ok(d):
+        # a number outside the published issuer ranges is a card only when a card word
+        # stands right before it ("card number 3598 …": test and private-label ranges)
+        if not (13 <= len(d) <= 19 and _CARD_CONTEXT.search(before)):
+            return False
+    return not _named_otherwise(before, _CARD_CONTEXT)
 
 
 # US Social Security numbers: dashed (or spaced) 3-2-4; 9 bare digits only after "SSN".
@@ -394,7 +400,7 @@ _THREES_STYLE = re.compile(r"[1-9]\d{2}([ .-])\d{3}\1\d{3}")
 _GROUPED_STYLE = re.compile(r"\d{2,4}(?:[ .-]\d{2,4}){2,4}")
 _THOUSANDS = re.compile(r"\d{1,3}([ .,])\d{3}(?:\1\d{3})*")
 # A date inside a longer run of digits ("55 2013-11-05 09", "8467 11-26-02 22").
-_DATE_INSIDE = re.compile(r"(?<!\d)(\d{1,4})([-/.])(\d{1,2})\2(\d{2,4})(?!\d)")
+_DATE_INSIDE = re.compile(r"(?<![\d/.-])(\d{1,4})([-/.])(\d{1,2})\2(\d{2,4})(?!\d|[-/.]\d)")
 
 
 def _has_date(s: str) -> bool:
