@@ -457,12 +457,12 @@ def parse_phone_regions(value: str | Sequence[str] | None) -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def _valid_phone(number: str, regions: tuple[str, ...] | None) -> bool:
-    """Whether libphonenumber's plans hold `number`: a `+CC` number in its country's
-    plan (regions None), a national one in at least one of `regions`."""
+def _valid_phone(number: str, regions: tuple[str, ...]) -> bool:
+    """Whether a number written without a country code is valid in at least one of the
+    numbering plans of `regions` (libphonenumber's `is_valid_number`)."""
     import phonenumbers
 
-    for region in regions or (None,):
+    for region in regions:
         try:
             parsed = phonenumbers.parse(number, region)
         except phonenumbers.NumberParseException:
