@@ -104,7 +104,8 @@ _NOT_IP_AFTER = re.compile(
     re.IGNORECASE,
 )
 # A section number heading a line: "4.8.3.1. Positional arguments", "3.3.2.4 Slots".
-_HEADING_AFTER = re.compile(r"\.?\s*¶|\.\s+\S|[ \t]+[A-Z][a-z]")
+_HEADING_AFTER = re.compile(r"\.?\s*¶|\.\s+\S")
+_TITLE_AFTER = re.compile(r"[ \t]+[A-Z][a-z]")  # "3.3.2.4 Slots": only with small numbers
 # Words after which a small dotted number is still an address, not a product's version.
 _ADDRESS_WORDS = frozenset(
     "ip ips ipv4 address addresses addr host hosts hostname server servers gateway gw dns "
@@ -139,7 +140,12 @@ def _not_an_address(text: str, start: int, end: int) -> bool:
     after = text[end : end + 12]
     if _NOT_IP_AFTER.match(after):
         return True
-    return _line_start(text, start) and _HEADING_AFTER.match(after) is not None
+    if not _line_start(text, start):
+        return False
+    if _HEADING_AFTER.match(after):
+        return True
+    octets = [int(p) for p in re.split(r"[.:]", text[start:end]) if p.isdigit()]
+    return bool(_TITLE_AFTER.match(after)) and len(octets) == 4 and _version_like(octets)
 
 
 def _version_like(octets: list[int]) -> bool:

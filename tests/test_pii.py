@@ -135,6 +135,7 @@ def test_phone_hard_negatives(text):
         "Python was built with [GCC 2.7.2.2] and zlib 1.2.0.1.",
         "The reverse name is 1.0.0.127.in-addr.arpa here.",
         "4.8.3.1. Positional-or-Keyword Arguments",
+        "3.3.2.4 Slots and descriptors",
         "See section 10.2.7.8, clause 6.5.1.9 and OID 1.3.6.1.4.",
         "It shipped in 10.3.9.153 release 2.",
         "version 2001:db8::1 and release 1::2 are package versions here.",
@@ -152,6 +153,7 @@ def test_dotted_numbers_that_words_mark_as_versions_are_not_ips(text):
         ("Pinged 10.0.0.5 twice.", "10.0.0.5"),
         ("Blocked 192.168.1.0/255.255.255.0 today.", "192.168.1.0"),
         ("host 2001:db8::1 is up", "2001:db8::1"),
+        ("192.168.0.1 User: fred logged in", "192.168.0.1"),
         ("mask ffff:ffff:ffff:ffff:ffff:ffff:: set", "ffff:ffff:ffff:ffff:ffff:ffff::"),
     ],
 )
