@@ -30,3 +30,14 @@ SYNTHETIC_LABEL = "__label__machine"  # a detector model's machine-written label
 
 # curate pii: every kind it detects, in column order
 PII_KINDS: tuple[str, ...] = ("email", "phone", "ip", "credit_card", "us_ssn", "iban")
+
+# Numbering plans that numbers written without a country code are checked against
+# (`--phone-regions`): North America, Europe, and the largest other markets whose
+# numbers appear in English-language web text. A `+CC` number is checked against its own
+# country's plan whatever this says.
+PHONE_REGIONS: tuple[str, ...] = (
+    "US", "CA", "GB", "IE", "FR", "DE", "AT", "CH", "IT", "ES", "PT", "NL", "BE", "LU",
+    "DK", "SE", "NO", "FI", "IS", "PL", "CZ", "SK", "HU", "RO", "BG", "GR", "HR", "SI",
+    "RS", "LT", "LV", "EE", "UA", "TR", "IL", "AU", "NZ", "IN", "SG", "ZA", "BR", "MX",
+    "AR", "CL", "CO", "JP", "KR",
+)  # fmt: skip

@@ -20,6 +20,7 @@ characters (code points).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -31,7 +32,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from curate.defaults import PII_KINDS
+from curate.defaults import PHONE_REGIONS, PII_KINDS
 from curate.errors import CurateError
 from curate.step import BatchOutput
 
@@ -77,20 +78,95 @@ _IPV4 = re.compile(r"\d(?<![\w.]\d)\d{0,2}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?!\w|\.\d)
 _IPV6 = re.compile(
     r"[0-9A-Fa-f:](?<![\w:.][0-9A-Fa-f:])[0-9A-Fa-f:]*:[0-9A-Fa-f]*(?:(?:\.\d{1,3}){3})?(?![\w:])"
 )
-# A word just before a dotted number that says it is something else.
-_NOT_IP_BEFORE = re.compile(
-    r"(?:\b(?:version|versions|ver|release|build|rev|revision|update|patch|firmware|"
-    r"section|sections|sec|clause|clauses|chapter|ch|oid|figure|fig|table|part|article|"
-    r"art|rule|step|paragraph|para|item|standard|rfc|iso|annex|appendix|schedule|"
-    r"no|isbn|v)\.?|§|¶)\s*[:#]?\s*$"
+# A word before a dotted number that says it is something else: right before it
+# ("version 1.2.3.4", "§ 4.1.2.3"), or with a few linking words between ("upgrade to",
+# "build number", "release notes for", "patch level").
+_VERSION_WORDS = (
+    r"version|versions|ver|release|releases|released|build|builds|rev|revision|update|"
+    r"updated|updates|upgrade|upgraded|upgrading|patch|patched|patches|firmware|fw|hotfix|"
+    r"driver|kernel|bios|sdk|release notes|changelog|section|sections|sec|clause|clauses|"
+    r"chapter|ch|oid|figure|fig|table|part|article|art|rule|step|paragraph|para|item|"
+    r"standard|rfc|iso|annex|appendix|schedule|no|isbn|v"
 )
+_NOT_IP_BEFORE = re.compile(
+    rf"(?:\b(?:{_VERSION_WORDS})\.?|§|¶)"
+    r"(?:\s*[:#=]|\s+(?:number|no\.?|level|is|was|to|of|for|id|string))*\s*[:#]?\s*$"
+)
+# Earlier items of a list of dotted numbers ("versions 1.2.3.4, 1.2.3.5 and 1.2.3.6"):
+# the word before the first item decides for all of them.
+_DOTTED_LIST_TAIL = re.compile(
+    r"(?:\d+(?:\.\d+)+[a-z]?\)?\s*(?:,|;|/|&|\+|-|–|and|or|to|through|thru|until|vs\.?)?\s*)+$"
+)
+# Right after: a suffix of a version or a file name ("10.3.9.153-beta", "_x64", "+build",
+# "~deb12u1", ".tar.gz", ".in-addr.arpa"), or a version word ("1.2.3.4 release").
+_NOT_IP_AFTER = re.compile(
+    r"[-_+~][A-Za-z]|\.[A-Za-z]|\s*\(?(?:release|build|version|update|patch|firmware|"
+    r"beta|alpha|rc\d*|lts|ga|final|hotfix|sp\d)\b",
+    re.IGNORECASE,
+)
+# A section number heading a line: "4.8.3.1. Positional arguments", "3.3.2.4 Slots".
+_HEADING_AFTER = re.compile(r"\.?\s*¶|\.\s+\S")
+_TITLE_AFTER = re.compile(r"[ \t]+[A-Z][a-z]")  # "3.3.2.4 Slots": only with small numbers
+# Words after which a small dotted number is still an address, not a product's version.
+_ADDRESS_WORDS = frozenset(
+    "ip ips ipv4 address addresses addr host hosts hostname server servers gateway gw dns "
+    "resolver nameserver proxy router route routes subnet netmask mask peer client remote "
+    "local localhost bind listen listening ping pinged connect connected connecting "
+    "interface inet src dst source destination from to at on via by and or is was of in "
+    "the a an for with use using set sets try tried reach reached block blocked allow "
+    "allowed deny denied ban banned whitelist blacklist".split()
+)
+_WORD_BEFORE = re.compile(r"(?:^|[\s(\[\"'])([A-Za-z][A-Za-z0-9+]*)\s+$")
+_PRODUCT_BEFORE = re.compile(r"[A-Za-z][-_/]$")  # "novas-3.1.1.3", "Firefox/2.0.0.11"
+
+
+def _line_start(text: str, start: int) -> bool:
+    i = start - 1
+    while i >= 0 and text[i] in " \t":
+        i -= 1
+    return i < 0 or text[i] in "\n\r"
+
+
+def _not_an_address(text: str, start: int, end: int) -> bool:
+    """Whether the words around a dotted (or colon) number say it is something else: a
+    version, a section, an OID, a file or package name, or a heading's number."""
+    before = _before(text, start, 64)
+    if _NOT_IP_BEFORE.search(before):
+        return True
+    tail = _DOTTED_LIST_TAIL.search(before)
+    if tail is not None and tail.start() > 0 and _NOT_IP_BEFORE.search(before[: tail.start()]):
+        return True
+    if _PRODUCT_BEFORE.search(text[max(0, start - 2) : start]):
+        return True
+    after = text[end : end + 12]
+    if _NOT_IP_AFTER.match(after):
+        return True
+    if not _line_start(text, start):
+        return False
+    if _HEADING_AFTER.match(after):
+        return True
+    octets = [int(p) for p in re.split(r"[.:]", text[start:end]) if p.isdigit()]
+    return bool(_TITLE_AFTER.match(after)) and len(octets) == 4 and _version_like(octets)
+
+
+def _version_like(octets: list[int]) -> bool:
+    """Small numbers ("1.2.0.1", "2.7.2.2"): a version more often than an address."""
+    return octets[0] < 10 and max(octets) < 32 and len(set(octets)) > 1
 
 
 def _ipv4_ok(text: str, m: re.Match[str]) -> bool:
-    for octet in m.group(0).split("."):
+    parts = m.group(0).split(".")
+    for octet in parts:
         if int(octet) > 255 or (len(octet) > 1 and octet[0] == "0"):
             return False
-    return not _NOT_IP_BEFORE.search(_before(text, m.start()))
+    if _not_an_address(text, m.start(), m.end()):
+        return False
+    if _version_like([int(p) for p in parts]):
+        # "zlib 1.2.0.1", "GCC 2.7.2.2": a name right before small numbers is a product's
+        w = _WORD_BEFORE.search(text, max(0, m.start() - 32), m.start())
+        if w is not None and w.group(1).lower() not in _ADDRESS_WORDS:
+            return False
+    return True
 
 
 _IPV6_HINT = re.compile(r":[0-9A-Fa-f]{0,4}:")  # starts with a literal: a fast check
@@ -98,7 +174,9 @@ _IPV6_HINT = re.compile(r":[0-9A-Fa-f]{0,4}:")  # starts with a literal: a fast 
 
 def _ipv6_ok(text: str, m: re.Match[str]) -> bool:
     s = m.group(0)
-    if s.count(":") < 2 or not any(c.isdigit() for c in s) or len(s) < 3:
+    if s.count(":") < 2 or len(s) < 3:
+        return False
+    if not any(c.isdigit() for c in s) and s.count(":") < 4:  # "ffff:ffff::" but not "a::b"
         return False
     # "12:30:45" parses as nothing, but guard times and ratios anyway.
     if re.fullmatch(r"\d{1,2}(?::\d{2}){1,2}", s):
@@ -107,7 +185,7 @@ def _ipv6_ok(text: str, m: re.Match[str]) -> bool:
         ipaddress.IPv6Address(s)
     except ValueError:
         return False
-    return s != "::"
+    return s != "::" and not _not_an_address(text, m.start(), m.end())
 
 
 # --------------------------------------------------------------------------- digits
@@ -115,8 +193,26 @@ def _ipv6_ok(text: str, m: re.Match[str]) -> bool:
 _NOT_NUMBER_BEFORE = re.compile(
     r"\b(?:isbn(?:-1[03])?|issn|order|tracking|invoice|ref|reference|serial|imei|doi|"
     r"patent|sku|ean|upc|barcode|case|ticket|item|part|model|receipt|transaction|"
-    r"confirmation|booking)\b\.?[^.\n]{0,12}$"
+    r"confirmation|booking|licen[cs]e|postal|postcode|postalcode|zip|zipcode|plz)\b\.?[^.\n]{0,12}$"
 )
+
+
+# The word that names what a number is, when it comes after a word above, wins:
+# "last 10 transactions of card 6011 …", "the outgoing model. SSN: 861-12-1268".
+_CARD_CONTEXT = re.compile(
+    r"\b(?:card|cards|credit|debit|visa|mastercard|amex|cc|kreditkarte|carte|tarjeta)\b"
+    r"[^.\n]{0,12}$"
+)
+
+
+def _named_otherwise(before: str, context: re.Pattern[str]) -> bool:
+    """A word in `before` says the number that follows is an order, ISBN, tracking … number,
+    and no word of `context` comes after that word."""
+    other = _NOT_NUMBER_BEFORE.search(before)
+    if other is None:
+        return False
+    own = context.search(before, other.start() + 1)
+    return own is None
 
 
 _SEPARATORS = str.maketrans("", "", " .()+-")
@@ -140,24 +236,31 @@ def _luhn(digits: str) -> bool:
 
 
 def _card_brand_ok(d: str) -> bool:
-    """Issuer prefixes and lengths of the card networks (ISO/IEC 7812 IINs)."""
+    """Issuer prefixes and lengths of the card networks (ISO/IEC 7812 IINs, as the
+    networks publish them)."""
     n = len(d)
-    p2, p4 = int(d[:2]), int(d[:4])
-    if d[0] == "4":  # Visa
-        return n in (13, 16, 19)
+    p2, p3, p4, p6 = int(d[:2]), int(d[:3]), int(d[:4]), int(d[:6])
+    if d[0] == "4":  # Visa (13 for old cards, 16-19 today)
+        return n == 13 or 16 <= n <= 19
+    if 2200 <= p4 <= 2204:  # Mir
+        return 16 <= n <= 19
     if 51 <= p2 <= 55 or 2221 <= p4 <= 2720:  # Mastercard
         return n == 16
     if p2 in (34, 37):  # American Express
         return n == 15
-    if d.startswith("6011") or p2 == 65 or 644 <= int(d[:3]) <= 649:  # Discover
+    if d.startswith("6011") or p2 == 65 or 644 <= p3 <= 649:  # Discover, RuPay 65
         return 16 <= n <= 19
     if 3528 <= p4 <= 3589:  # JCB
         return 16 <= n <= 19
     if d.startswith(("2131", "1800")):  # old JCB
         return n == 15
-    if 300 <= int(d[:3]) <= 305 or p2 in (36, 38, 39) or d.startswith("3095"):  # Diners
+    if 300 <= p3 <= 305 or p2 in (36, 38, 39) or d.startswith("3095"):  # Diners
         return 14 <= n <= 19
-    if p2 == 62:  # UnionPay
+    if p2 in (62, 81):  # UnionPay
+        return 16 <= n <= 19
+    if d.startswith("9792"):  # Troy
+        return n == 16
+    if p2 in (60, 82) or p3 == 508 or 506099 <= p6 <= 506198:  # RuPay, Verve
         return 16 <= n <= 19
     if p2 == 50 or 56 <= p2 <= 69:  # Maestro
         return 12 <= n <= 19
@@ -186,9 +289,15 @@ def _card_ok(text: str, m: re.Match[str]) -> bool:
         # the tail of a longer grouped code (an IBAN or an account number)
         if _GROUP_BEFORE.search(text[max(0, m.start() - 12) : m.start()]):
             return False
-    if not (_luhn(d) and _card_brand_ok(d)):
+    if not _luhn(d):
         return False
-    return not _NOT_NUMBER_BEFORE.search(_before(text, m.start()))
+    before = _before(text, m.start())
+    if not _card_brand_ok(d):
+        # a number outside the published issuer ranges is a card only when a card word
+        # stands right before it ("card number 3598 …": test and private-label ranges)
+        if not (13 <= len(d) <= 19 and _CARD_CONTEXT.search(before)):
+            return False
+    return not _named_otherwise(before, _CARD_CONTEXT)
 
 
 # US Social Security numbers: dashed (or spaced) 3-2-4; 9 bare digits only after "SSN".
@@ -207,7 +316,7 @@ def _ssn_ok(text: str, m: re.Match[str]) -> bool:
     before = _before(text, m.start(), 40)
     if sep != "-" and not _SSN_CONTEXT.search(before):
         return False
-    return not _NOT_NUMBER_BEFORE.search(before)
+    return not _named_otherwise(before, _SSN_CONTEXT)
 
 
 # --------------------------------------------------------------------------- IBAN
@@ -258,44 +367,144 @@ def _iban_scan(text: str, start: int) -> int | None:
 
 # --------------------------------------------------------------------------- phone
 
+DEFAULT_PHONE_REGIONS = PHONE_REGIONS  # `--phone-regions` (curate/defaults.py)
+
 _PHONE_CONTEXT = re.compile(
     r"(?:\b(?:phone|telephone|tel|tél|mobile|mob|cell|cellphone|fax|call|ring|text|sms|"
     r"whatsapp|contact|hotline|helpline|ph|telefon|telefone|teléfono|telefono|téléphone|"
     r"handy|reach (?:me|us|him|her) at)\b\.?|☎|📞)[^.\n]{0,20}$"
 )
-# +CC then groups: "+44 20 7946 0958", "+1 (555) 123-4567", "+49-30-1234567".
+# +CC then groups: "+44 20 7946 0958", "+1 (555) 123-4567", "+49 (0)30 123456".
 _PHONE_INTL = re.compile(
-    r"\+(?<![\w+]\+)\d{1,3}(?:[ .-]?\(\d{1,4}\))?(?:[ .-]?\d{1,5}){1,6}(?![\w]|[.,-]\d)"
+    r"\+(?<![\w+]\+)\d{1,3}(?:[ .-]?\(\d{1,4}\))?(?:[ .-]?\d{1,5}){1,6}(?!(?!x\d)\w|[.,-]\d)"
 )
 # North American: "(415) 555-2671", "415-555-2671", "415.555.2671", "1-800-555-0199".
 # Applied (fullmatch) to what the digit-group scan below found: one pass over the text.
 _PHONE_NANP = re.compile(r"(?:1[ .-])?(?:\((\d{3})\) ?|(\d{3})([.-]))(\d{3})(?(3)\3|[.-])\d{4}")
-# Any grouping of digits; other than the NANP shape, a phone only after a word like
-# "phone" ("020 7946 0958", "0490 75 40 81"). The lookbehind sits after the first
-# character so that Python's regex engine can skip to candidate characters quickly.
+# Any grouping of digits. The lookbehind sits after the first character so that Python's
+# regex engine can skip to candidate characters quickly.
 _PHONE_DIGITS = re.compile(
-    r"[(\d](?<![\w.+-][(\d])\d{0,5}\)?(?:[ .-]?\d{2,5}){1,4}(?![\w-]|[.,]\d)"
+    r"[(\d](?<![\w.+-][(\d])\d{0,5}\)?(?:[ .-]?\d{2,8}){1,4}(?!(?!x\d)\w|[.,-]\d)"
 )
+# National styles that are phone numbers without a phone word before them (still only
+# when valid in one of the regions' plans): a trunk prefix 0 ("07700 063 966",
+# "06 12 34 56 78", "020 7946 0958"), an area code in brackets ("(37) 788-063",
+# "(030) 1234567"), or nine digits in threes ("699 956 915", Spain and Poland).
+_TRUNK_STYLE = re.compile(r"0[1-9]\d{0,4}[ .-]\d{2,8}(?:[ .-]\d{2,4}){0,4}")
+_AREA_STYLE = re.compile(r"\(0?[1-9]\d{0,3}\) ?\d{2,4}(?:[ .-]?\d{2,4}){1,2}")
+_THREES_STYLE = re.compile(r"[1-9]\d{2}([ .-])\d{3}\1\d{3}")
+# Three to five groups of two to four digits ("21 23 89 93", "612 34 06 64",
+# "070-123 33 01", "312 345 3929"), but not a number with thousands separators.
+_GROUPED_STYLE = re.compile(r"\d{2,4}(?:[ .-]\d{2,4}){2,4}")
+_THOUSANDS = re.compile(r"\d{1,3}([ .,])\d{3}(?:\1\d{3})*")
+# A date inside a longer run of digits ("55 2013-11-05 09", "8467 11-26-02 22").
+_DATE_INSIDE = re.compile(r"(?<![\d/.-])(\d{1,4})([-/.])(\d{1,2})\2(\d{2,4})(?!\d|[-/.]\d)")
+
+
+def _has_date(s: str) -> bool:
+    for m in _DATE_INSIDE.finditer(s):
+        a, b, c = int(m.group(1)), int(m.group(3)), int(m.group(4))
+        if len(m.group(1)) == 4 and 1 <= b <= 12 and 1 <= c <= 31:  # 2013-11-05
+            return True
+        if len(m.group(1)) <= 2 and 1 <= b <= 31 and 1 <= a <= 31 and (a <= 12 or b <= 12):
+            return True  # 11-26-02, 26.11.2002
+    return False
+
+
+def _counting(d: str, s: str) -> bool:
+    """Consecutive numbers ("14 15 16 17 18"), or five pairs not led by a trunk 0."""
+    groups = [int(g) for g in re.split(r"[ .-]+", s) if g]
+    if all(b - a == 1 for a, b in zip(groups, groups[1:], strict=False)):
+        return True
+    return len(groups) >= 5 and all(len(g) == 2 for g in re.split(r"[ .-]+", s)) and d[0] != "0"
+
+
 _DATE_LIKE = re.compile(
     r"\d{4}[-./ ]\d{1,2}[-./ ]\d{1,2}|\d{1,2}[-./ ]\d{1,2}[-./ ]\d{2,4}|\d{1,2}:\d{2}"
 )
 _SSN_SHAPE = re.compile(r"\d{3}-\d{2}-\d{4}")
-_MONEY_BEFORE = re.compile(r"[$€£¥₹]\s*$|\b(?:usd|eur|gbp)\s*$")
+_MONEY_BEFORE = re.compile(r"[$€£¥₹]\s*$|\b(?:usd|eur|gbp|chf|sek|nok|dkk|pln|inr)\s*$")
+# A currency, a unit or a counted noun right after: an amount or a quantity.
+_NOT_PHONE_AFTER = re.compile(
+    r":\d|\s*(?:[$€£¥₹%]|(?:usd|eur|gbp|chf|sek|nok|dkk|pln|inr|kr|zł|euros?|dollars?|pounds?|"
+    r"people|persons|residents|inhabitants|users|visitors|views|downloads|copies|units|"
+    r"items|tons?|tonnes?|km|kg|mi|miles?|m2|m²|km²|ha|hectares|acres|votes|cases|deaths|"
+    r"words|pages|bytes|rows|records|times|years|points)\b)",
+    re.IGNORECASE,
+)
 
 
-def _phone_common(text: str, start: int) -> bool:
+def parse_phone_regions(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    """`GB,FR` → ("GB", "FR"), checked against libphonenumber's regions (exit 2 if
+    unknown); None → DEFAULT_PHONE_REGIONS."""
+    if value is None:
+        return DEFAULT_PHONE_REGIONS
+    import phonenumbers
+
+    items = [v.strip().upper() for v in (value.split(",") if isinstance(value, str) else value)]
+    items = [v for v in items if v]
+    if not items:
+        raise CurateError("--phone-regions: no region given; expected ISO 3166 codes like GB,FR")
+    for v in items:
+        if v not in phonenumbers.SUPPORTED_REGIONS:
+            raise CurateError(
+                f"--phone-regions {v}: not a region with a numbering plan; expected ISO 3166 "
+                "alpha-2 codes like US,GB,FR,DE"
+            )
+    return tuple(dict.fromkeys(items))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _valid_phone(number: str, regions: tuple[str, ...]) -> bool:
+    """Whether a number written without a country code is valid in at least one of the
+    numbering plans of `regions` (libphonenumber's `is_valid_number`)."""
+    import phonenumbers
+
+    for region in regions:
+        try:
+            parsed = phonenumbers.parse(number, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(parsed):
+            return True
+    return False
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _possible_phone(number: str) -> bool:
+    """Whether a `+CC` number has a country code and a length its country's plan allows
+    (libphonenumber's `is_possible_number`: sample numbers and new ranges pass it even when
+    `is_valid_number`'s list of assigned ranges lags behind)."""
+    import phonenumbers
+
+    try:
+        return phonenumbers.is_possible_number(phonenumbers.parse(number, None))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+def _phone_common(text: str, start: int, end: int, context: re.Match[str] | None = None) -> bool:
+    """No word, currency or unit around the number says it is something else. A phone word
+    (`context`) after such a word wins: "booking details, phone: 08-12 01 08"."""
     before = _before(text, start, 40)
+    if context is not None:
+        before = before[context.start() :]
     if _NOT_NUMBER_BEFORE.search(before) or _NOT_IP_BEFORE.search(before):
         return False
-    return not _MONEY_BEFORE.search(before)  # "€ 1 234 567" is an amount
+    if _MONEY_BEFORE.search(before):  # "€ 1 234 567" is an amount
+        return False
+    return not _NOT_PHONE_AFTER.match(text, end, end + 16)
 
 
 def _phone_intl_ok(text: str, m: re.Match[str]) -> bool:
-    d = _digits(m.group(0))
-    return 8 <= len(d) <= 15 and d[0] != "0" and _phone_common(text, m.start())
+    s = m.group(0)
+    d = _digits(s)
+    if not (8 <= len(d) <= 15) or d[0] == "0" or not _phone_common(text, m.start(), m.end()):
+        return False
+    return _possible_phone(s)
 
 
-def _phone_digits_ok(text: str, m: re.Match[str]) -> bool:
+def _phone_digits_ok(text: str, m: re.Match[str], regions: tuple[str, ...]) -> bool:
     s = m.group(0)
     nanp = _PHONE_NANP.fullmatch(s)
     if nanp is not None:
@@ -303,15 +512,31 @@ def _phone_digits_ok(text: str, m: re.Match[str]) -> bool:
         exchange = nanp.group(4)
         if area[0] in "01" or exchange[0] in "01" or area[1:] == "11":
             return False
-        return _phone_common(text, m.start())
+        return _phone_common(text, m.start(), m.end())
     d = _digits(s)
     if not (7 <= len(d) <= 13) or not any(c in " .-()" for c in s) or len(set(d)) < 3:
         return False
-    if _DATE_LIKE.fullmatch(s.strip("()")) or _SSN_SHAPE.fullmatch(s):
+    if _DATE_LIKE.fullmatch(s.strip("()")) or _SSN_SHAPE.fullmatch(s) or _has_date(s):
         return False
-    if not _PHONE_CONTEXT.search(_before(text, m.start(), 40)):
+    before = _before(text, m.start(), 40)
+    context = _PHONE_CONTEXT.search(before)
+    if context is None:
+        national = (
+            (len(d) >= 9 and _TRUNK_STYLE.fullmatch(s))
+            or (len(d) >= 7 and _AREA_STYLE.fullmatch(s))
+            or (_THREES_STYLE.fullmatch(s) and s.count("00") < 2)
+            or (
+                len(d) >= 8
+                and _GROUPED_STYLE.fullmatch(s)
+                and not _THOUSANDS.fullmatch(s)
+                and not _counting(d, s)
+            )
+        )
+        if not national:
+            return False
+    if not _phone_common(text, m.start(), m.end(), context):
         return False
-    return _phone_common(text, m.start())
+    return _valid_phone(s, regions)
 
 
 # --------------------------------------------------------------------------- registry
@@ -497,16 +722,25 @@ class _IbanDetector(Detector):
                 yield a - 2, end
 
 
-DETECTORS: dict[str, Detector] = {
-    "email": _EmailDetector("email", r"@", ()),
-    "phone": Detector(
+_PHONE_PREFILTER = r"\+\d|\d{3}[.-]\d{3}[.-]\d{4}|\(\d{3}\) ?\d{3}-|\d[ .()-]{1,2}\d{2}"
+
+
+@functools.lru_cache(maxsize=64)
+def phone_detector(regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS) -> Detector:
+    """The phone detector for numbering plans `regions` (numbers without a `+CC`)."""
+    return Detector(
         "phone",
-        r"\+\d|\d{3}[.-]\d{3}[.-]\d{4}|\(\d{3}\) ?\d{3}-|\d[ .()-]{1,2}\d{2}",
+        _PHONE_PREFILTER,
         (
             (_PHONE_INTL, _phone_intl_ok),
-            (_PHONE_DIGITS, _phone_digits_ok),
+            (_PHONE_DIGITS, functools.partial(_phone_digits_ok, regions=regions)),
         ),
-    ),
+    )
+
+
+DETECTORS: dict[str, Detector] = {
+    "phone": phone_detector(),
+    "email": _EmailDetector("email", r"@", ()),
     "ip": Detector(
         "ip",
         r"\d\.\d{1,3}\.\d{1,3}\.\d|[0-9A-Fa-f]:[0-9A-Fa-f]{0,4}:|::",
@@ -544,11 +778,13 @@ def find_pii(
     kinds: Sequence[str] = KINDS,
     wins: Sequence[Window] | None = None,
     ibans: Sequence[int] | None = None,
+    phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS,
 ) -> list[Span]:
     """Every PII span in `text`, sorted, without overlaps (PRIORITY decides). `wins` (the
     text's `windows`, at least those of MIN_WINDOW characters) and `ibans` (its
     `iban_starts`) are found here unless the caller has them from a batch pass
-    (`batch_windows`)."""
+    (`batch_windows`); `phone_regions` are the numbering plans of numbers written
+    without a country code."""
     if wins is None:
         wins = windows(text)
     if ibans is None:
@@ -557,7 +793,8 @@ def find_pii(
     for kind in PRIORITY:
         if kind not in kinds:
             continue
-        for start, end in DETECTORS[kind].find(text, wins, ibans, taken):
+        det = phone_detector(phone_regions) if kind == "phone" else DETECTORS[kind]
+        for start, end in det.find(text, wins, ibans, taken):
             if not any(s < end and start < e for _, s, e in taken):
                 taken.append((kind, start, end))
     taken.sort(key=lambda t: t[1])
@@ -612,6 +849,7 @@ class PiiStep:
     redact: tuple[str, ...] = ()
     spans: bool = False
     drop_if: tuple[str, int] | None = None
+    phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS
     name: str = "pii"
 
     def params(self) -> dict[str, Any]:
@@ -620,7 +858,8 @@ class PiiStep:
             "redact": list(self.redact),
             "spans": self.spans,
             "drop_if": f"{self.drop_if[0]}>{self.drop_if[1]}" if self.drop_if else None,
-            "detector": "curate-pii-1",
+            "phone_regions": list(self.phone_regions),
+            "detector": "curate-pii-2",
         }
 
     def _added(self) -> list[pa.Field]:
@@ -687,7 +926,7 @@ class PiiStep:
             kinds = [k for k in self.kinds if kind_rows[k][i]]
             p = pieces[i]
             wins, ibans = batch_windows(t, p) if p is not None else ([], [])
-            found = find_pii(t, kinds, wins, ibans)
+            found = find_pii(t, kinds, wins, ibans, self.phone_regions)
             if not found:
                 continue
             with_pii += 1
@@ -745,6 +984,7 @@ def make_step(
     redact: str | Sequence[str] | None = None,
     spans: bool = False,
     drop_if: str | None = None,
+    phone_regions: str | Sequence[str] | None = None,
 ) -> PiiStep:
     """Check the options (unknown kinds → exit 2 listing the known ones) and build the step."""
     k = parse_kinds(kinds, option="--kinds")
@@ -759,7 +999,7 @@ def make_step(
             f"--redact/--drop-if name {', '.join(extra)}, which --kinds leaves out; "
             "add it to --kinds"
         )
-    return PiiStep(tuple(k), tuple(r), spans, d)
+    return PiiStep(tuple(k), tuple(r), spans, d, parse_phone_regions(phone_regions))
 
 
 def pii(
@@ -771,6 +1011,7 @@ def pii(
     spans: bool = False,
     drop_if: str | None = None,
     rejected: str | Path | None = None,
+    phone_regions: str | Sequence[str] | None = None,
     workers: int | None = None,
     executor: Any = None,
     overwrite: bool = False,
@@ -779,7 +1020,9 @@ def pii(
     """Count (and optionally redact) PII in every document of a dataset."""
     from curate.step import run_map
 
-    step = make_step(kinds=kinds, redact=redact, spans=spans, drop_if=drop_if)
+    step = make_step(
+        kinds=kinds, redact=redact, spans=spans, drop_if=drop_if, phone_regions=phone_regions
+    )
     if rejected is not None and step.drop_if is None:
         raise CurateError("--rejected needs --drop-if (pii removes no document otherwise)")
     return run_map(

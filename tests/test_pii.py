@@ -75,6 +75,165 @@ def test_hard_negatives_are_not_pii(text):
     assert found(text) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # national and international styles, validated against libphonenumber's plans,
+        # found without a phone word before them
+        ("Write to us: 07700 063 966 any day.", "07700 063 966"),
+        ("Kaunas office (37) 788-063 opens at nine.", "(37) 788-063"),
+        ("Móvil 699 956 915 hasta las ocho.", "699 956 915"),
+        ("Appelez le 06 12 34 56 78 demain.", "06 12 34 56 78"),
+        ("Ou bien 06.12.34.56.78 le soir.", "06.12.34.56.78"),
+        ("Büro +49 (0)30 123456 in Berlin.", "+49 (0)30 123456"),
+        ("He lives near 020 7946 0958, I think.", "020 7946 0958"),
+        ("Stockholm 070-123 45 67 after lunch.", "070-123 45 67"),
+        ("Oslo: 21 23 89 93 on weekdays.", "21 23 89 93"),
+        ("Desk 345-899-3560x4587 until five.", "345-899-3560"),
+        ("Reception 07700 063 966-Office line.", "07700 063 966"),
+        ("Booking details, phone: 08-12 01 08.", "08-12 01 08"),
+    ],
+)
+def test_phone_numbers_in_national_and_international_styles(text, value):
+    assert found(text) == [("phone", value)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The region had 699 956 915 inhabitants.",
+        "Revenue reached 12 345 678 EUR last year.",
+        "Revenue reached 699 956 915 € last year.",
+        "The city had 8 336 817 residents.",
+        "It was 2024 01 15, a Monday.",
+        "The log says 55 2013-11-05 09:34 and 8467 11-26-02 22:30.",
+        "The war lasted from 1939-1945 in Europe.",
+        "See pages 123-145 of volume 2.",
+        "Count: 10 11 12 13 14 and 19 20 21 22 23.",
+        "Table: 100 200 300 and 12 34 56 78 90.",
+        "ISBN 978-3-16-148410-0 and ISBN 0-306-40615-2.",
+        "Your order 0612 345 678 has shipped; tracking 07700 063 966.",
+        "Postal code 03894-4801 and zip 90210-1234.",
+        "Firmware 2.10.0.153 and release 0612 34 56 78.",
+    ],
+)
+def test_phone_hard_negatives(text):
+    assert [k for k, _ in found(text)] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Please update to version 10.3.9.153 before installing.",
+        "Fixed in v11.10.8.27 and V 4.2.0.1.",
+        "Upgrade to 10.3.9.153 is not needed; build number 10.3.9.154 is.",
+        "Affects versions 10.3.9.152, 10.3.9.153 and 10.3.9.154.",
+        "Firmware: 10.3.9.153 (release notes).",
+        "10.3.9.153-beta and 10.3.9.153_x64 and 10.3.9.153+build7 are out.",
+        "Download novas-3.1.1.3.tar.gz or app-10.3.9.153.zip now.",
+        "Sent by Thunderbird 1.5.0.9 and Firefox/2.0.0.11.",
+        "Python was built with [GCC 2.7.2.2] and zlib 1.2.0.1.",
+        "The reverse name is 1.0.0.127.in-addr.arpa here.",
+        "4.8.3.1. Positional-or-Keyword Arguments",
+        "3.3.2.4 Slots and descriptors",
+        "See section 10.2.7.8, clause 6.5.1.9 and OID 1.3.6.1.4.",
+        "It shipped in 10.3.9.153 release 2.",
+        "version 2001:db8::1 and release 1::2 are package versions here.",
+    ],
+)
+def test_dotted_numbers_that_words_mark_as_versions_are_not_ips(text):
+    assert [k for k, _ in found(text)] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("The server 10.0.0.1 runs version 2.", "10.0.0.1"),
+        ("DNS at 8.8.8.8 answered.", "8.8.8.8"),
+        ("Pinged 10.0.0.5 twice.", "10.0.0.5"),
+        ("Blocked 192.168.1.0/255.255.255.0 today.", "192.168.1.0"),
+        ("host 2001:db8::1 is up", "2001:db8::1"),
+        ("192.168.0.1 User: fred logged in", "192.168.0.1"),
+        ("mask ffff:ffff:ffff:ffff:ffff:ffff:: set", "ffff:ffff:ffff:ffff:ffff:ffff::"),
+    ],
+)
+def test_addresses_near_version_like_text_are_still_ips(text, value):
+    assert found(text)[0] == ("ip", value)
+
+
+@pytest.mark.parametrize(
+    ("network", "number"),
+    [
+        ("Visa 13", "4040785360142"),
+        ("Visa 16", "4984012773469694"),
+        ("Visa 19", "4428861163244379064"),
+        ("Mir", "2201408999485798"),
+        ("Mastercard 51-55", "5105408999485798"),
+        ("Mastercard 2221", "2221408999485794"),
+        ("Mastercard 2720", "2720408999485790"),
+        ("Amex 37", "370514310864014"),
+        ("Amex 34", "340514310864011"),
+        ("Discover 16", "6011408999485799"),
+        ("Discover 19", "6011922458108217403"),
+        ("Discover 65", "6532770619045877"),
+        ("JCB 16", "3530408999485798"),
+        ("JCB 19", "3589922458108217401"),
+        ("Diners 14", "36856487360433"),
+        ("Diners 300", "3000050337078173"),
+        ("UnionPay 16", "6232770619045870"),
+        ("UnionPay 19", "6258051465470207599"),
+        ("UnionPay 81", "8132770619045877"),
+        ("Troy", "9792408999485798"),
+        ("RuPay 60", "6032770619045872"),
+        ("RuPay 508", "5080050337078171"),
+        ("Verve 19", "5060998027280932126"),
+        ("Maestro 12", "506909048221"),
+        ("Maestro 18", "675955142483402651"),
+    ],
+)
+def test_cards_of_every_network_and_length(network, number):
+    assert found(f"{network} card {number} was charged.") == [("credit_card", number)]
+
+
+def test_a_number_outside_the_issuer_ranges_is_a_card_only_after_a_card_word():
+    assert found("My card number 3598899323053410 is lost.") == [
+        ("credit_card", "3598899323053410")
+    ]
+    assert found("The reference 3598899323053410 is lost.") == []
+
+
+def test_a_card_word_after_a_transaction_word_still_names_a_card():
+    text = "Need to see last 10 transaction of card 6011408999485799"
+    assert found(text) == [("credit_card", "6011408999485799")]
+    assert found("Tracking number 6011408999485799 was issued.") == []
+
+
+def test_phone_regions_choose_the_numbering_plans():
+    from curate.pii import find_pii
+
+    fr, lt = "Appelez le 06 12 34 56 78 demain", "Office (37) 788-063 opens"
+    assert [k for k, _, _ in find_pii(fr, phone_regions=("FR",))] == ["phone"]
+    assert find_pii(fr, phone_regions=("US",)) == []
+    assert [k for k, _, _ in find_pii(lt, phone_regions=("LT",))] == ["phone"]
+    assert find_pii(lt, phone_regions=("GB",)) == []
+    # a +CC number is checked against its own country's plan whatever the regions
+    assert find_pii("Büro +49 30 1234567", phone_regions=("US",))[0][0] == "phone"
+
+
+def test_phone_regions_option(tmp_path):
+    raw = _raw(tmp_path, [{"id": "a", "text": "Appelez le 06 12 34 56 78 demain."}])
+    r = run("pii", raw, "-o", tmp_path / "us", "--phone-regions", "us,ca", "-q", *W)
+    assert r.exit_code == 0, r
+    assert read_rows(tmp_path / "us")[0]["pii_phone"] == 0
+    r = run("pii", raw, "-o", tmp_path / "fr", "--phone-regions", "FR", "-q", *W)
+    assert r.exit_code == 0, r
+    assert read_rows(tmp_path / "fr")[0]["pii_phone"] == 1
+    assert manifest(tmp_path / "fr")["lineage"][-1]["params"]["phone_regions"] == ["FR"]
+    r = run("pii", raw, "-o", tmp_path / "bad", "--phone-regions", "FR,XX", *W)
+    assert r.exit_code == 2
+    assert "error: --phone-regions XX: not a region with a numbering plan" in r.stderr
+
+
 def _raw(tmp_path, rows):
     src = write_jsonl(tmp_path / "in.jsonl", rows)
     raw = tmp_path / "raw"

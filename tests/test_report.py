@@ -501,6 +501,39 @@ def test_item7_sampled_scan_when_no_pii_columns(tmp_path):
     assert findings(doc, 7, "CONTRADICTED")[0]["severity"] == "error"
 
 
+def test_item7_sampled_scan_and_curate_pii_agree_on_the_same_documents(tmp_path):
+    # the report's sampled scan is `curate pii`'s detector: on a dataset small enough to be
+    # sampled whole, its counts per kind are exactly the documents `curate pii` flags
+    texts = [
+        "Write to jane.doe@example.com or call 07700 063 966.",
+        "Upgrade to version 10.3.9.153; the server at 10.0.0.1 was patched.",
+        "Paid with 4111 1111 1111 1111, ref DE89370400440532013000.",
+        "Firmware 2.1.0.37 ships with zlib 1.2.0.1; see section 4.8.3.1.",
+        "Appelez le 06 12 34 56 78 ou +49 (0)30 123456.",
+        "The city had 8 336 817 residents in 2024-01-15.",
+    ]
+    docs = [{**d, "text": t} for d, t in zip(forum_docs(len(texts)), texts, strict=True)]
+    ds, src = build(tmp_path, forum=docs)
+    doc = report_json(ds, "--sources", src)
+    answer = doc["items"][6]["per_source"]["forum"]
+    assert answer["measured"]["method"] == "sampled scan"
+    assert any("`curate pii` detector" in e for e in answer["evidence"])
+    r = run("pii", ds, "-o", tmp_path / "pii", "-q", "--workers", 1)
+    assert r.exit_code == 0, r
+    rows = [
+        row
+        for f in sorted((tmp_path / "pii").glob("*.parquet"))
+        for row in pq.read_table(f).to_pylist()
+        if row["source"] == "forum"
+    ]
+    flagged = {
+        k: sum(1 for row in rows if row[f"pii_{k}"] > 0)
+        for k in answer["measured"]["documents_by_kind"]
+    }
+    assert answer["measured"]["documents_by_kind"] == flagged
+    assert flagged == {"email": 1, "phone": 2, "ip": 1, "credit_card": 1, "us_ssn": 0, "iban": 1}
+
+
 def test_item7_present_redacted_needs_a_redaction_step(base, tmp_path):
     ds, src = (
         base,

@@ -18,7 +18,7 @@ from curate.cli.base import (
     build_executor,
     rejected_option,
 )
-from curate.defaults import PII_KINDS
+from curate.defaults import PHONE_REGIONS, PII_KINDS
 from curate.progress import stderr_console
 
 PiiRejected = Annotated[
@@ -69,6 +69,16 @@ def pii(
             "together), e.g. `email>0`, `any>2`.",
         ),
     ] = None,
+    phone_regions: Annotated[
+        str | None,
+        typer.Option(
+            "--phone-regions",
+            metavar="CC[,CC…]",
+            help="Numbering plans (ISO 3166 alpha-2 codes) that phone numbers written without "
+            "a `+` country code are validated against; a code without a plan exits 2 "
+            f"(default: {', '.join(PHONE_REGIONS)}).",
+        ),
+    ] = None,
     rejected: PiiRejected = None,
     workers: Workers = None,
     backend: Backend = None,
@@ -96,6 +106,7 @@ def pii(
         spans=spans,
         drop_if=drop_if,
         rejected=rejected,
+        phone_regions=phone_regions,
         workers=workers,
         executor=build_executor(workers, backend, ray_address),
         overwrite=overwrite,

@@ -6,7 +6,8 @@ one read of the columns it needs, batch by batch. Everything kept across batches
 bounded: counters keyed by a small domain (source, language, licence, month, host) and
 a uniform random sample of at most `SAMPLE_ROWS` rows per source (bottom-k of random
 keys) for length and quality percentiles and, when no `pii_*` columns exist, a sampled
-PII scan. Anything computed from the sample says so, with its size.
+PII scan with `curate pii`'s own detector. Anything computed from the sample says so,
+with its size.
 
 The pass runs shard by shard on an executor (`--executor local|ray`): each shard's
 rows draw their sample keys from the one seeded stream at their own offset in it, and
@@ -26,6 +27,7 @@ from typing import Any, cast
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from curate.dataset import Dataset, Shard
 from curate.executor import Executor, make_executor, report, run_units
@@ -38,15 +40,6 @@ SCAN_CHARS = 20_000  # characters of each sampled text the scan reads
 NO_SOURCE = "(no source column)"
 LABEL_COLUMN = re.compile(r"^(label|labels|category|class|target)$|_label$")
 
-# The sampled scan is deliberately simple and says so: it exists to catch an obviously
-# wrong "none" declaration on a dataset that never ran `curate pii`, not to replace it.
-SCAN_PATTERNS = {
-    "email": re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"),
-    "phone": re.compile(
-        r"(?<![\w.])(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?)?"
-        r"\d{3}[ .-]\d{3,4}(?:[ .-]\d{2,4})?(?![\w.])"
-    ),
-}
 _HOST = r"^[A-Za-z][A-Za-z0-9+.\-]*://(?:[^/?#@]*@)?(\[[^\]]+\]|[^/?#:]+)"
 _TWO_LEVEL = {"co", "com", "org", "net", "ac", "gov", "edu", "ne", "or", "go", "gob", "nic"}
 
@@ -527,8 +520,15 @@ def histogram(values: list[float], bins: int = 20) -> dict[str, list[float]]:
 
 
 def scan_pii(texts: list[str]) -> dict[str, int]:
-    """Documents of the sample in which each simple pattern matches (email, phone)."""
-    return {k: sum(1 for t in texts if p.search(t)) for k, p in SCAN_PATTERNS.items()}
+    """Documents of the sample in which `curate pii`'s detector finds each kind: the same
+    detector, defaults and batch path as the `pii` step, so the report cannot contradict
+    `curate pii` on the same documents (it only reads fewer of them)."""
+    from curate.pii import make_step
+
+    if not texts:
+        return {k: 0 for k in PII_KINDS}
+    out = make_step().process(pa.table({"text": pa.array(texts, pa.large_string())})).kept
+    return {k: int(pc.sum(pc.greater(out[f"pii_{k}"], 0)).as_py() or 0) for k in PII_KINDS}
 
 
 def declared_window(decl: dict[str, Any]) -> tuple[dt.date | None, dt.date | None]:

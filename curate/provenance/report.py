@@ -519,7 +519,9 @@ def _item7(ctx: _Ctx, name: str, decl: dict, m: SourceMeasure) -> Answer:
         denom = m.scan.size
         hit_docs = max(found.values()) if found else 0
         measured = {"method": "sampled scan", "sample": m.scan.size, "documents_by_kind": found}
-        evidence.append(f"sampled scan (e-mail and phone patterns), estimated, n={m.scan.size:,}")
+        evidence.append(
+            f"sampled scan with the `curate pii` detector (all kinds), estimated, n={m.scan.size:,}"
+        )
     else:
         evidence.append("pii: not measured (no pii_* columns and no text)")
     parts = [f"declared: {pi}"] if declared else ["not declared"]
