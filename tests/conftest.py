@@ -43,8 +43,11 @@ def cli():
 class WorkerRecord:
     """The processes that ran the units a test's steps sent to the worker pool."""
 
-    def __init__(self) -> None:
+    def __init__(self, shortcuts: dict[str, int]) -> None:
         self.pids: list[int] = []  # one entry a unit that came back from a worker
+        # the executor's thresholds as they were: a test sets them back to run the
+        # in-process and thread paths too
+        self.shortcuts = shortcuts
 
     def assert_ran(self, units: int = 2) -> None:
         """At least `units` units ran in worker processes, none in the test's own."""
@@ -68,10 +71,10 @@ def real_workers(monkeypatch) -> WorkerRecord:
 
     import curate.executor as executor_mod
 
-    monkeypatch.setattr(executor_mod, "SMALL_INPUT_DOCS", 0)
-    monkeypatch.setattr(executor_mod, "SMALL_INPUT_BYTES", 0)
-    monkeypatch.setattr(executor_mod, "IN_PROCESS_DOCS", 0)
-    record = WorkerRecord()
+    names = ("SMALL_INPUT_DOCS", "SMALL_INPUT_BYTES", "IN_PROCESS_DOCS")
+    record = WorkerRecord({name: getattr(executor_mod, name) for name in names})
+    for name in names:
+        monkeypatch.setattr(executor_mod, name, 0)
     in_pool = executor_mod.LocalExecutor._in_pool
 
     def recorded(self, fn, units, on_progress):
