@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,56 @@ def run(*args: Any) -> Run:
 @pytest.fixture
 def cli():
     return run
+
+
+class WorkerRecord:
+    """The processes that ran the units a test's steps sent to the worker pool."""
+
+    def __init__(self, shortcuts: dict[str, int]) -> None:
+        self.pids: list[int] = []  # one entry a unit that came back from a worker
+        # the executor's thresholds as they were: a test sets them back to run the
+        # in-process and thread paths too
+        self.shortcuts = shortcuts
+
+    def assert_ran(self, units: int = 2) -> None:
+        """At least `units` units ran in worker processes, none in the test's own."""
+        assert len(self.pids) >= units, f"{len(self.pids)} unit(s) reached the worker pool"
+        assert os.getpid() not in self.pids
+
+
+@pytest.fixture
+def real_workers(monkeypatch) -> WorkerRecord:
+    """Worker processes for a small input, as for a large one.
+
+    A test's few dozen documents are otherwise run in-process or on threads (the
+    executor's small-input shortcuts: `SMALL_INPUT_*`, `IN_PROCESS_DOCS`), and a test of
+    the worker path would pass with that path broken. The shortcuts are turned off, and
+    each unit sent to the pool reports the process it ran in: `assert_ran()` then fails
+    if the units fell back to the test's process.
+    """
+    from functools import partial
+
+    from worker_pids import with_pid
+
+    import curate.executor as executor_mod
+
+    names = ("SMALL_INPUT_DOCS", "SMALL_INPUT_BYTES", "IN_PROCESS_DOCS")
+    record = WorkerRecord({name: getattr(executor_mod, name) for name in names})
+    for name in names:
+        monkeypatch.setattr(executor_mod, name, 0)
+    in_pool = executor_mod.LocalExecutor._in_pool
+
+    def recorded(self, fn, units, on_progress):
+        for unit, res in in_pool(self, partial(with_pid, fn), units, on_progress):
+            if isinstance(res, executor_mod.UnitFailed):  # its worker crashed
+                yield unit, res
+                continue
+            pid, result = res
+            record.pids.append(pid)
+            yield unit, result
+
+    monkeypatch.setattr(executor_mod.LocalExecutor, "_in_pool", recorded)
+    return record
 
 
 def write_jsonl(path: Path, rows: Iterable[dict[str, Any] | str], *, gz: bool = False) -> Path:

@@ -269,6 +269,11 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
+def worker_processes(pid: int) -> list[int]:
+    """The worker processes process `pid` has started (spawned by multiprocessing)."""
+    return [p for p in _children(pid) if "spawn_main" in _cmdline(p)]
+
+
 def run_curate(
     args: list[str],
     cwd: Path,
@@ -314,7 +319,7 @@ def run_curate(
                 proc.kill()
                 proc.wait()
                 raise
-            workers = [p for p in _children(proc.pid) if "spawn_main" in _cmdline(p)]
+            workers = worker_processes(proc.pid)
             proc.send_signal(signal.SIGKILL)
             proc.wait()
             killed = True

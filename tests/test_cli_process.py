@@ -15,6 +15,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from faultkit import run_curate, worker_processes
+
+from curate.executor import IN_PROCESS_DOCS
 
 _SCRIPT = Path(sys.executable).with_name("curate")
 CURATE = [str(_SCRIPT)] if _SCRIPT.is_file() else [sys.executable, "-m", "curate"]
@@ -105,21 +108,30 @@ def test_a_user_mistake_is_one_line_and_exit_2(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds the workers in /proc")
 def test_a_run_with_worker_processes_ends_with_its_output_complete(tmp_path):
     src = tmp_path / "docs.jsonl"
-    rows = [{"id": f"d{i}", "text": f"document number {i} " * 30} for i in range(60)]
+    n = IN_PROCESS_DOCS + 200  # fewer would be filtered in-process, with no worker
+    rows = [{"id": f"d{i}", "text": f"document number {i} " * 30} for i in range(n)]
     src.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
-    ingest = _run("ingest", src, "-o", tmp_path / "raw", "--source", "t", "--shard-rows", "20")
-    assert ingest.returncode == 0, ingest.stderr
-    # three shards on two workers: worker processes, shut down at the exit
-    r = _run(
-        "filter", tmp_path / "raw", "-o", tmp_path / "f", "--filters", "length", "--workers", "2"
+    shard_rows = str(-(-n // 3))
+    ingest = _run(
+        "ingest", src, "-o", tmp_path / "raw", "--source", "t", "--shard-rows", shard_rows
     )
+    assert ingest.returncode == 0, ingest.stderr
+
+    def has_workers(pid: int) -> bool:
+        return bool(worker_processes(pid))
+
+    # three shards on two workers: worker processes, shut down at the exit
+    args = ["filter", str(tmp_path / "raw"), "-o", str(tmp_path / "f"), "--filters", "length"]
+    r = run_curate([*args, "--workers", "2"], tmp_path, watch=has_workers)
     assert r.returncode == 0, r.stderr
+    assert r.armed is not None, "the filter ended without starting worker processes"
     stats = _run("stats", tmp_path / "f")
     assert stats.returncode == 0, stats.stderr
     # the whole summary reached the pipe: its last line is the filter step's lineage
-    assert stats.stdout.rstrip().splitlines()[-1].split() == ["filter", "60", "60"]
+    assert stats.stdout.rstrip().splitlines()[-1].split() == ["filter", f"{n:,}", f"{n:,}"]
     meta = json.loads((tmp_path / "f" / "_curate.json").read_text())
     assert sum(s["rows"] for s in meta["shards"]) == meta["rows"]
     assert os.listdir(tmp_path / "f")  # committed, not left as a temporary folder

@@ -170,7 +170,7 @@ def test_keep_column_must_exist_and_be_numeric(tmp_path):
     assert r.exit_code == 2 and "--keep source: column is string, not a number" in r.stderr
 
 
-def test_same_result_with_other_worker_counts(tmp_path, monkeypatch):
+def test_same_result_with_other_worker_counts(tmp_path, monkeypatch, real_workers):
     import curate.executor as executor_mod
 
     rows = []
@@ -182,12 +182,17 @@ def test_same_result_with_other_worker_counts(tmp_path, monkeypatch):
     raw = ingest(tmp_path, rows, shard_rows=5)
     outs = []
     # one process, two threads (a small input's default), then two worker processes
-    for w, below in ((1, 0), (2, executor_mod.SMALL_INPUT_DOCS), (2, 0)):
-        monkeypatch.setattr(executor_mod, "SMALL_INPUT_DOCS", below)
-        o, cl = tmp_path / f"o{w}-{below}", tmp_path / f"cl{w}-{below}"
+    off = dict.fromkeys(real_workers.shortcuts, 0)
+    for w, shortcuts in ((1, off), (2, real_workers.shortcuts), (2, off)):
+        for name, value in shortcuts.items():
+            monkeypatch.setattr(executor_mod, name, value)
+        o, cl = tmp_path / f"o{len(outs)}", tmp_path / f"cl{len(outs)}"
         r = run("dedup", raw, "-o", o, "--workers", w, "--clusters", cl, "-q")
         assert r.exit_code == 0, r
         outs.append((read_rows(o), read_rows(cl)))
+        if len(outs) == 2:
+            assert not real_workers.pids  # one process, then threads
+    real_workers.assert_ran()
     assert outs[0] == outs[1] == outs[2]
     assert len(outs[0][0]) == 12
 

@@ -122,7 +122,7 @@ def test_any_partition_count_and_chunk_size(tmp_path, partitions):
         )
 
 
-def test_random_graphs_in_two_worker_processes(tmp_path):
+def test_random_graphs_in_two_worker_processes(tmp_path, real_workers):
     """Units in processes (the files are the only way between them): several graphs,
     one pool for all."""
     rng = np.random.default_rng(7)
@@ -134,6 +134,7 @@ def test_random_graphs_in_two_worker_processes(tmp_path):
             tmp_path / str(i), pairs, executor, partitions=int(rng.integers(2, 6)), unit_memory=TINY
         )
     _check(tmp_path / "all", GRAPHS["everything"], executor)
+    real_workers.assert_ran()
 
 
 def test_on_ray(tmp_path, ray_cluster):

@@ -69,14 +69,13 @@ def test_shortcuts_give_the_same_result_as_computing_everything(tmp_path, monkey
     assert facts["verified_pairs"] <= facts["checked_pairs"]
 
 
-def test_worker_processes_and_one_process_agree(tmp_path, monkeypatch):
+def test_worker_processes_and_one_process_agree(tmp_path, real_workers):
     """Each worker process has its own repeats cache and spill files: same result."""
-    import curate.executor as executor_mod
-
     raw = ingest(tmp_path, family_corpus(), shard_rows=5)
-    one = dedup_outputs(tmp_path, raw, "one", "--workers", 2)
-    monkeypatch.setattr(executor_mod, "SMALL_INPUT_DOCS", 0)  # worker processes
+    one = dedup_outputs(tmp_path, raw, "one", "--workers", 1)
+    assert not real_workers.pids
     procs = dedup_outputs(tmp_path, raw, "procs", "--workers", 2)
+    real_workers.assert_ran()
     assert one[:3] == procs[:3]
 
 

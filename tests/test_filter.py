@@ -25,10 +25,10 @@ GERMAN = (
 )
 
 
-def _raw(tmp_path, rows):
+def _raw(tmp_path, rows, *args):
     src = write_jsonl(tmp_path / "in.jsonl", rows)
     out = tmp_path / "raw"
-    r = run("ingest", src, "-o", out, "--source", "t", "-q")
+    r = run("ingest", src, "-o", out, "--source", "t", "-q", *args)
     assert r.exit_code == 0, r
     return out
 
@@ -272,12 +272,9 @@ def test_refiltering_annotated_output_replaces_our_columns(tmp_path, raw):
     assert cols.count("filter") == 1 and "lang" in cols
 
 
-def test_workers_give_the_same_result(tmp_path, monkeypatch):
-    import curate.executor as executor_mod
-
-    monkeypatch.setattr(executor_mod, "IN_PROCESS_DOCS", 0)  # small as it is, use the workers
+def test_workers_give_the_same_result(tmp_path, real_workers):
     rows = [{"id": str(i), "text": GOOD_DOC if i % 2 else "too short"} for i in range(80)]
-    raw = _raw(tmp_path, rows)
+    raw = _raw(tmp_path, rows, "--shard-rows", "20")  # four shards: a unit a shard
     assert (
         run(
             "filter", raw, "-o", tmp_path / "a", "--preset", "fineweb", "--workers", "1", "-q"
@@ -290,6 +287,7 @@ def test_workers_give_the_same_result(tmp_path, monkeypatch):
         ).exit_code
         == 0
     )
+    real_workers.assert_ran()
     assert read_rows(tmp_path / "a") == read_rows(tmp_path / "b")
     assert len(read_rows(tmp_path / "a")) == 40
 

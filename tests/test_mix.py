@@ -94,13 +94,16 @@ def test_tokens_need_n_tokens(tmp_path):
     assert "--tokens needs the column n_tokens" in r.stderr
 
 
-def test_same_seed_same_mixture_whatever_the_workers_other_seed_other(sources, tmp_path):
+def test_same_seed_same_mixture_whatever_the_workers_other_seed_other(
+    sources, tmp_path, real_workers
+):
     _mix(sources, tmp_path / "one", "--seed", "7", "--buffer-size", "1MiB")
     r = run(
         "mix", f"web={sources['web']}:0.5", f"code={sources['code']}:0.5", "-o",
         tmp_path / "two", "--workers", "2", "--seed", "7", "--buffer-size", "1MiB",
     )  # fmt: skip
     assert r.exit_code == 0, r.stderr
+    real_workers.assert_ran()
     _mix(sources, tmp_path / "other", "--seed", "8", "--buffer-size", "1MiB")
 
     def ids(folder: Path) -> list[str]:

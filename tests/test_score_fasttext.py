@@ -223,7 +223,7 @@ def test_column_already_in_the_input_is_refused(tmp_path, model_path):
     assert r.exit_code == 2 and "already has a column `quality`" in r.stderr
 
 
-def test_worker_processes_give_the_same_scores(tmp_path, model_path):
+def test_worker_processes_give_the_same_scores(tmp_path, model_path, real_workers):
     rng = random.Random(5)
     shards = tmp_path / "in"
     shards.mkdir()
@@ -232,6 +232,7 @@ def test_worker_processes_give_the_same_scores(tmp_path, model_path):
     args = ["--model", model_path, "--label", "good", "--column", "q", "-q"]
     assert run("score", shards, "-o", tmp_path / "one", *args, "--workers", "1").exit_code == 0
     assert run("score", shards, "-o", tmp_path / "two", *args, "--workers", "2").exit_code == 0
+    real_workers.assert_ran()
     assert read_rows(tmp_path / "one") == read_rows(tmp_path / "two")
 
 

@@ -73,10 +73,12 @@ def test_map_writes_same_shard_names_and_carries_lineage(tmp_path):
     assert len(rej) == 10 and {r["reason"] for r in rej} == {"has_word"}
 
 
-def test_map_in_worker_processes_gives_the_same_result(tmp_path):
+def test_map_in_worker_processes_gives_the_same_result(tmp_path, real_workers):
     raw = _ingested(tmp_path)
     run_map(DropWord(), raw, tmp_path / "a", workers=1)
+    assert not real_workers.pids
     run_map(DropWord(), raw, tmp_path / "b", workers=2)
+    real_workers.assert_ran()
     assert read_rows(tmp_path / "a") == read_rows(tmp_path / "b")
 
 

@@ -174,11 +174,7 @@ def test_counts_are_the_same_in_small_chunks(tokenizer_json, monkeypatch):
     assert got == [len(ref.encode(t).ids) for t in texts]
 
 
-def test_worker_processes_count_the_same(tmp_path, tokenizer_json, monkeypatch):
-    import curate.executor as executor_mod
-
-    monkeypatch.setattr(executor_mod, "SMALL_INPUT_DOCS", 0)  # processes, not threads
-    monkeypatch.setattr(executor_mod, "IN_PROCESS_DOCS", 0)
+def test_worker_processes_count_the_same(tmp_path, tokenizer_json, real_workers):
     folder = tmp_path / "in"
     folder.mkdir()
     for k in range(2):
@@ -191,6 +187,7 @@ def test_worker_processes_count_the_same(tmp_path, tokenizer_json, monkeypatch):
     assert r.exit_code == 0, r
     r = run("tokens", folder, "-o", two, "--tokenizer", tokenizer_json, "--workers", "2")
     assert r.exit_code == 0, r
+    real_workers.assert_ran()
     assert read_rows(one) == read_rows(two)
     assert [row["n_tokens"] for row in read_rows(two)][: len(TEXTS)] == [
         row["n_tokens"] for row in read_rows(two)
