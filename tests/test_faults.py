@@ -540,11 +540,15 @@ def test_a_unit_recorded_done_in_the_output_but_not_in_rejected_is_redone(
 
 def test_dedup_killed_after_its_commit_leaves_no_lock_once_rerun(world, tmp_path, monkeypatch):
     """Killed after the manifest, before the locks of --rejected and --clusters were
-    released: the rerun says up to date and takes over (and removes) every stale lock."""
+    released and before its work folder was removed: the rerun says up to date and takes
+    over (and removes) every stale lock and the work folder (found by the SIGKILL trials)."""
     cmd = world.command("dedup")
     ref = world.reference(cmd, "dedup")
     for name in cmd.outputs:
         shutil.copytree(ref.folder / name, tmp_path / name)
+    bands = tmp_path / cmd.outputs[0] / "_cache" / "run" / "bands"
+    bands.mkdir(parents=True)
+    (bands / "000000.bands").write_bytes(b"\0" * 64)
     gone = subprocess.Popen(["true"])
     gone.wait()
     for name in cmd.outputs:
@@ -554,3 +558,4 @@ def test_dedup_killed_after_its_commit_leaves_no_lock_once_rerun(world, tmp_path
     r = run(*cmd.with_workers(1))
     assert r.exit_code == 0 and "up to date" in r.stderr, r
     assert leftovers(tmp_path) == []
+    assert not bands.parent.exists()

@@ -139,6 +139,9 @@ def dedup(
     params = step_params(step, ds, rejected)
     with contextlib.ExitStack() as held:  # the outputs' locks, released however it ends
         if _claim_outputs(held, ds, out, rejected, clusters, params, overwrite):
+            # a run killed after its commit, before it removed its work folder, left it
+            with contextlib.suppress(OSError):
+                workfiles.delete(work)
             res = run_map(step, ds, out, rejected=rejected, workers=1, console=console)
             return DedupResult(res, {}, {})
         executor = _executor_for(ds, against, executor, workers)
