@@ -526,7 +526,7 @@ def schema_from_manifest(manifest: dict[str, Any], shards: list[Shard], *, where
 
 
 def _pending_step(store: Store) -> str:
-    return _command_of(_read_json(store, PENDING))
+    return _command_of(read_json(store, PENDING))
 
 
 def _one_line(exc: BaseException) -> str:
@@ -656,7 +656,7 @@ class DatasetWriter:
 
     def _committed(self) -> bool:
         """Whether the manifest already records this very run (same fingerprint)."""
-        existing = _read_json(self.store, MANIFEST)
+        existing = read_json(self.store, MANIFEST)
         lineage = existing.get("lineage") or [{}]
         if not isinstance(lineage, list):
             return False
@@ -689,7 +689,7 @@ class DatasetWriter:
             self._lock = None
 
     def _resume(self) -> WriteState:
-        state = _read_json(self.store, PENDING)
+        state = read_json(self.store, PENDING)
         if state.get("fingerprint") != self.fingerprint:
             raise CurateError(
                 f"{self.store.display()}: holds an unfinished `curate {_command_of(state)}` run "
@@ -892,13 +892,13 @@ def _unit_markers(store: Store) -> dict[str, dict[str, Any]]:
     for e in units.list():
         if e.is_dir or not e.name.endswith(".json"):
             continue
-        marker = _read_json(units, e.name)
+        marker = read_json(units, e.name)
         if isinstance(marker.get("unit"), str) and isinstance(marker.get("shards"), list):
             out[marker["unit"]] = marker
     return out
 
 
-def _read_json(store: Store, name: str) -> dict[str, Any]:
+def read_json(store: Store, name: str) -> dict[str, Any]:
     """A manifest, pending or marker file as a dict; an empty dict when it cannot be used."""
     try:
         data = json.loads(store.read_bytes(name).decode("utf-8"))
@@ -916,7 +916,7 @@ def _command_of(state: dict[str, Any]) -> str:
 def _claimed_names(store: Store) -> set[str]:
     """Names (and patterns) the folder's manifest or pending file says curate wrote."""
     names: set[str] = set()
-    manifest = _read_json(store, MANIFEST)
+    manifest = read_json(store, MANIFEST)
     if manifest:
         entries = manifest.get("shards", [])
         if isinstance(entries, list):
@@ -927,7 +927,7 @@ def _claimed_names(store: Store) -> set[str]:
         last = (manifest.get("lineage") or [{}])[-1]
         if "owns" not in manifest and isinstance(last, dict) and last.get("step") == "dedup":
             names.add("_cache")  # written before manifests listed their work files
-    pending = _read_json(store, PENDING)
+    pending = read_json(store, PENDING)
     if pending:
         for shards in pending.get("done", {}).values():
             names |= {s["name"] for s in shards if is_plain_name(s.get("name"))}

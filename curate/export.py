@@ -43,15 +43,16 @@ from curate.dataset import (
     _matches,
     fingerprint,
     open_dataset,
+    read_json,
 )
 from curate.errors import CurateError
 from curate.locations import check_locations, dataset_inputs
 from curate.selection import (
-    DEFAULT_BATCH_ROWS,
     Selection,
     iter_selected,
     output_columns,
     plan_read,
+    shard_frames,
     where_failed,
 )
 from curate.storage import Store
@@ -182,7 +183,7 @@ def export_to_stream(
             else:
                 result.rows += _count(shard, needed, predicate, selection)
             continue
-        for frame in _frames(ds, shard, needed, predicate, columns, selection):
+        for frame in shard_frames(ds, shard, needed, predicate, columns, selection):
             data = jsonl_bytes(frame) if fmt == "jsonl" else csv_bytes(frame, header=header)
             header = False
             out.write(data)
@@ -267,26 +268,6 @@ def _count(shard: Any, needed: list[str], predicate: pl.Expr | None, selection: 
         raise where_failed(selection, exc) from exc
 
 
-def _frames(
-    ds: Dataset,
-    shard: Any,
-    needed: list[str],
-    predicate: pl.Expr | None,
-    columns: list[str],
-    selection: Selection,
-) -> Iterator[pl.DataFrame]:
-    for batch in ds.shard_batches(shard, columns=needed, batch_size=DEFAULT_BATCH_ROWS):
-        frame = pl.from_arrow(batch)
-        assert isinstance(frame, pl.DataFrame)
-        if predicate is not None:
-            try:
-                frame = frame.filter(predicate)
-            except pl.exceptions.PolarsError as exc:
-                raise where_failed(selection, exc) from exc
-        if frame.height:
-            yield frame.select(columns)
-
-
 def _empty(ds: Dataset, selection: Selection) -> pl.DataFrame:
     from curate.selection import empty_frame
 
@@ -322,8 +303,8 @@ class ExportFolder:
 
     def _claim(self) -> bool:
         store = self.store
-        marker = _read_json(store, EXPORT_MARKER)
-        pending = _read_json(store, PENDING)
+        marker = read_json(store, EXPORT_MARKER)
+        pending = read_json(store, PENDING)
         if not self.overwrite:
             if marker and not pending:
                 if marker.get("fingerprint") == self.fingerprint:
@@ -399,14 +380,6 @@ class ExportFolder:
         self.store.write_bytes(EXPORT_MARKER, json.dumps(marker, indent=1).encode())
         self.store.delete(PENDING)
         self.release()
-
-
-def _read_json(store: Store, name: str) -> dict[str, Any]:
-    try:
-        data = json.loads(store.read_bytes(name)) if store.exists(name) else {}
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 class _ShardFiles:

@@ -30,7 +30,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from curate.dataset import PARTS, TMP_PREFIX, Shard, ShardSink, join, shard_source
+from curate.dataset import PARTS, TMP_PREFIX, Shard, ShardSink, join, read_json, shard_source
 from curate.storage import Store
 
 # Rows of a part (rounded up to whole batches): ~8 s of the FineWeb chain on one core,
@@ -79,7 +79,7 @@ class PartBook:
         for rows in ranges:
             if self._marker(rows) not in present:
                 continue
-            marker = _read_json(store, self._marker(rows))
+            marker = read_json(store, self._marker(rows))
             if self._usable(marker, present, rej_present):
                 out[rows] = marker
         return out
@@ -131,14 +131,6 @@ def _files(store: Store) -> dict[str, int]:
 
 def _there(entry: Any, present: dict[str, int]) -> bool:
     return isinstance(entry, dict) and present.get(str(entry.get("name"))) == entry.get("bytes")
-
-
-def _read_json(store: Store, name: str) -> dict[str, Any]:
-    try:
-        data = json.loads(store.read_bytes(name).decode("utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -96,16 +97,29 @@ def iter_selected(
     """The selected rows as Polars frames, in dataset order (empty frames skipped)."""
     columns, predicate, needed = plan_read(ds, selection)
     for shard in ds.shards:
-        for batch in ds.shard_batches(shard, columns=needed, batch_size=batch_rows):
-            frame = pl.from_arrow(batch)
-            assert isinstance(frame, pl.DataFrame)
-            if predicate is not None:
-                try:
-                    frame = frame.filter(predicate)
-                except pl.exceptions.PolarsError as exc:
-                    raise where_failed(selection, exc) from exc
-            if frame.height:
-                yield frame.select(columns) if frame.columns != columns else frame
+        yield from shard_frames(ds, shard, needed, predicate, columns, selection, batch_rows)
+
+
+def shard_frames(
+    ds: Dataset,
+    shard: Any,
+    needed: list[str],
+    predicate: pl.Expr | None,
+    columns: list[str],
+    selection: Selection,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+) -> Iterator[pl.DataFrame]:
+    """One shard's selected rows (`plan_read`'s columns and predicate), batch by batch."""
+    for batch in ds.shard_batches(shard, columns=needed, batch_size=batch_rows):
+        frame = pl.from_arrow(batch)
+        assert isinstance(frame, pl.DataFrame)
+        if predicate is not None:
+            try:
+                frame = frame.filter(predicate)
+            except pl.exceptions.PolarsError as exc:
+                raise where_failed(selection, exc) from exc
+        if frame.height:
+            yield frame.select(columns) if frame.columns != columns else frame
 
 
 def sample_rows(

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import manifest, read_rows, run, write_jsonl
+from faultkit import wait_dead, worker_processes
 
 import curate.dataset as dataset_mod
 from curate.dataset import MANIFEST, PENDING, open_dataset
@@ -324,27 +325,6 @@ def test_two_processes_writing_one_output_never_interleave(tmp_path):
 # --------------------------------------------------------------------------- orphans
 
 
-def _children(pid: int) -> list[int]:
-    kids = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue
-        fields = text[text.rfind(")") + 2 :].split()
-        if int(fields[1]) == pid:
-            kids.append(int(stat.parent.name))
-    return kids
-
-
-def _alive(pid: int) -> bool:
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return text[text.rfind(")") + 2 :].split()[0] != "Z"
-
-
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
 def test_workers_stop_when_their_parent_is_killed(tmp_path):
     folder = _jsonl_inputs(tmp_path / "in", files=30, rows=3000)
@@ -367,26 +347,16 @@ def test_workers_stop_when_their_parent_is_killed(tmp_path):
     workers: list[int] = []
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(workers) < 2:
-        workers = [p for p in _children(parent.pid) if "spawn_main" in _cmdline(p)]
+        workers = worker_processes(parent.pid)
         time.sleep(0.05)
     assert len(workers) >= 2, "the workers never started"
     parent.send_signal(signal.SIGKILL)
     parent.wait()
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(_alive(w) for w in workers):
-        time.sleep(0.1)
-    assert not any(_alive(w) for w in workers)
+    assert wait_dead(workers, timeout=10) == []
     # and the output resumes to a complete dataset
     r = run("ingest", folder, "-o", out, "--source", "s", "-q")
     assert r.exit_code == 0, r
     assert open_dataset(out).rows == 30 * 3000
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
-    except OSError:
-        return ""
 
 
 # --------------------------------------------------------------------------- system errors
