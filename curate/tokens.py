@@ -5,9 +5,11 @@ Two kinds of file, both read offline (nothing is ever downloaded):
 - a Hugging Face `tokenizer.json` (the `tokenizers` library). The count is what
   datatrove's `TokensCounter` gives with its defaults: `encode_batch` with the
   tokenizer's own post-processor, so special tokens it adds (BOS, EOS) are counted, and
-  its truncation, if the file sets one, applies. `encode_batch_fast` (no character
-  offsets) runs the batch on every core in Rust, and `len(encoding)` counts without
-  building a Python list of ids.
+  its truncation, if the file sets one, applies. Where that count is a sum over the
+  tokenizer's pre-tokenized pieces (byte-level BPEs: GPT-2, Llama 3, Qwen...), each
+  distinct piece is encoded once per process (`curate.token_pieces`); otherwise
+  `encode_batch_fast` (no character offsets) encodes, and `len(encoding)` counts
+  without building a Python list of ids.
 - a tiktoken BPE file (`cl100k_base.tiktoken`, `o200k_base.tiktoken`, ...): lines of
   base64 token and rank. Such a file holds no split pattern, so the encoding's name
   (by default the file's name without extension) picks tiktoken's own pattern and
@@ -30,6 +32,7 @@ import pyarrow as pa
 
 from curate.errors import CurateError
 from curate.step import BatchOutput, MapResult, run_map
+from curate.token_pieces import PieceCounter
 
 NO_TEXT = "documents without text"
 EXTRA = "pip install 'curate[tokens]'"
@@ -174,21 +177,45 @@ def _bpe_ranks(tok: TokenizerFile) -> dict[bytes, int]:
     return ranks
 
 
+# Rows a batch: a part of a cut shard is 4,000 rows (`curate.parts`), ~2 s of counting
+# web pages on one core, so a shard of 15,000 pages keeps two workers busy
+BATCH_ROWS = 2_000
 CHUNK_CHARS = 1 << 20  # text encoded at once: an encoding holds ~100 bytes a token
 
 
 def count_tokens(tok: TokenizerFile, texts: list[str]) -> np.ndarray:
     """Tokens of each text (int64), with the tokenizer's defaults (see the module doc).
 
-    The texts are encoded in chunks of about `CHUNK_CHARS` characters: every encoding of
-    a call lives until the call returns (ids, tokens, offsets...), so a batch of 10,000
-    long pages at once took a gigabyte.
+    A tokenizer.json whose count is a sum over its pre-tokenized pieces is counted a
+    piece at a time (`curate.token_pieces`: the same counts, about three times faster);
+    the rest, and the texts that shortcut declines, go to the encoder.
     """
     model = load(tok)
     if tok.kind == "huggingface":
         encode = getattr(model, "encode_batch_fast", model.encode_batch)
+        counter = _piece_counter(tok)
+        if counter is not None:
+            return counter.count(texts, lambda whole: _encoded_counts(encode, whole))
     else:
         encode = model.encode_ordinary_batch
+    return _encoded_counts(encode, texts)
+
+
+_PIECE_COUNTERS: dict[str, PieceCounter | None] = {}  # sha256 -> counter, per process
+
+
+def _piece_counter(tok: TokenizerFile) -> PieceCounter | None:
+    if tok.sha256 not in _PIECE_COUNTERS:
+        _PIECE_COUNTERS[tok.sha256] = PieceCounter.for_tokenizer(load(tok))
+    return _PIECE_COUNTERS[tok.sha256]
+
+
+def _encoded_counts(encode: Any, texts: list[str]) -> np.ndarray:
+    """Counts from the tokenizer's own batch encoder, in chunks of about `CHUNK_CHARS`.
+
+    Every encoding of a call lives until the call returns (ids, tokens, offsets...), so a
+    batch of 10,000 long pages at once took a gigabyte.
+    """
     out = np.empty(len(texts), np.int64)
     start = 0
     while start < len(texts):
@@ -259,6 +286,7 @@ def tokens(
         executor=executor,
         overwrite=overwrite,
         console=console,
+        batch_rows=BATCH_ROWS,
         extra_lineage={"tokenizer": tok.describe()},
         extra_inputs=[("--tokenizer", str(tokenizer))],
     )

@@ -1,0 +1,228 @@
+"""Count a Hugging Face tokenizer's tokens a piece at a time, each distinct piece encoded once.
+
+Why this exists: in `tokenizers`, most of an encode's time is its Oniguruma regex
+splitting the text into pieces (its BPE is already cached per piece) and building an
+`Encoding` of ids, tokens and offsets nobody reads when only the count is wanted. The
+count of a text is its post-processor's special tokens plus the sum of its pieces'
+counts, the same regex runs about four times faster in Python's `regex` module, and
+web text repeats its pieces: so each distinct piece is encoded once per process, by
+the tokenizer itself, and a text costs a split and a dictionary lookup a piece.
+
+The count must stay the tokenizer's own, so the shortcut is taken only where it is
+exact, and checks itself where exactness rests on two regex engines agreeing:
+
+- only for the pipelines whose count is such a sum: an optional normalizer (the
+  tokenizer's own is applied), then `ByteLevel` with its regex, or `Split` (regex,
+  isolated) steps followed by a plain `ByteLevel`; any model but a BPE with dropout; no
+  truncation or padding. Anything else (`Metaspace`, `Whitespace`, ...) is encoded whole;
+- a text holding an added token (`<s>`, `<|endoftext|>`) is encoded whole, since added
+  tokens are cut out before the pre-tokenizer runs;
+- a text whose pieces do not cover it (a pattern that leaves gaps) is encoded whole;
+- every character, the first time a process meets it in a new piece, is split in a few
+  contexts (between letters, digits, punctuation, spaces, new lines) by both engines; a
+  character they split differently sends every text holding it to the encoder. They do
+  differ: Python's `regex` knows the letters Unicode 17 added (U+0558, ...), the
+  Oniguruma inside `tokenizers` does not yet.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+# tokenizers' `ByteLevel(use_regex=True)` split pattern (GPT-2's)
+BYTE_LEVEL_PATTERN = r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"
+MAX_CACHED_PIECES = 1 << 20  # the cache is emptied past this many pieces (memory bound)
+
+
+def _probe(chars: set[str] | list[str]) -> str:
+    """Each character between letters, digits, punctuation, spaces and new lines."""
+    return "".join(f"a{c}a 1{c}1 .{c}. \n{c}\n '{c}s {c}{c} A{c}1\t{c} " for c in chars)
+
+
+# A cached value packs a piece's token count with its length, so that one sum over a
+# text's pieces gives both its count and how much of the text the pieces cover
+LENGTH_UNIT = 1 << 32  # value = tokens + characters * LENGTH_UNIT
+UNSURE = -(1 << 80)  # a piece holding a character the two regex engines split differently
+
+
+class _PieceValues(dict[str, int]):
+    """piece -> its packed value, computed the first time the piece is asked for."""
+
+    def __init__(self, value: Callable[[str], int]) -> None:
+        super().__init__()
+        self._value = value
+
+    def __missing__(self, piece: str) -> int:
+        v = self[piece] = self._value(piece)
+        return v
+
+
+class PieceCounter:
+    """Token counts equal to `len(tokenizer.encode(text))`, computed a piece at a time."""
+
+    def __init__(
+        self,
+        tokenizer: Any,
+        patterns: list[str],
+        prefix_space: bool,
+        piece_tokenizer: Any,
+        added: list[str],
+    ) -> None:
+        import regex
+        from tokenizers import Regex, pre_tokenizers
+
+        self._normalizer = tokenizer.normalizer
+        processor = tokenizer.post_processor
+        self._specials = processor.num_special_tokens_to_add(False) if processor else 0
+        self._patterns = [regex.compile(p) for p in patterns]
+        self._prefix_space = prefix_space
+        self._reference = pre_tokenizers.Sequence(
+            [pre_tokenizers.Split(Regex(p), "isolated") for p in patterns]
+        )
+        self._added = re.compile("|".join(map(re.escape, added))) if added else None
+        self._piece_tokenizer = piece_tokenizer
+        self._values = _PieceValues(self._value)
+        self._known: set[str] = set()  # characters both engines split alike
+        self._unsafe: set[str] = set()  # characters they split differently
+
+    @classmethod
+    def for_tokenizer(cls, tokenizer: Any) -> PieceCounter | None:
+        """A counter for `tokenizer`, or None when its pipeline is not a sum over pieces."""
+        from tokenizers import Tokenizer
+
+        try:
+            import regex
+        except ImportError:  # pragma: no cover - tiktoken, in the same extra, needs it
+            return None
+        spec = json.loads(tokenizer.to_str())
+        if spec.get("truncation") or spec.get("padding"):
+            return None
+        model = spec.get("model") or {}
+        if model.get("type") == "BPE" and model.get("dropout"):
+            return None
+        shape = _pieces_shape(spec.get("pre_tokenizer"))
+        if shape is None:
+            return None
+        patterns, prefix_space, byte_level = shape
+        try:
+            if any(regex.compile(p).groups for p in patterns):
+                return None  # findall would return the groups, not the pieces
+        except regex.error:
+            return None
+        # the pieces are encoded by the same tokenizer minus what runs on the whole text
+        spec["normalizer"] = None
+        spec["post_processor"] = None
+        spec["pre_tokenizer"] = {**byte_level, "use_regex": False}
+        if prefix_space:  # added once to the whole text, before the split, not to each piece
+            spec["pre_tokenizer"]["add_prefix_space"] = False
+        piece_tokenizer = Tokenizer.from_str(json.dumps(spec))
+        added = {t["content"] for t in spec.get("added_tokens", []) if t.get("content")}
+        if tokenizer.normalizer is not None:
+            added |= {tokenizer.normalizer.normalize_str(t) for t in added} - {""}
+        ordered = sorted(added, key=len, reverse=True)
+        return cls(tokenizer, patterns, prefix_space, piece_tokenizer, ordered)
+
+    def count(self, texts: list[str], encode: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+        """Each text's count; `encode` counts the texts the shortcut may not take.
+
+        Every character of a text lies in one of its pieces (the pieces' lengths add up
+        to the text's), and each piece's characters were checked when it was first
+        met, so a text is counted by its pieces only if none of them is `UNSURE`.
+        """
+        out = np.empty(len(texts), np.int64)
+        whole: list[int] = []
+        get = self._values.__getitem__
+        for i, text in enumerate(texts):
+            prepared = self._prepared(text)
+            if prepared is None:
+                whole.append(i)
+                continue
+            total = sum(map(get, self._split(prepared)))
+            if total < 0 or total // LENGTH_UNIT != len(prepared):
+                whole.append(i)
+            else:
+                out[i] = self._specials + total % LENGTH_UNIT
+        if whole:
+            out[whole] = encode([texts[i] for i in whole])
+        if len(self._values) > MAX_CACHED_PIECES:
+            self._values.clear()
+        return out
+
+    def _prepared(self, text: str) -> str | None:
+        """The text as the pre-tokenizer sees it; None if it holds an added token."""
+        if self._added is not None and self._added.search(text):
+            return None
+        if self._normalizer is not None:
+            text = self._normalizer.normalize_str(text)
+            if self._added is not None and self._added.search(text):
+                return None
+        if self._prefix_space and text and not text.startswith(" "):
+            text = " " + text
+        return text
+
+    def _value(self, piece: str) -> int:
+        if not self._chars_agree(set(piece)):
+            return UNSURE
+        tokens = len(self._piece_tokenizer.encode(piece, add_special_tokens=False))
+        return tokens + len(piece) * LENGTH_UNIT
+
+    def _split(self, text: str) -> list[str]:
+        first, *rest = self._patterns
+        pieces: list[str] = first.findall(text)
+        for pattern in rest:
+            pieces = [q for p in pieces for q in pattern.findall(p)]
+        return pieces
+
+    def _chars_agree(self, chars: set[str]) -> bool:
+        if chars <= self._known:
+            return True
+        new = chars - self._known - self._unsafe
+        if new and not self._agree(new):
+            for c in new:
+                (self._known if self._agree({c}) else self._unsafe).add(c)
+        else:
+            self._known |= new
+        return not (chars & self._unsafe)
+
+    def _agree(self, chars: set[str]) -> bool:
+        probe = _probe(sorted(chars))
+        theirs = [piece for piece, _ in self._reference.pre_tokenize_str(probe)]
+        return theirs == self._split(probe)
+
+
+def _pieces_shape(pre: dict[str, Any] | None) -> tuple[list[str], bool, dict[str, Any]] | None:
+    """(split patterns, prefix space on the whole text, the ByteLevel step) or None.
+
+    Two shapes are sums over pieces: `ByteLevel` with its own regex (GPT-2, RoBERTa), and
+    `Split` regex steps ending in a `ByteLevel` without one (Llama 3, Qwen, GPT-4o's
+    conversions).
+    """
+    if not pre:
+        return None
+    steps = pre["pretokenizers"] if pre.get("type") == "Sequence" else [pre]
+    *splits, last = steps
+    if last.get("type") != "ByteLevel":
+        return None
+    if not splits:
+        if not last.get("use_regex", True):
+            return None
+        return [BYTE_LEVEL_PATTERN], bool(last.get("add_prefix_space")), last
+    if last.get("use_regex", True):
+        return None
+    patterns = []
+    for step in splits:
+        pattern = step.get("pattern") or {}
+        if (
+            step.get("type") != "Split"
+            or "Regex" not in pattern
+            or str(step.get("behavior")).lower() != "isolated"
+            or step.get("invert")
+        ):
+            return None
+        patterns.append(pattern["Regex"])
+    return patterns, False, last
