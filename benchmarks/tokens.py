@@ -1,10 +1,12 @@
 """`curate tokens` vs datatrove's `TokensCounter`: the same count on every document, docs/s.
 
-The tokenizer is trained here (the `tokenizers` library, offline): a byte-level BPE of
-32,000 tokens, as GPT-2's, on the benchmark's own text, with a post-processor that adds
-`<s>` before each document (so a count that skipped the post-processor would differ by
-one). The corpus is real text from evaldata: DCLM's labelled pages, the fast-detect-gpt
-texts and the Debian installation guide in its 19 languages (`--quick`: a fifth).
+Two tokenizers are trained here (the `tokenizers` library, offline), each a byte-level
+BPE of 32,000 tokens on the benchmark's own text with a post-processor that adds `<s>`
+before each document (so a count that skipped the post-processor would differ by one):
+one splits text with `ByteLevel`'s own regex (GPT-2, RoBERTa), one with a `Split` step of
+Llama 3's pattern before a plain `ByteLevel` (Llama 3, Qwen). The corpus is real text
+from evaldata: DCLM's labelled pages, the fast-detect-gpt texts and the Debian
+installation guide in its 19 languages (`--quick`: a fifth).
 
 Two datatrove runs, both with `TokensCounter`'s defaults (batches of 10,000, no EOS
 added): its whole pipeline as a user runs it (`ParquetReader` -> `TokensCounter` ->
@@ -24,6 +26,7 @@ import gzip
 import json
 import lzma
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -90,11 +93,38 @@ def load_corpus(evaldata: Path, quick: bool) -> list[str]:
     return texts[: len(texts) // 5] if quick else texts
 
 
-def train_tokenizer(texts: list[str], path: Path) -> None:
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+# Llama 3's split pattern, as its tokenizer.json writes it
+LLAMA3_SPLIT = (
+    r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*"
+    r"|\s*[\r\n]+|\s+(?!\S)|\s+"
+)
+KINDS = {
+    "byte-level BPE (GPT-2's split)": "gpt2",
+    "Split + byte-level BPE (Llama 3's split)": "llama3",
+}
+
+
+def train_tokenizer(texts: list[str], path: Path, kind: str = "gpt2") -> None:
+    from tokenizers import (
+        Regex,
+        Tokenizer,
+        decoders,
+        models,
+        pre_tokenizers,
+        processors,
+        trainers,
+    )
 
     tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    if kind == "llama3":
+        tok.pre_tokenizer = pre_tokenizers.Sequence(
+            [
+                pre_tokenizers.Split(Regex(LLAMA3_SPLIT), "isolated"),
+                pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+            ]
+        )
+    else:
+        tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
         vocab_size=32_000,
@@ -109,6 +139,53 @@ def train_tokenizer(texts: list[str], path: Path) -> None:
     tok.save(str(path))
 
 
+def compare(work: Path, peer: Path, n_docs: int) -> list[list[str]]:
+    """datatrove's loop, datatrove's pipeline and curate on `work`'s tokenizer: the rows."""
+    import pyarrow.parquet as pq
+
+    for old in ("out", "dt_pipeline", "dt_logs"):
+        shutil.rmtree(work / old, ignore_errors=True)
+    subprocess.run([str(peer), str(work / "peer.py"), str(work)], check=True)
+    dt = json.loads((work / "dt_out.json").read_text())
+    dtp = run_measured(
+        [peer, work / "peer_pipeline.py", work], name="datatrove", log=work / "dt.log"
+    )
+    if dtp.returncode != 0:
+        print((work / "dt.log").read_text())
+        raise SystemExit("datatrove's pipeline failed")
+    dtp_counts = {
+        r["id"]: r["metadata"]["token_count"]
+        for r in pq.read_table(work / "dt_pipeline").to_pylist()
+    }
+    cmd = [
+        curate_bin(), "tokens", work / "in" / "corpus.parquet", "-o", work / "out",
+        "--tokenizer", work / "tokenizer.json", "--quiet",
+    ]  # fmt: skip
+    res = run_measured(cmd, name="curate", log=work / "curate.log")
+    if res.returncode != 0:
+        print((work / "curate.log").read_text())
+        raise SystemExit("curate tokens failed")
+    rows = pq.read_table(work / "out", columns=["id", "n_tokens"]).to_pylist()
+    ours = {r["id"]: r["n_tokens"] for r in rows}
+    same = sum(ours[k] == v == dtp_counts[k] for k, v in dt["counts"].items())
+    return [
+        ["documents with the same count", f"{same:,} of {n_docs:,}"],
+        ["tokens", f"{sum(ours.values()):,}"],
+        ["curate docs/s (whole command)", f"{n_docs / res.wall_s:,.0f}"],
+        ["datatrove docs/s (whole pipeline)", f"{n_docs / dtp.wall_s:,.0f}"],
+        ["datatrove docs/s (TokensCounter loop only)", f"{n_docs / dt['seconds']:,.0f}"],
+        ["speed ratio curate / datatrove pipeline (wall)", ratio(dtp.wall_s, res.wall_s)],
+        ["speed ratio curate / datatrove loop (wall)", ratio(dt["seconds"], res.wall_s)],
+        ["curate CPU-seconds", f"{res.cpu_s:.2f}"],
+        ["datatrove pipeline CPU-seconds", f"{dtp.cpu_s:.2f}"],
+        ["datatrove loop CPU-seconds", f"{dt['cpu']:.2f}"],
+        ["speed ratio curate / datatrove pipeline (CPU)", ratio(dtp.cpu_s, res.cpu_s)],
+        ["speed ratio curate / datatrove loop (CPU)", ratio(dt["cpu"], res.cpu_s)],
+        ["curate peak memory (MB)", f"{res.peak_rss / 2**20:,.0f}"],
+        ["datatrove pipeline peak memory (MB)", f"{dtp.peak_rss / 2**20:,.0f}"],
+    ]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("evaldata", nargs="?", type=Path, default=DEFAULT_EVALDATA)
@@ -118,9 +195,9 @@ def main() -> None:
     texts = load_corpus(args.evaldata, args.quick)
     docs = [{"id": f"c{i}", "text": t} for i, t in enumerate(texts)]
     mb = sum(len(t.encode()) for t in texts) / 2**20
+    tables = []
     with tempfile.TemporaryDirectory(prefix="bench-tokens-") as tmp:
         work = Path(tmp)
-        train_tokenizer(texts, work / "tokenizer.json")
         with open(work / "corpus.jsonl", "w") as fh:
             fh.writelines(json.dumps(d) + "\n" for d in docs)
         import pyarrow as pa
@@ -132,30 +209,10 @@ def main() -> None:
             work / "in" / "corpus.parquet",
         )
         (work / "peer.py").write_text(PEER)
-        subprocess.run([str(peer), str(work / "peer.py"), str(work)], check=True)
-        dt = json.loads((work / "dt_out.json").read_text())
         (work / "peer_pipeline.py").write_text(PEER_PIPELINE)
-        dtp = run_measured(
-            [peer, work / "peer_pipeline.py", work], name="datatrove", log=work / "dt.log"
-        )
-        if dtp.returncode != 0:
-            print((work / "dt.log").read_text())
-            raise SystemExit("datatrove's pipeline failed")
-        dtp_counts = {
-            r["id"]: r["metadata"]["token_count"]
-            for r in pq.read_table(work / "dt_pipeline").to_pylist()
-        }
-        cmd = [
-            curate_bin(), "tokens", work / "in" / "corpus.parquet", "-o", work / "out",
-            "--tokenizer", work / "tokenizer.json", "--quiet",
-        ]  # fmt: skip
-        res = run_measured(cmd, name="curate", log=work / "curate.log")
-        if res.returncode != 0:
-            print((work / "curate.log").read_text())
-            raise SystemExit("curate tokens failed")
-        rows = pq.read_table(work / "out", columns=["id", "n_tokens"]).to_pylist()
-    ours = {r["id"]: r["n_tokens"] for r in rows}
-    same = sum(ours[k] == v == dtp_counts[k] for k, v in dt["counts"].items())
+        for title, kind in KINDS.items():
+            train_tokenizer(texts, work / "tokenizer.json", kind)
+            tables.append((title, compare(work, peer, len(docs))))
     print_machine()
     v = package_versions(peer, ["datatrove", "tokenizers"])
     mine = package_versions(sys.executable, ["tokenizers"])
@@ -163,26 +220,10 @@ def main() -> None:
         f"datatrove {v['datatrove']} (tokenizers {v['tokenizers']}); "
         f"curate's tokenizers {mine['tokenizers']}"
     )
-    print(f"{len(docs):,} documents, {mb:,.1f} MB of text, {sum(ours.values()):,} tokens\n")
-    print_table(
-        ["measure", "value"],
-        [
-            ["documents with the same count", f"{same:,} of {len(docs):,}"],
-            ["curate docs/s (whole command)", f"{len(docs) / res.wall_s:,.0f}"],
-            ["datatrove docs/s (whole pipeline)", f"{len(docs) / dtp.wall_s:,.0f}"],
-            ["datatrove docs/s (TokensCounter loop only)", f"{len(docs) / dt['seconds']:,.0f}"],
-            ["speed ratio curate / datatrove pipeline (wall)", ratio(dtp.wall_s, res.wall_s)],
-            ["speed ratio curate / datatrove loop (wall)", ratio(dt["seconds"], res.wall_s)],
-            ["curate CPU-seconds", f"{res.cpu_s:.2f}"],
-            ["datatrove pipeline CPU-seconds", f"{dtp.cpu_s:.2f}"],
-            ["datatrove loop CPU-seconds", f"{dt['cpu']:.2f}"],
-            ["speed ratio curate / datatrove pipeline (CPU)", ratio(dtp.cpu_s, res.cpu_s)],
-            ["speed ratio curate / datatrove loop (CPU)", ratio(dt["cpu"], res.cpu_s)],
-            ["curate peak memory (MB)", f"{res.peak_rss / 2**20:,.0f}"],
-            ["datatrove pipeline peak memory (MB)", f"{dtp.peak_rss / 2**20:,.0f}"],
-        ],
-        "token counts and speed",
-    )
+    print(f"{len(docs):,} documents, {mb:,.1f} MB of text\n")
+    for title, rows in tables:
+        print_table(["measure", "value"], rows, f"{title}: token counts and speed")
+        print()
 
 
 if __name__ == "__main__":

@@ -70,7 +70,7 @@ class PieceCounter:
         tokenizer: Any,
         patterns: list[str],
         prefix_space: bool,
-        piece_tokenizer: Any,
+        piece_prefix_space: bool,
         added: list[str],
     ) -> None:
         import regex
@@ -85,7 +85,9 @@ class PieceCounter:
             [pre_tokenizers.Split(Regex(p), "isolated") for p in patterns]
         )
         self._added = re.compile("|".join(map(re.escape, added))) if added else None
-        self._piece_tokenizer = piece_tokenizer
+        self._model = tokenizer.model
+        self._piece_prefix_space = piece_prefix_space
+        self._byte_chars = _byte_level_chars()
         self._values = _PieceValues(self._value)
         self._known: set[str] = set()  # characters both engines split alike
         self._unsafe: set[str] = set()  # characters they split differently
@@ -93,8 +95,6 @@ class PieceCounter:
     @classmethod
     def for_tokenizer(cls, tokenizer: Any) -> PieceCounter | None:
         """A counter for `tokenizer`, or None when its pipeline is not a sum over pieces."""
-        from tokenizers import Tokenizer
-
         try:
             import regex
         except ImportError:  # pragma: no cover - tiktoken, in the same extra, needs it
@@ -114,18 +114,14 @@ class PieceCounter:
                 return None  # findall would return the groups, not the pieces
         except regex.error:
             return None
-        # the pieces are encoded by the same tokenizer minus what runs on the whole text
-        spec["normalizer"] = None
-        spec["post_processor"] = None
-        spec["pre_tokenizer"] = {**byte_level, "use_regex": False}
-        if prefix_space:  # added once to the whole text, before the split, not to each piece
-            spec["pre_tokenizer"]["add_prefix_space"] = False
-        piece_tokenizer = Tokenizer.from_str(json.dumps(spec))
+        # ByteLevel adds its prefix space to each split it is given: to the whole text
+        # when it splits with its own regex, to each piece after `Split` steps
+        piece_prefix_space = bool(byte_level.get("add_prefix_space")) and not prefix_space
         added = {t["content"] for t in spec.get("added_tokens", []) if t.get("content")}
         if tokenizer.normalizer is not None:
             added |= {tokenizer.normalizer.normalize_str(t) for t in added} - {""}
         ordered = sorted(added, key=len, reverse=True)
-        return cls(tokenizer, patterns, prefix_space, piece_tokenizer, ordered)
+        return cls(tokenizer, patterns, prefix_space, piece_prefix_space, ordered)
 
     def count(self, texts: list[str], encode: Callable[[list[str]], np.ndarray]) -> np.ndarray:
         """Each text's count; `encode` counts the texts the shortcut may not take.
@@ -166,10 +162,13 @@ class PieceCounter:
         return text
 
     def _value(self, piece: str) -> int:
+        """The piece's packed value: what the tokenizer's model makes of it, as `encode`
+        hands it over (ByteLevel's prefix space and byte-to-character mapping applied)."""
         if not self._chars_agree(set(piece)):
             return UNSURE
-        tokens = len(self._piece_tokenizer.encode(piece, add_special_tokens=False))
-        return tokens + len(piece) * LENGTH_UNIT
+        seen = f" {piece}" if self._piece_prefix_space and not piece.startswith(" ") else piece
+        mapped = "".join([self._byte_chars[b] for b in seen.encode()])
+        return len(self._model.tokenize(mapped)) + len(piece) * LENGTH_UNIT
 
     def _split(self, text: str) -> list[str]:
         first, *rest = self._patterns
@@ -193,6 +192,36 @@ class PieceCounter:
         probe = _probe(sorted(chars))
         theirs = [piece for piece, _ in self._reference.pre_tokenize_str(probe)]
         return theirs == self._split(probe)
+
+
+def _byte_level_chars() -> list[str]:
+    """The character ByteLevel maps each byte to, read from `tokenizers` itself.
+
+    A text's UTF-8 bytes map one character each, so mapping characters whose encodings
+    hold every byte valid UTF-8 can hold (ASCII, and a two-, three- and four-byte
+    character for each lead and continuation byte) reads the whole table off its output.
+    """
+    from tokenizers import pre_tokenizers
+
+    byte_level = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
+    sample = [chr(c) for c in range(0x80)]
+    sample += [bytes([lead, tail]).decode() for lead in range(0xC2, 0xE0) for tail in (0x80, 0xBF)]
+    sample += [bytes([0xE1, tail, 0x80]).decode() for tail in range(0x80, 0xC0)]
+    sample += [
+        bytes([lead, 0x90 if lead == 0xF0 else 0x80, 0x80, 0x80]).decode()
+        for lead in range(0xF0, 0xF5)
+    ]
+    sample += [bytes([lead, 0xA0, 0x80]).decode() for lead in range(0xE0, 0xF0) if lead != 0xED]
+    sample += ["\ud7ff"]  # 0xED's character
+    chars: list[str | None] = [None] * 256
+    for text in sample:
+        ((mapped, _),) = byte_level.pre_tokenize_str(text)
+        for byte, char in zip(text.encode(), mapped, strict=True):
+            chars[byte] = char
+    missing = [b for b in range(256) if chars[b] is None and b not in (0xC0, 0xC1) and b < 0xF5]
+    if missing:  # pragma: no cover - a ByteLevel that maps bytes otherwise
+        raise RuntimeError(f"ByteLevel's table misses bytes {missing}")
+    return [c if c is not None else "" for c in chars]
 
 
 def _pieces_shape(pre: dict[str, Any] | None) -> tuple[list[str], bool, dict[str, Any]] | None:

@@ -76,14 +76,19 @@ def prefix_space_lowercase():
     return train(pre_tokenizers.ByteLevel(add_prefix_space=True), normalizer=norm)
 
 
-def llama3_like():
+def llama3_like(prefix_space=False):
     pre = pre_tokenizers.Sequence(
         [
             pre_tokenizers.Split(Regex(LLAMA3), "isolated"),
-            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+            pre_tokenizers.ByteLevel(add_prefix_space=prefix_space, use_regex=False),
         ]
     )
     return with_template(train(pre))
+
+
+def split_then_prefix_space():
+    """ByteLevel after a Split adds its prefix space to every piece, not once."""
+    return llama3_like(prefix_space=True)
 
 
 def leaves_gaps():
@@ -110,7 +115,9 @@ def count(tok, texts):
 
 
 @pytest.mark.parametrize(
-    "build", [gpt2_like, prefix_space_lowercase, llama3_like, leaves_gaps], ids=lambda f: f.__name__
+    "build",
+    [gpt2_like, prefix_space_lowercase, llama3_like, split_then_prefix_space, leaves_gaps],
+    ids=lambda f: f.__name__,
 )
 def test_counts_equal_the_tokenizers_own(build):
     tok = build()
