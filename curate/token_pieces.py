@@ -1,12 +1,12 @@
-"""Count a Hugging Face tokenizer's tokens a piece at a time, each distinct piece encoded once.
+"""Count a Hugging Face tokenizer's tokens a piece at a time, each distinct piece once.
 
 Why this exists: in `tokenizers`, most of an encode's time is its Oniguruma regex
 splitting the text into pieces (its BPE is already cached per piece) and building an
 `Encoding` of ids, tokens and offsets nobody reads when only the count is wanted. The
 count of a text is its post-processor's special tokens plus the sum of its pieces'
 counts, the same regex runs about four times faster in Python's `regex` module, and
-web text repeats its pieces: so each distinct piece is encoded once per process, by
-the tokenizer itself, and a text costs a split and a dictionary lookup a piece.
+web text repeats its pieces: so each distinct piece is counted once per process, by the
+tokenizer's own model, and a text costs a split and a dictionary lookup a piece.
 
 The count must stay the tokenizer's own, so the shortcut is taken only where it is
 exact, and checks itself where exactness rests on two regex engines agreeing:
@@ -36,7 +36,8 @@ import numpy as np
 
 # tokenizers' `ByteLevel(use_regex=True)` split pattern (GPT-2's)
 BYTE_LEVEL_PATTERN = r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"
-MAX_CACHED_PIECES = 1 << 20  # the cache is emptied past this many pieces (memory bound)
+# the cache is emptied past this many pieces: ~135 bytes each, so at most ~70 MB a worker
+MAX_CACHED_PIECES = 1 << 19
 
 
 def _probe(chars: set[str] | list[str]) -> str:

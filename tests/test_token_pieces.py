@@ -164,3 +164,16 @@ def test_bpe_dropout_is_left_to_the_encoder():
     spec = tok.to_str().replace('"dropout":null', '"dropout":0.1')
     assert '"dropout":0.1' in spec
     assert PieceCounter.for_tokenizer(Tokenizer.from_str(spec)) is None
+
+
+def test_counts_stay_right_when_the_piece_cache_is_emptied(monkeypatch):
+    import curate.token_pieces
+
+    monkeypatch.setattr(curate.token_pieces, "MAX_CACHED_PIECES", 5)
+    tok = gpt2_like()
+    counter = PieceCounter.for_tokenizer(tok)
+    want = [len(tok.encode(t)) for t in TEXTS]
+    for _ in range(3):  # each call fills the cache past 5 pieces, and it is emptied
+        got = counter.count(TEXTS, lambda b: [len(e) for e in tok.encode_batch(b)]).tolist()
+        assert got == want
+        assert len(counter._values) == 0
