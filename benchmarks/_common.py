@@ -366,6 +366,16 @@ def run_measured(
     )
 
 
+def run_or_exit(cmd: Sequence[str | os.PathLike], *, name: str, log: Path) -> RunResult:
+    """:func:`run_measured`, stopping the benchmark with the run's log if it failed: a
+    figure from a failed run would be no figure."""
+    res = run_measured(cmd, name=name, log=log)
+    if res.returncode != 0:
+        print(log.read_text())
+        raise SystemExit(f"{name} failed (exit {res.returncode})")
+    return res
+
+
 def _kill_tree(root: int) -> None:
     """SIGKILL a process and its descendants (used only on timeout of our own child)."""
     import signal

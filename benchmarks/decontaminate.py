@@ -49,7 +49,7 @@ from _common import (  # noqa: E402
     print_machine,
     print_table,
     ratio,
-    run_measured,
+    run_or_exit,
 )
 
 N = 13
@@ -203,10 +203,7 @@ def main() -> None:
             "--against", work / "items.jsonl", "--fields", "question,answer",
             "--ngram", str(N), "--mode", "annotate", "--workers", "1", "--quiet",
         ]  # fmt: skip
-        res = run_measured(cmd, name="curate", log=work / "curate.log")
-        if res.returncode != 0:
-            print((work / "curate.log").read_text())
-            raise SystemExit("curate decontaminate failed")
+        res = run_or_exit(cmd, name="curate decontaminate", log=work / "curate.log")
         table = pq.read_table(work / "out", columns=["id", "contaminated_by"]).to_pylist()
     cur = {r["id"] for r in table if r["contaminated_by"]}
     ref = set(dt["flagged"])

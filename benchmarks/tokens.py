@@ -41,7 +41,7 @@ from _common import (  # noqa: E402
     print_machine,
     print_table,
     ratio,
-    run_measured,
+    run_or_exit,
 )
 
 PEER = r"""
@@ -147,12 +147,9 @@ def compare(work: Path, peer: Path, n_docs: int) -> list[list[str]]:
         shutil.rmtree(work / old, ignore_errors=True)
     subprocess.run([str(peer), str(work / "peer.py"), str(work)], check=True)
     dt = json.loads((work / "dt_out.json").read_text())
-    dtp = run_measured(
+    dtp = run_or_exit(
         [peer, work / "peer_pipeline.py", work], name="datatrove", log=work / "dt.log"
     )
-    if dtp.returncode != 0:
-        print((work / "dt.log").read_text())
-        raise SystemExit("datatrove's pipeline failed")
     dtp_counts = {
         r["id"]: r["metadata"]["token_count"]
         for r in pq.read_table(work / "dt_pipeline").to_pylist()
@@ -161,10 +158,7 @@ def compare(work: Path, peer: Path, n_docs: int) -> list[list[str]]:
         curate_bin(), "tokens", work / "in" / "corpus.parquet", "-o", work / "out",
         "--tokenizer", work / "tokenizer.json", "--quiet",
     ]  # fmt: skip
-    res = run_measured(cmd, name="curate", log=work / "curate.log")
-    if res.returncode != 0:
-        print((work / "curate.log").read_text())
-        raise SystemExit("curate tokens failed")
+    res = run_or_exit(cmd, name="curate tokens", log=work / "curate.log")
     rows = pq.read_table(work / "out", columns=["id", "n_tokens"]).to_pylist()
     ours = {r["id"]: r["n_tokens"] for r in rows}
     same = sum(ours[k] == v == dtp_counts[k] for k, v in dt["counts"].items())
