@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import manifest, read_rows, run, write_jsonl
 
-from curate.synthetic import heuristic_scores
+from curate.synthetic import heuristic_scores, signal_frame
 
 HUMAN = (
     'The council met on Tuesday. "We\'ve had 43 complaints since May," said Jo Briggs, '
@@ -72,6 +72,7 @@ def test_declared_from_manifest_and_detected_by_heuristics(tmp_path):
     assert step["totals"]["synthetic_declared"] == 1
     assert step["totals"]["synthetic_detected"] == 2
     assert step["declared_synthetic"] == {"gen": "gpt-4o"}
+    assert step["params"]["detector"] == "heuristic-v3"
 
 
 # Human texts the detector used to call machine-written (scores 0.54-0.76 before): a
@@ -138,6 +139,64 @@ def test_scores_are_probabilities_and_whitespace_does_not_matter():
     assert all(0.0 <= v <= 1.0 for v in s[:3])
     assert s[3] != s[3]  # NaN for null text
     assert s[1] == pytest.approx(s[4])
+
+
+# heuristic-v2's 13 signals: the texts below are built so that these come out equal, and
+# only the signals added in heuristic-v3 (redundancy and vocabulary) tell them apart.
+V2_SIGNALS = [
+    "stock_words", "generic", "stock_phrases", "comma_participle", "commas",
+    "sentence_length_cv", "punct_variety", "quotes", "type_token_50", "acronyms",
+    "numbers", "pronouns", "capitalised",
+]  # fmt: skip
+OPENING = (
+    "We walked down to the harbour after lunch with my little brother. The tide was out "
+    "and the boats sat still. He found a crab under a rock and chased it for ages. Mum "
+    "bought chips from the van by the pier, and we ate them on the wall. Gulls watched us "
+    "the whole time. "
+)
+# the same sentence lengths, pronouns and capitals: new sentences, or the first three again
+GOES_ON = (
+    "We walked back up the lane past the church with my dog. The rain came in fast over "
+    "the grey hills. He dried off by the fire and fell asleep in his chair."
+)
+REPEATS = OPENING.split(" Mum")[0]
+
+
+def _v2_signals_equal(f: pl.DataFrame) -> bool:
+    return all(f[c][0] == pytest.approx(f[c][1]) for c in V2_SIGNALS)
+
+
+def test_repeating_itself_raises_the_score():
+    """A text that repeats its own sentences compresses better and repeats trigrams: more
+    machine-like (looping is a known trait of generated text), all else equal."""
+    texts = pl.Series([OPENING + GOES_ON, OPENING + REPEATS])
+    f = signal_frame(texts)
+    assert _v2_signals_equal(f)
+    assert f["repeated_trigrams"][0] == 0.0 < f["repeated_trigrams"][1]
+    assert f["compressibility"][1] < f["compressibility"][0]
+    plain, repeated = heuristic_scores(texts)
+    assert plain < 0.5 < repeated
+
+
+def test_formal_mid_frequency_words_raise_the_score():
+    """The same story told with formal words of middling frequency ("derelict",
+    "resided", "peered") instead of everyday ones scores higher, all else equal."""
+    plain = (
+        "We went to see the old house on the hill last week. It was big and dark, and the "
+        "front door was shut. My aunt said the man who lived there had left years ago. We "
+        "looked in the windows and saw a chair and a bed."
+    )
+    formal = (
+        "We went to inspect the derelict mansion on the hill last week. It was vast and "
+        "gloomy, and the front door was sealed. My aunt said the occupant who resided "
+        "there had departed years ago. We peered in the windows and observed a chair and "
+        "a bed."
+    )
+    f = signal_frame(pl.Series([plain, formal]))
+    assert _v2_signals_equal(f)
+    assert f["mid_frequency_words"][0] == 0.0 < 0.1 < f["mid_frequency_words"][1]
+    s = heuristic_scores(pl.Series([plain, formal]))
+    assert s[0] < s[1] - 0.05
 
 
 @pytest.mark.parametrize(
