@@ -149,8 +149,10 @@ GAIN = 0.8  # logit = GAIN * mean(votes) * sqrt(n): keeps scores spread over (0,
 # other texts.
 OFFSET = -0.41
 # Signals that read letter case: in case-folded text (a lower-cased dump) they carry no
-# information about the author, so they do not vote there.
-CASE_SIGNALS = frozenset({"capitalised", "acronyms"})
+# information about the author, so they do not vote there. The mid-frequency words are
+# counted among lower-case words only (capitalised words are mostly names), which in
+# case-folded text include every name; and case-folding alone makes a text compress better.
+CASE_SIGNALS = frozenset({"capitalised", "acronyms", "mid_frequency_words", "compressibility"})
 CASE_FOLDED = 0.005  # fewer upper-case letters than this share of all letters
 # The word lists and pronoun counts are English: text with fewer of the commonest
 # English words than ENGLISH_FULL (share of words) counts for less, and text below
