@@ -142,7 +142,7 @@ def test_scores_are_probabilities_and_whitespace_does_not_matter():
 
 
 # heuristic-v2's 13 signals: the texts below are built so that these come out equal, and
-# only the signals added in heuristic-v3 (redundancy and vocabulary) tell them apart.
+# only the signal added in heuristic-v3 (repeated word trigrams) tells them apart.
 V2_SIGNALS = [
     "stock_words", "generic", "stock_phrases", "comma_participle", "commas",
     "sentence_length_cv", "punct_variety", "quotes", "type_token_50", "acronyms",
@@ -167,36 +167,14 @@ def _v2_signals_equal(f: pl.DataFrame) -> bool:
 
 
 def test_repeating_itself_raises_the_score():
-    """A text that repeats its own sentences compresses better and repeats trigrams: more
-    machine-like (looping is a known trait of generated text), all else equal."""
+    """A text that repeats its own sentences repeats word trigrams: more machine-like
+    (looping is a known trait of generated text), all else equal."""
     texts = pl.Series([OPENING + GOES_ON, OPENING + REPEATS])
     f = signal_frame(texts)
     assert _v2_signals_equal(f)
     assert f["repeated_trigrams"][0] == 0.0 < f["repeated_trigrams"][1]
-    assert f["compressibility"][1] < f["compressibility"][0]
     plain, repeated = heuristic_scores(texts)
     assert plain < 0.5 < repeated
-
-
-def test_formal_mid_frequency_words_raise_the_score():
-    """The same story told with formal words of middling frequency ("derelict",
-    "resided", "peered") instead of everyday ones scores higher, all else equal."""
-    plain = (
-        "We went to see the old house on the hill last week. It was big and dark, and the "
-        "front door was shut. My aunt said the man who lived there had left years ago. We "
-        "looked in the windows and saw a chair and a bed."
-    )
-    formal = (
-        "We went to inspect the derelict mansion on the hill last week. It was vast and "
-        "gloomy, and the front door was sealed. My aunt said the occupant who resided "
-        "there had departed years ago. We peered in the windows and observed a chair and "
-        "a bed."
-    )
-    f = signal_frame(pl.Series([plain, formal]))
-    assert _v2_signals_equal(f)
-    assert f["mid_frequency_words"][0] == 0.0 < 0.1 < f["mid_frequency_words"][1]
-    s = heuristic_scores(pl.Series([plain, formal]))
-    assert s[0] < s[1] - 0.05
 
 
 @pytest.mark.parametrize(
