@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import manifest, read_rows, run, write_jsonl
 
-from curate.synthetic import heuristic_scores, signal_frame
+from curate.synthetic import heuristic_scores, repeated_trigram_share, signal_frame
 
 HUMAN = (
     'The council met on Tuesday. "We\'ve had 43 complaints since May," said Jo Briggs, '
@@ -175,6 +175,16 @@ def test_repeating_itself_raises_the_score():
     assert f["repeated_trigrams"][0] == 0.0 < f["repeated_trigrams"][1]
     plain, repeated = heuristic_scores(texts)
     assert plain < 0.5 < repeated
+
+
+def test_repeated_trigrams_are_counted_within_each_text():
+    """Each text's share is its own: a trigram repeated across texts does not count, and
+    texts too short for a trigram (or null) score 0, in the batch's order."""
+    words = pl.Series(
+        [["a", "b", "c", "a", "b", "c"], None, ["a", "b"], [], ["a", "b", "c"], ["the"] * 4],
+        dtype=pl.List(pl.String),
+    )
+    assert repeated_trigram_share(words).tolist() == [0.25, 0.0, 0.0, 0.0, 0.0, 0.5]
 
 
 @pytest.mark.parametrize(
