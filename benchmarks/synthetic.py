@@ -13,8 +13,9 @@ labelled web pages (``text/dclm_quality_labels``) and the demo crawl
 (``sample_data/crawl.warc.gz``, ingested here: English, German, French, Spanish, Russian
 and Chinese pages).
 
-**Tuning and held-out split.** The heuristic's offset was set on the *tuning* rows: the
-GPT-3.5-turbo texts and the human texts at even positions of the fast-detect-gpt file.
+**Tuning and held-out split.** The heuristic's offset (and the centre of heuristic-v3's
+repeated-trigram signal) were set on the *tuning* rows: the GPT-3.5-turbo texts and the
+human texts at even positions of the fast-detect-gpt file.
 Everything else is *held out*: GPT-4, davinci and Falcon-7B texts, the odd human texts,
 Binoculars' PubMed, DCLM and the demo crawl. Rows are printed for both.
 

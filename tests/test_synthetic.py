@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import manifest, read_rows, run, write_jsonl
 
-from curate.synthetic import heuristic_scores
+from curate.synthetic import heuristic_scores, repeated_trigram_share, signal_frame
 
 HUMAN = (
     'The council met on Tuesday. "We\'ve had 43 complaints since May," said Jo Briggs, '
@@ -72,6 +72,7 @@ def test_declared_from_manifest_and_detected_by_heuristics(tmp_path):
     assert step["totals"]["synthetic_declared"] == 1
     assert step["totals"]["synthetic_detected"] == 2
     assert step["declared_synthetic"] == {"gen": "gpt-4o"}
+    assert step["params"]["detector"] == "heuristic-v3"
 
 
 # Human texts the detector used to call machine-written (scores 0.54-0.76 before): a
@@ -138,6 +139,52 @@ def test_scores_are_probabilities_and_whitespace_does_not_matter():
     assert all(0.0 <= v <= 1.0 for v in s[:3])
     assert s[3] != s[3]  # NaN for null text
     assert s[1] == pytest.approx(s[4])
+
+
+# heuristic-v2's 13 signals: the texts below are built so that these come out equal, and
+# only the signal added in heuristic-v3 (repeated word trigrams) tells them apart.
+V2_SIGNALS = [
+    "stock_words", "generic", "stock_phrases", "comma_participle", "commas",
+    "sentence_length_cv", "punct_variety", "quotes", "type_token_50", "acronyms",
+    "numbers", "pronouns", "capitalised",
+]  # fmt: skip
+OPENING = (
+    "We walked down to the harbour after lunch with my little brother. The tide was out "
+    "and the boats sat still. He found a crab under a rock and chased it for ages. Mum "
+    "bought chips from the van by the pier, and we ate them on the wall. Gulls watched us "
+    "the whole time. "
+)
+# the same sentence lengths, pronouns and capitals: new sentences, or the first three again
+GOES_ON = (
+    "We walked back up the lane past the church with my dog. The rain came in fast over "
+    "the grey hills. He dried off by the fire and fell asleep in his chair."
+)
+REPEATS = OPENING.split(" Mum")[0]
+
+
+def _v2_signals_equal(f: pl.DataFrame) -> bool:
+    return all(f[c][0] == pytest.approx(f[c][1]) for c in V2_SIGNALS)
+
+
+def test_repeating_itself_raises_the_score():
+    """A text that repeats its own sentences repeats word trigrams: more machine-like
+    (looping is a known trait of generated text), all else equal."""
+    texts = pl.Series([OPENING + GOES_ON, OPENING + REPEATS])
+    f = signal_frame(texts)
+    assert _v2_signals_equal(f)
+    assert f["repeated_trigrams"][0] == 0.0 < f["repeated_trigrams"][1]
+    plain, repeated = heuristic_scores(texts)
+    assert plain < 0.5 < repeated
+
+
+def test_repeated_trigrams_are_counted_within_each_text():
+    """Each text's share is its own: a trigram repeated across texts does not count, and
+    texts too short for a trigram (or null) score 0, in the batch's order."""
+    words = pl.Series(
+        [["a", "b", "c", "a", "b", "c"], None, ["a", "b"], [], ["a", "b", "c"], ["the"] * 4],
+        dtype=pl.List(pl.String),
+    )
+    assert repeated_trigram_share(words).tolist() == [0.25, 0.0, 0.0, 0.0, 0.0, 0.5]
 
 
 @pytest.mark.parametrize(
