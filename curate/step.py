@@ -285,6 +285,7 @@ def run_map(
     extra_lineage: dict[str, Any] | None = None,
     extra_inputs: Sequence[tuple[str, str]] = (),
     preserve: Sequence[str] = (),
+    prepare: Callable[[Any], MapStep] | None = None,
 ) -> MapResult:
     """Run `step` over every shard of the dataset at `source`, writing `output`.
 
@@ -294,6 +295,9 @@ def run_map(
     The shards run on `executor` (default: local worker processes, `workers` of them).
     `extra_inputs` are (what, path) pairs the step also reads (models, `--against`):
     no output may overlap them. `preserve` names work files `--overwrite` keeps.
+    `prepare(step)` gives the step to run once the output is known not to be up to
+    date: work it needs first (a pass over the input) is skipped on an up-to-date rerun.
+    The prepared step must have the same params.
     """
     t0 = time.monotonic()
     ds = source if isinstance(source, Dataset) else open_dataset(source)
@@ -338,6 +342,8 @@ def run_map(
                     "not; re-run with --overwrite to write both again"
                 )
             return MapResult(open_dataset(output), 0, 0, {}, {}, time.monotonic() - t0, True)
+        if prepare is not None:
+            step = prepare(step)
         if rej_state is not None and rej_state.up_to_date:
             rej_writer = None  # committed just before an interruption: only the main one is left
         rejected = rej_writer.folder if rej_writer is not None else None

@@ -158,6 +158,26 @@ def test_ignore_common_leaves_out_ngrams_frequent_in_the_corpus(tmp_path):
     assert r.exit_code == 0, r
     assert [row["id"] for row in read_rows(common)] == [f"d{i}" for i in range(5)]
     assert manifest(common)["lineage"][-1]["ignore_common"]["ngrams_ignored"] > 0
+    assert (
+        manifest(common)["lineage"][-1]["benchmarks"]["code"]["ngrams"]
+        < (manifest(plain)["lineage"][-1]["benchmarks"]["code"]["ngrams"])
+    )
+
+
+def test_an_up_to_date_ignore_common_rerun_does_not_count_the_corpus_again(tmp_path):
+    items = write_jsonl(tmp_path / "items.jsonl", [{"text": QUESTIONS[2]}])
+    docs = corpus(tmp_path, [FILLER + QUESTIONS[2], FILLER])
+    out = tmp_path / "o"
+    args = ("decontaminate", docs, "-o", out, "--against", items, "--ignore-common", "3")
+    first = run(*args)
+    assert first.exit_code == 0, first
+    assert "common n-grams" in first.stderr
+    again = run(*args)
+    assert again.exit_code == 0, again
+    assert "up to date" in again.stdout + again.stderr
+    assert "common n-grams" not in again.stderr
+    other = run(*args[:-1], "4")  # another N is another output: refused without --overwrite
+    assert other.exit_code == 2, other
 
 
 def test_csv_and_parquet_items_and_several_against(tmp_path):

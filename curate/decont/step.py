@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -56,18 +56,29 @@ class DecontaminateStep:
     mode: str = "drop"
     window: int = 200
     min_chars: int = 200
-    ignored_common: int = 0  # n-grams taken out of the index as common in the corpus
+    # `--ignore-common N`: the n-grams found in more than N corpus documents are taken
+    # out of `index` before the run (`without_common`); the output is identified by the
+    # whole index and N, so a rerun knows it is up to date without counting again
+    ignore_common: int | None = None
+    whole_index_digest: str | None = None
     name: str = field(default="decontaminate", init=False)
 
     def params(self) -> dict[str, Any]:
-        return {
+        params = {
             "mode": self.mode,
             "ngram": self.index.n,
-            "index": self.index.digest(),
+            "index": self.whole_index_digest or self.index.digest(),
             "benchmarks": list(self.index.names),
             "window": self.window if self.mode == "excise" else None,
             "min_chars": self.min_chars if self.mode == "excise" else None,
         }
+        if self.ignore_common is not None:
+            params["ignore_common"] = self.ignore_common
+        return params
+
+    def without_common(self, common: np.ndarray) -> DecontaminateStep:
+        """The step to run once the corpus's common n-grams are known (same params)."""
+        return replace(self, index=self.index.without(common))
 
     def output_schema(self, schema: pa.Schema) -> pa.Schema:
         if self.mode == "annotate":
@@ -317,26 +328,29 @@ def decontaminate(
     index = build_index(list(against), fields, task_field, ngram)
     if console is not None:
         _warn_short(console, index)
-    dropped = 0
-    if ignore_common is not None and len(index.hashes):
+    step = DecontaminateStep(index, mode, window, min_chars)
+    extra: dict[str, Any] = {
+        "benchmarks": _benchmarks(index),
+        "against": [str(p) for p in against],
+    }
+    prepare = None
+    if ignore_common is not None:
         from curate.executor import make_executor
 
         executor = executor or make_executor(workers)
-        common = common_ngrams(source, index, ignore_common, executor, console)
-        dropped = len(common)
-        index = index.without(common)
-    step = DecontaminateStep(index, mode, window, min_chars, dropped)
-    benchmarks = {
-        name: {
-            "items": index.items.get(name, 0),
-            "items_shorter_than_ngram": index.short_items.get(name, 0),
-            "ngrams": int(np.count_nonzero(index.tasks == i)),
-        }
-        for i, name in enumerate(index.names)
-    }
-    extra: dict[str, Any] = {"benchmarks": benchmarks, "against": [str(p) for p in against]}
-    if ignore_common is not None:
-        extra["ignore_common"] = {"more_than_documents": ignore_common, "ngrams_ignored": dropped}
+        step = replace(step, ignore_common=ignore_common, whole_index_digest=index.digest())
+        extra["ignore_common"] = {"more_than_documents": ignore_common, "ngrams_ignored": 0}
+
+        def prepare(step: DecontaminateStep) -> DecontaminateStep:
+            """Count the corpus's common n-grams: only when the output is not up to date."""
+            if not len(index.hashes):
+                return step
+            common = common_ngrams(source, index, ignore_common, executor, console)
+            prepared = step.without_common(common)
+            extra["benchmarks"] = _benchmarks(prepared.index)  # read at the commit
+            extra["ignore_common"]["ngrams_ignored"] = len(common)
+            return prepared
+
     return run_map(
         step,
         source,
@@ -348,7 +362,20 @@ def decontaminate(
         console=console,
         extra_lineage=extra,
         extra_inputs=[("--against", str(p)) for p in against],
+        prepare=prepare,
     )
+
+
+def _benchmarks(index: BenchmarkIndex) -> dict[str, dict[str, int]]:
+    """What the lineage records of each benchmark: its items and n-grams in the index."""
+    return {
+        name: {
+            "items": index.items.get(name, 0),
+            "items_shorter_than_ngram": index.short_items.get(name, 0),
+            "ngrams": int(np.count_nonzero(index.tasks == i)),
+        }
+        for i, name in enumerate(index.names)
+    }
 
 
 def _warn_short(console: Any, index: BenchmarkIndex) -> None:
