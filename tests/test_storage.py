@@ -393,3 +393,31 @@ def test_a_connection_lost_mid_file_resumes_where_it_stopped(tmp_path, web):
     assert got == data and _Flaky.requests.count("/blob.bin") == 2
     f.seek(250_000)
     assert f.read() == data[250_000:]
+
+
+def test_steps_on_ray_read_and_write_a_bucket_as_on_disk(tmp_path, s3):
+    """Ray's workers (processes of a Ray started by the command, with the user's S3
+    settings in their environment, as a cluster's nodes have theirs) read and write the
+    bucket: the same bytes as one local process on local folders."""
+    pytest.importorskip("ray")
+    src = _inputs(tmp_path / "in", files=3, rows=400)  # 1,200: more than runs in-process
+    env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
+    prev_local, prev_remote = src, src
+    for step, extra in [
+        ("ingest", ["--source", "s", "--shard-rows", "200"]),
+        ("filter", ["--preset", "gopher"]),
+        ("dedup", []),
+    ]:
+        out_local, out_remote = tmp_path / step, s3(step)
+        r = run(step, prev_local, *extra, "-o", out_local, "--workers", "1", "-q")
+        assert r.exit_code == 0, (step, r)
+        ray_run = subprocess.run(
+            [sys.executable, "-m", "curate", step, str(prev_remote), *extra, "-o", out_remote,
+             "--executor", "ray", "--workers", "2", "-q"],
+            env=env, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert ray_run.returncode == 0, (step, ray_run.stderr[-3000:])
+        assert _remote_shards(out_remote) == _local_shards(out_local), step
+        last = json.loads(Store(out_remote).read_bytes(MANIFEST))["lineage"][-1]
+        assert last["executor"] == "ray", step
+        prev_local, prev_remote = out_local, out_remote
