@@ -17,12 +17,18 @@ exact, and checks itself where exactness rests on two regex engines agreeing:
   truncation or padding. Anything else (`Metaspace`, `Whitespace`, ...) is encoded whole;
 - a text holding an added token (`<s>`, `<|endoftext|>`) is encoded whole, since added
   tokens are cut out before the pre-tokenizer runs;
-- a text whose pieces do not cover it (a pattern that leaves gaps) is encoded whole;
-- every character, the first time a process meets it in a new piece, is split in a few
-  contexts (between letters, digits, punctuation, spaces, new lines) by both engines; a
-  character they split differently sends every text holding it to the encoder. They do
-  differ: Python's `regex` knows the letters Unicode 17 added (U+0558, ...), the
-  Oniguruma inside `tokenizers` does not yet.
+- the stretches a pattern leaves between its matches are pieces, as tokenizers keeps
+  them; `^` and `$` are line anchors, as in Oniguruma's Ruby syntax;
+- before the shortcut is taken at all, the tokenizer and the counter must split and count
+  a set of awkward texts (`SHAPES`: runs of spaces around line ends, contractions,
+  letters of every case class) alike: a post-processor that repeats the text (`$A $A`)
+  or a pattern the engines read differently fails there;
+- every character, the first time a process meets it in a new piece, is split in
+  contexts (between letters of each case class, digits, punctuation, spaces, new lines)
+  by both engines; a character they split differently sends every text holding it to
+  the encoder. They do differ: Python's `regex` knows the letters Unicode 17 added
+  (U+0558, ...) and that U+0295 is now Lo, not Ll; the Oniguruma inside `tokenizers`
+  does not yet.
 """
 
 from __future__ import annotations
@@ -40,9 +46,36 @@ BYTE_LEVEL_PATTERN = r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N
 MAX_CACHED_PIECES = 1 << 19
 
 
+# Neighbours a character is probed between: letters of each case class (upper, lower,
+# title, modifier, other) and a combining mark, all decades old, so that a character whose
+# class changed between Unicode versions (U+0295 went from Ll to Lo) splits differently
+# under patterns that tell cases apart (GPT-4o's), digits, punctuation, spaces, new lines
+NEIGHBOURS = ("A", "a", "\u01c5", "\u02b0", "\u00aa", "\u0301")
+
+
 def _probe(chars: set[str] | list[str]) -> str:
-    """Each character between letters, digits, punctuation, spaces and new lines."""
-    return "".join(f"a{c}a 1{c}1 .{c}. \n{c}\n '{c}s {c}{c} A{c}1\t{c} " for c in chars)
+    """Each character in the contexts where two regex engines could split it apart."""
+    parts = []
+    for c in chars:
+        parts.append(f"a{c}a 1{c}1 .{c}. \n{c}\n '{c}s {c}{c} A{c}1\t{c}  \n {c}\r\n")
+        parts.extend(f" {n}{c}{n} {c}{n}b {c}{n}B " for n in NEIGHBOURS)
+    return "".join(parts)
+
+
+# Text on which a split pattern must cut as tokenizers' own splitter does before the
+# shortcut is taken at all: runs of spaces before and after new lines, line ends of each
+# kind, contractions in both cases, long numbers, letters of every case class
+SHAPES = (
+    "",
+    " ",
+    "\n",
+    "a  \nb\n\n  c \r\n\r\nd\t\n\te   \n\n\n   f  ",
+    "  leading and trailing   ",
+    "It's, I'LL, we'Ve, don't; 'twas. THE END\n",
+    "1234567 3.14159 1,000,000 42nd x86_64",
+    "HelloWorld iPhone McDONALD ǅungla ʰa ªb e\u0301 Ａｂｃ 日本語 العربية",
+    "a\u00a0b\u3000c\u0085d\u2028e\u200bf\ufeffg",
+)
 
 
 # A cached value packs a piece's token count with its length, so that one sum over a
@@ -73,14 +106,15 @@ class PieceCounter:
         prefix_space: bool,
         piece_prefix_space: bool,
         added: list[str],
+        specials: int,
     ) -> None:
         import regex
         from tokenizers import Regex, pre_tokenizers
 
         self._normalizer = tokenizer.normalizer
-        processor = tokenizer.post_processor
-        self._specials = processor.num_special_tokens_to_add(False) if processor else 0
-        self._patterns = [regex.compile(p) for p in patterns]
+        self._specials = specials
+        # Oniguruma (Ruby syntax) reads `^` and `$` as line anchors
+        self._patterns = [regex.compile(p, regex.MULTILINE) for p in patterns]
         self._prefix_space = prefix_space
         self._reference = pre_tokenizers.Sequence(
             [pre_tokenizers.Split(Regex(p), "isolated") for p in patterns]
@@ -122,7 +156,11 @@ class PieceCounter:
         if tokenizer.normalizer is not None:
             added |= {tokenizer.normalizer.normalize_str(t) for t in added} - {""}
         ordered = sorted(added, key=len, reverse=True)
-        return cls(tokenizer, patterns, prefix_space, piece_prefix_space, ordered)
+        specials = _specials_added(tokenizer)
+        if specials is None:
+            return None
+        counter = cls(tokenizer, patterns, prefix_space, piece_prefix_space, ordered, specials)
+        return counter if counter._counts_as(tokenizer) else None
 
     def count(self, texts: list[str], encode: Callable[[list[str]], np.ndarray]) -> np.ndarray:
         """Each text's count; `encode` counts the texts the shortcut may not take.
@@ -140,6 +178,9 @@ class PieceCounter:
                 whole.append(i)
                 continue
             total = sum(map(get, self._split(prepared)))
+            if total >= 0 and total // LENGTH_UNIT != len(prepared):
+                # the matches leave gaps: tokenizers keeps them as pieces of their own
+                total = sum(map(get, self._split(prepared, gaps=True)))
             if total < 0 or total // LENGTH_UNIT != len(prepared):
                 whole.append(i)
             else:
@@ -165,17 +206,21 @@ class PieceCounter:
     def _value(self, piece: str) -> int:
         """The piece's packed value: what the tokenizer's model makes of it, as `encode`
         hands it over (ByteLevel's prefix space and byte-to-character mapping applied)."""
+        if not piece:
+            return 0  # tokenizers drops empty pieces
         if not self._chars_agree(set(piece)):
             return UNSURE
         seen = f" {piece}" if self._piece_prefix_space and not piece.startswith(" ") else piece
         mapped = "".join([self._byte_chars[b] for b in seen.encode()])
         return len(self._model.tokenize(mapped)) + len(piece) * LENGTH_UNIT
 
-    def _split(self, text: str) -> list[str]:
+    def _split(self, text: str, gaps: bool = False) -> list[str]:
+        """The pieces: the first pattern's matches (the gaps between them too, with
+        `gaps`, as tokenizers keeps them), each cut again by the next patterns."""
         first, *rest = self._patterns
-        pieces: list[str] = first.findall(text)
+        pieces: list[str] = _isolated(first, text) if gaps else first.findall(text)
         for pattern in rest:
-            pieces = [q for p in pieces for q in pattern.findall(p)]
+            pieces = [q for p in pieces for q in _isolated(pattern, p)]
         return pieces
 
     def _chars_agree(self, chars: set[str]) -> bool:
@@ -189,10 +234,52 @@ class PieceCounter:
             self._known |= new
         return not (chars & self._unsafe)
 
+    def _counts_as(self, tokenizer: Any) -> bool:
+        """Whether this counter splits and counts `SHAPES` as the tokenizer does: a
+        pattern the two engines read differently, or a post-processor that adds more
+        than a fixed number of tokens (`$A $A` repeats the text), fails here."""
+        shapes = list(SHAPES)
+        if not all(self._agree_on(text) for text in shapes):
+            return False
+
+        def encode(texts: list[str]) -> np.ndarray:
+            return np.array([len(e) for e in tokenizer.encode_batch(texts)], np.int64)
+
+        return bool(self.count(shapes, encode).tolist() == encode(shapes).tolist())
+
     def _agree(self, chars: set[str]) -> bool:
-        probe = _probe(sorted(chars))
-        theirs = [piece for piece, _ in self._reference.pre_tokenize_str(probe)]
-        return theirs == self._split(probe)
+        return self._agree_on(_probe(sorted(chars)))
+
+    def _agree_on(self, text: str) -> bool:
+        theirs = [piece for piece, _ in self._reference.pre_tokenize_str(text)]
+        return theirs == self._split(text, gaps=True)
+
+
+def _isolated(pattern: Any, text: str) -> list[str]:
+    """`text` cut as tokenizers' `Split(pattern, "isolated")` cuts it: each match and
+    each stretch between matches a piece, empty ones left out."""
+    pieces, pos = [], 0
+    for match in pattern.finditer(text):
+        start, end = match.span()
+        if start > pos:
+            pieces.append(text[pos:start])
+        if end > start:
+            pieces.append(text[start:end])
+        pos = end
+    if pos < len(text):
+        pieces.append(text[pos:])
+    return pieces
+
+
+def _specials_added(tokenizer: Any) -> int | None:
+    """The tokens the post-processor adds to a text (those of the empty text), or None
+    when tokenizers cannot encode at all (a template it cannot apply panics)."""
+    try:
+        return len(tokenizer.encode(""))
+    except BaseException as exc:  # tokenizers' panics are BaseExceptions
+        if isinstance(exc, KeyboardInterrupt | SystemExit):
+            raise
+        return None
 
 
 def _byte_level_chars() -> list[str]:

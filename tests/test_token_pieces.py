@@ -132,11 +132,12 @@ def test_texts_holding_added_tokens_or_unknown_letters_go_to_the_encoder():
     assert set(whole) == {TEXTS[-2], TEXTS[-1]}  # <|eot|> and U+0558; all else by pieces
 
 
-def test_a_pattern_that_leaves_gaps_sends_those_texts_to_the_encoder():
-    tok = leaves_gaps()
-    got, whole = count(tok, ["only letters", "", "digits 123"])
-    assert got == [len(tok.encode(t)) for t in ["only letters", "", "digits 123"]]
-    assert whole == ["only letters", "digits 123"]  # the space between words is a gap too
+def test_the_stretches_a_pattern_leaves_between_its_matches_are_pieces_too():
+    tok = leaves_gaps()  # `\p{L}+`: spaces, digits and punctuation fall between matches
+    texts = ["only letters", "", "digits 123, and more!"]
+    got, whole = count(tok, texts)
+    assert got == [len(tok.encode(t)) for t in texts]
+    assert whole == []
 
 
 def test_the_empty_text_counts_only_the_special_tokens():
@@ -177,3 +178,62 @@ def test_counts_stay_right_when_the_piece_cache_is_emptied(monkeypatch):
         got = counter.count(TEXTS, lambda b: [len(e) for e in tok.encode_batch(b)]).tolist()
         assert got == want
         assert len(counter._values) == 0
+
+
+# GPT-4o's pattern tells letters' case classes apart
+O200K = (
+    r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+"
+    r"(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+"
+    r"[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\p{N}{1,3}"
+    r"| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+"
+)
+
+
+def split_then_byte_level(pattern, model=None, trainer=None):
+    pre = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Split(Regex(pattern), "isolated"),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+        ]
+    )
+    if model is None:
+        return train(pre)
+    tok = Tokenizer(model)
+    tok.pre_tokenizer = pre
+    tok.train_from_iterator([t for t in TEXTS if t] * 5, trainer)
+    return tok
+
+
+def test_a_letter_whose_case_class_changed_between_unicode_versions_goes_to_the_encoder():
+    # U+0295 is Lo in Python's `regex` (Unicode 17), Ll in tokenizers' Oniguruma: a letter
+    # to both, but GPT-4o's pattern cuts "ʕHello" in one place or the other
+    tok = split_then_byte_level(O200K)
+    texts = ["\u0295Hello", "a kaomoji \u0295\u2022\u1d25\u2022\u0294 says Hello", "plain Hello"]
+    got, whole = count(tok, texts)
+    assert got == [len(tok.encode(t)) for t in texts]
+    assert whole == texts[:2]
+
+
+def test_line_anchors_in_a_pattern_mean_what_they_mean_to_tokenizers():
+    tok = split_then_byte_level(r"\S+|[ ]+$|\s")  # `$`: the end of a line, for Oniguruma
+    texts = ["a  \nb", "x   \ny z", "trailing  "]
+    assert count(tok, texts)[0] == [len(tok.encode(t)) for t in texts]
+
+
+def test_an_empty_match_is_not_a_piece():
+    tok = split_then_byte_level(
+        r"\p{L}+|\p{N}+|[^\p{L}\p{N}]+|(?<=Q)",
+        models.WordLevel(unk_token="<unk>"),
+        trainers.WordLevelTrainer(special_tokens=["<unk>"], show_progress=False),
+    )
+    texts = ["xQ", "abQ", "Q", "Qa"]
+    assert count(tok, texts)[0] == [len(tok.encode(t)) for t in texts]
+
+
+def test_a_template_that_repeats_the_text_is_left_to_the_encoder():
+    tok = gpt2_like()
+    tok.post_processor = None
+    once = len(tok.encode("the cat"))
+    tok.post_processor = processors.TemplateProcessing(single="$A $A", pair="$A $B")
+    assert len(tok.encode("the cat")) == 2 * once  # and the empty text gets 0 added
+    assert PieceCounter.for_tokenizer(tok) is None
