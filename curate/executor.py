@@ -443,6 +443,10 @@ def shutdown_pools() -> None:
 def _init_worker(ticks: Any, parent: int) -> None:
     global _tick_queue
     _tick_queue = ticks
+    # Ticks are progress only: at exit a worker must not wait for its last ones to be
+    # flushed into a pipe the parent no longer reads (left full by earlier calls' late
+    # ticks, it kept both waiting for each other at the end of a long session)
+    ticks.cancel_join_thread()
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
 
 

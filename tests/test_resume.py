@@ -195,6 +195,36 @@ def test_a_kept_pool_whose_idle_workers_died_is_replaced():
     assert got == {x: x * x for x in range(8)}
 
 
+def _tick_a_lot(x: int) -> int:
+    from curate.executor import report
+
+    for _ in range(20_000):  # far more than a pipe holds, faster than the parent reads
+        report(docs=1)
+    return x
+
+
+def test_kept_workers_stop_even_with_progress_ticks_nobody_read():
+    import threading
+
+    import curate.executor as executor_mod
+
+    ex = LocalExecutor(workers=2)
+    assert sorted(dict(ex.map_unordered(_tick_a_lot, [1, 2]))) == [1, 2]
+    # a unit whose ticks nobody drains (as late ticks of earlier calls pile up in a long
+    # session) leaves the ticks pipe full
+    pool = executor_mod._POOLS[2]
+    assert pool.submit(_tick_a_lot, 3).result() == 3
+    workers = list(pool._processes.values())
+    stopper = threading.Thread(target=executor_mod.shutdown_pools, daemon=True)
+    stopper.start()
+    stopper.join(timeout=60)
+    hung = stopper.is_alive()
+    for proc in workers:  # never leave a hung worker to block the test run's own exit
+        if proc.is_alive():
+            proc.kill()
+    assert not hung, "the kept workers did not stop: each waits to flush its ticks"
+
+
 def test_ids_repeated_across_tasks_are_dropped_and_rejected(tmp_path, monkeypatch):
     monkeypatch.setattr(ingest_run, "MIN_TASK_BYTES", 1)
     monkeypatch.setattr(ingest_run, "TASK_FILES", 1)  # each file is its own task
