@@ -23,6 +23,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,8 +77,40 @@ def read_tokenizer(path: str | Path, name: str | None = None) -> TokenizerFile:
         tok = TokenizerFile(content, "huggingface", name or _hf_name(p), str(p), sha)
     else:
         tok = TokenizerFile(content, "tiktoken", name or p.name.split(".", 1)[0], str(p), sha)
-    load(tok)  # fails here, in the driver, for a malformed file or a missing library
+    _check_encodes(tok, load(tok))  # in the driver: a malformed file, a missing library
     return tok
+
+
+def _check_encodes(tok: TokenizerFile, model: Any) -> None:
+    """Exit 2 with one line for a tokenizer that loads but cannot encode a text (a
+    post-processor template naming a second sequence panics inside `tokenizers`)."""
+    try:
+        with _rust_panics_silenced():
+            if tok.kind == "huggingface":
+                model.encode("a check, 123")
+            else:
+                model.encode_ordinary("a check, 123")
+    except BaseException as exc:  # tokenizers' panics are BaseExceptions
+        if isinstance(exc, KeyboardInterrupt | SystemExit):
+            raise
+        why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise CurateError(f"--tokenizer {tok.path}: cannot encode text ({why})") from None
+
+
+@contextmanager
+def _rust_panics_silenced() -> Iterator[None]:
+    """Standard error closed at the file-descriptor level for a moment: a panic inside
+    `tokenizers` prints its own lines there (and a backtrace with RUST_BACKTRACE) before
+    Python sees it, and the user should read one line, curate's."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _hf_name(p: Path) -> str:

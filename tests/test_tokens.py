@@ -151,6 +151,23 @@ def test_unreadable_tokenizer_exits_2_with_one_line(tmp_path, content, name, mes
     assert not out.exists() or not (out / "_curate.json").exists()
 
 
+def test_a_tokenizer_that_cannot_encode_exits_2_with_one_line(tmp_path, tokenizer_json):
+    from tokenizers import Tokenizer, processors
+
+    tok = Tokenizer.from_file(str(tokenizer_json))
+    # a single-text template naming a second sequence: tokenizers panics on every encode
+    tok.post_processor = processors.TemplateProcessing(single="$A:0 $B:1", pair="$A $B")
+    broken = tmp_path / "broken" / "tokenizer.json"
+    broken.parent.mkdir()
+    tok.save(str(broken))
+    out = tmp_path / "counted"
+    r = run("tokens", docs(tmp_path), "-o", out, "--tokenizer", broken)
+    assert r.exit_code == 2, r
+    assert "cannot encode text" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in r.stderr
+    assert not out.exists()
+
+
 def test_missing_library_names_the_extra(tmp_path, tokenizer_json, monkeypatch):
     import curate.tokens
 
