@@ -91,15 +91,21 @@ def parse_size(text: str, *, option: str = "--shard-bytes") -> int:
 def _plain(frame: pl.DataFrame, *, flat: bool) -> pl.DataFrame:
     """Columns a text format can hold: binary as base64 text, and (for CSV) nested
     values (lists, structs) as JSON text."""
+    fixes = _plain_fixes(frame.schema, flat=flat)
+    return frame.with_columns(fixes) if fixes else frame
+
+
+def _plain_fixes(schema: pl.Schema, *, flat: bool) -> list[pl.Expr]:
+    """The expressions `_plain` applies to the columns of `schema`."""
     fixes = []
-    for name, dtype in frame.schema.items():
+    for name, dtype in schema.items():
         if dtype == pl.Binary:
             fixes.append(pl.col(name).bin.encode("base64"))
         elif flat and dtype.is_nested():
             fixes.append(
                 pl.col(name).map_batches(_json_texts, return_dtype=pl.String, is_elementwise=True)
             )
-    return frame.with_columns(fixes) if fixes else frame
+    return fixes
 
 
 def _json_texts(values: pl.Series) -> pl.Series:
@@ -246,14 +252,7 @@ def _scan(shard: Any, needed: list[str]) -> pl.LazyFrame | None:
 
 def _plain_lazy(lazy: pl.LazyFrame, *, flat: bool) -> pl.LazyFrame:
     """`_plain` for a lazy frame (binary as base64; nested values as JSON text in CSV)."""
-    fixes = []
-    for name, dtype in lazy.collect_schema().items():
-        if dtype == pl.Binary:
-            fixes.append(pl.col(name).bin.encode("base64"))
-        elif flat and dtype.is_nested():
-            fixes.append(
-                pl.col(name).map_batches(_json_texts, return_dtype=pl.String, is_elementwise=True)
-            )
+    fixes = _plain_fixes(lazy.collect_schema(), flat=flat)
     return lazy.with_columns(fixes) if fixes else lazy
 
 

@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 import zstandard
 from conftest import run, write_jsonl
+from test_report import FORUM, SYSTEM
 
 from curate.dataset import write_table_dataset
 
@@ -151,41 +152,7 @@ def test_jsonl_zst_files_decompress_to_the_rows(tmp_path):
     assert ids == [f"d{i}" for i in range(6)]
 
 
-SOURCES = """
-schema = "curate.sources/1"
-[system]
-developer = "Example Labs"
-name = "demo-model"
-version = "1.2"
-release_date = 2026-06-01
-intended_purpose = "A small English assistant for tests"
-disclosure_url = "https://example.org/ai/training-data"
-
-[sources.forum]
-owner = "Forum Ltd"
-origin = "https://forum.example.net/"
-kind = "licensed"
-description = "Public forum threads"
-purpose = "Conversational text"
-roles = ["fine-tuning"]
-labels = []
-license = "CC-BY-4.0"
-copyright = "yes"
-trademark = "no"
-patent = "no"
-public_domain = "no"
-acquisition = "licensed"
-licensor = "Forum Ltd"
-personal_information = "possible"
-aggregate_consumer_information = false
-collection_start = 2024-01-01
-collection_end = 2024-06-30
-collection_ongoing = false
-created_means = "collected"
-first_used = 2026-01-15
-synthetic = false
-generator = ""
-"""
+SOURCES = SYSTEM + FORUM  # a declared system and the one source these tests ingest
 
 
 def test_the_card_from_curate_report_describes_the_exported_files(tmp_path):

@@ -44,13 +44,17 @@ def _shards(folder: Path) -> dict[str, bytes]:
     return {s["name"]: (folder / s["name"]).read_bytes() for s in manifest(folder)["shards"]}
 
 
+# the same command on one local process, two, and a 2-CPU Ray (labels name the outputs)
+EXECUTORS = (
+    ("local1", ("--workers", "1")),
+    ("local2", ("--workers", "2")),
+    ("ray", ("--workers", "2", "--executor", "ray")),
+)
+
+
 def _same_everywhere(tmp_path: Path, step: str, *args: object) -> dict[str, Path]:
     outs = {}
-    for label, extra in (
-        ("local1", ("--workers", "1")),
-        ("local2", ("--workers", "2")),
-        ("ray", ("--workers", "2", "--executor", "ray")),
-    ):
+    for label, extra in EXECUTORS:
         out = tmp_path / f"{step}-{label}"
         r = run(step, *args, "-o", out, *extra, "-q")
         assert r.exit_code == 0, (label, r)
@@ -348,11 +352,7 @@ def test_report_files_are_the_same_on_every_executor(tmp_path, monkeypatch):
     monkeypatch.setattr(measure_mod, "SCAN_ROWS", 5)
     ds = _report_dataset(tmp_path)
     outs = {}
-    for label, extra in (
-        ("local1", ("--workers", "1")),
-        ("local2", ("--workers", "2")),
-        ("ray", ("--workers", "2", "--executor", "ray")),
-    ):
+    for label, extra in EXECUTORS:
         out = tmp_path / f"report-{label}"
         r = run("report", ds, "-o", out, "-q", *extra)
         assert r.exit_code == 0, (label, r)
@@ -411,11 +411,7 @@ def test_stats_are_the_same_on_every_executor(tmp_path, monkeypatch):
     monkeypatch.setattr(executor_mod, "SMALL_INPUT_DOCS", 0)  # processes, not threads
     ds = _report_dataset(tmp_path)
     outs = {}
-    for label, extra in (
-        ("local1", ("--workers", "1")),
-        ("local2", ("--workers", "2")),
-        ("ray", ("--workers", "2", "--executor", "ray")),
-    ):
+    for label, extra in EXECUTORS:
         r = run("stats", ds, "--json", *extra)
         assert r.exit_code == 0, (label, r)
         outs[label] = r.stdout
