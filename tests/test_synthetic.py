@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import manifest, read_rows, run, write_jsonl
 
-from curate.synthetic import heuristic_scores, repeated_trigram_share, signal_frame
+from curate.synthetic import SIGNALS, heuristic_scores, repeated_ngram_shares, signal_frame
 
 HUMAN = (
     'The council met on Tuesday. "We\'ve had 43 complaints since May," said Jo Briggs, '
@@ -72,7 +72,7 @@ def test_declared_from_manifest_and_detected_by_heuristics(tmp_path):
     assert step["totals"]["synthetic_declared"] == 1
     assert step["totals"]["synthetic_detected"] == 2
     assert step["declared_synthetic"] == {"gen": "gpt-4o"}
-    assert step["params"]["detector"] == "heuristic-v3"
+    assert step["params"]["detector"] == "heuristic-v4"
 
 
 # Human texts the detector used to call machine-written (scores 0.54-0.76 before): a
@@ -141,50 +141,59 @@ def test_scores_are_probabilities_and_whitespace_does_not_matter():
     assert s[1] == pytest.approx(s[4])
 
 
-# heuristic-v2's 13 signals: the texts below are built so that these come out equal, and
-# only the signal added in heuristic-v3 (repeated word trigrams) tells them apart.
-V2_SIGNALS = [
-    "stock_words", "generic", "stock_phrases", "comma_participle", "commas",
-    "sentence_length_cv", "punct_variety", "quotes", "type_token_50", "acronyms",
-    "numbers", "pronouns", "capitalised",
-]  # fmt: skip
 OPENING = (
     "We walked down to the harbour after lunch with my little brother. The tide was out "
     "and the boats sat still. He found a crab under a rock and chased it for ages. Mum "
     "bought chips from the van by the pier, and we ate them on the wall. Gulls watched us "
     "the whole time. "
 )
-# the same sentence lengths, pronouns and capitals: new sentences, or the first three again
+# the same sentence lengths, commas, punctuation and first-person words: new sentences,
+# or the first three again
 GOES_ON = (
     "We walked back up the lane past the church with my dog. The rain came in fast over "
     "the grey hills. He dried off by the fire and fell asleep in his chair."
 )
 REPEATS = OPENING.split(" Mum")[0]
-
-
-def _v2_signals_equal(f: pl.DataFrame) -> bool:
-    return all(f[c][0] == pytest.approx(f[c][1]) for c in V2_SIGNALS)
+REPETITION = {"repeated_bigrams", "repeated_4grams"}
 
 
 def test_repeating_itself_raises_the_score():
-    """A text that repeats its own sentences repeats word trigrams: more machine-like
-    (looping is a known trait of generated text), all else equal."""
+    """A text that repeats its own sentences repeats word n-grams: more machine-like
+    (looping is a known trait of generated text, base models' above all), all else equal."""
     texts = pl.Series([OPENING + GOES_ON, OPENING + REPEATS])
     f = signal_frame(texts)
-    assert _v2_signals_equal(f)
-    assert f["repeated_trigrams"][0] == 0.0 < f["repeated_trigrams"][1]
+    for s in SIGNALS:
+        if s.name not in REPETITION:
+            assert f[s.name][0] == pytest.approx(f[s.name][1]), s.name
+    assert f["repeated_4grams"][0] == 0.0 < f["repeated_4grams"][1]
+    assert f["repeated_bigrams"][0] < f["repeated_bigrams"][1]
     plain, repeated = heuristic_scores(texts)
     assert plain < 0.5 < repeated
 
 
-def test_repeated_trigrams_are_counted_within_each_text():
-    """Each text's share is its own: a trigram repeated across texts does not count, and
-    texts too short for a trigram (or null) score 0, in the batch's order."""
+def test_repeated_ngrams_are_counted_within_each_text():
+    """Each text's share is its own: an n-gram repeated across texts does not count, and
+    texts too short for an n-gram (or null) score 0, in the batch's order."""
     words = pl.Series(
-        [["a", "b", "c", "a", "b", "c"], None, ["a", "b"], [], ["a", "b", "c"], ["the"] * 4],
+        [["a", "b", "c", "a", "b", "c"], None, ["a", "b"], [], ["a", "b", "c"], ["the"] * 5],
         dtype=pl.List(pl.String),
     )
-    assert repeated_trigram_share(words).tolist() == [0.25, 0.0, 0.0, 0.0, 0.0, 0.5]
+    shares = repeated_ngram_shares(words, (2, 4))
+    assert shares[2].tolist() == [0.4, 0.0, 0.0, 0.0, 0.0, 0.75]
+    assert shares[4].tolist() == [0.0, 0.0, 0.0, 0.0, 0.0, 0.5]
+
+
+def test_reported_speech_and_first_person_lower_the_score():
+    """Quoting a source ("said") and writing as "I" are what people do and models rarely
+    do in prose: adding them to the same text lowers its score."""
+    bare = "The new bridge will open in spring. The work cost more than planned."
+    quoted = "The new bridge will open in spring, the mayor said. The work cost more than planned."
+    mine = "I think the new bridge will open in spring. My guess: the work cost more than planned."
+    plain, reported, personal = heuristic_scores(pl.Series([bare, quoted, mine]))
+    f = signal_frame(pl.Series([bare, quoted, mine]))
+    assert f["attribution"][1] > 0 == f["attribution"][0]
+    assert f["first_person"][2] > 0 == f["first_person"][0]
+    assert reported < plain and personal < plain
 
 
 @pytest.mark.parametrize(
