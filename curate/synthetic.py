@@ -4,19 +4,17 @@ A source's declaration (`synthetic = true` in sources.toml, with its `generator`
 fact a person stated, so its documents are tagged `synthetic_by="declared"` whatever
 their text looks like. Every other document is scored for signs of machine
 generation. Without a model download there is no perplexity to measure, so the
-default detector is stylometric: a fixed linear combination of signals that the
-literature on LLM-written text reports (stock vocabulary such as "delve" and
-"testament to", a participle tacked on after a comma, uniform sentence lengths,
-fewer quotes, numbers, acronyms and proper nouns, lower lexical diversity, a text
-repeating its own word trigrams), plus assistant boilerplate ("As an AI language model")
+default detector is stylometric: a linear combination of signals that the literature on
+LLM-written text reports (stock vocabulary such as "delve" and "testament to", a text
+repeating its own word n-grams, many commas; fewer quotes, attributions, first-person
+words and kinds of punctuation), plus assistant boilerplate ("As an AI language model")
 that is near-certain evidence. Every feature is computed with Polars over the whole
-batch. The weights and centres are round numbers set by hand, not fitted to any
-labelled set; one offset moves the scale so that few human texts pass the default
-threshold (it and the centre of the newest signal were set on a tuning split, see
-docs/tag-synthetic.md for the rates on other texts, and where it fails). Signals a text
-cannot show do not vote: letter case in case-folded text, and every English word list in
-text that is not English (its score stays below the default threshold). A fastText
-detector trained by the user (`--model`) replaces the heuristic score when given.
+batch. The weights were fitted by logistic regression on the tuning half of
+benchmarks/synthetic.py's labelled texts (a split fixed in advance, holding every
+generator) and rounded; docs/tag-synthetic.md gives the rates on the held-out half and
+on other human text, and where it fails. Every English word list is silent in text that
+is not English (its score stays below the default threshold). A fastText detector
+trained by the user (`--model`) replaces the heuristic score when given.
 """
 
 from __future__ import annotations
