@@ -11,10 +11,11 @@ words and kinds of punctuation), plus assistant boilerplate ("As an AI language 
 that is near-certain evidence. Every feature is computed with Polars over the whole
 batch. The weights were fitted by logistic regression on the tuning half of
 benchmarks/synthetic.py's labelled texts (a split fixed in advance, holding every
-generator) and rounded; docs/tag-synthetic.md gives the rates on the held-out half and
-on other human text, and where it fails. Every English word list is silent in text that
-is not English (its score stays below the default threshold). A fastText detector
-trained by the user (`--model`) replaces the heuristic score when given.
+generator) and of its human web pages, and rounded; docs/tag-synthetic.md gives the
+rates on the held-out half and on other human text, and where it fails. Every English
+word list is silent in text that is not English (its score stays below the default
+threshold). A fastText detector trained by the user (`--model`) replaces the heuristic
+score when given.
 """
 
 from __future__ import annotations
@@ -82,8 +83,8 @@ class Signal:
     spread over the tuning texts), clipped to ±3 so that one extreme value cannot decide
     alone, and multiplied by `weight` (positive: more of it looks machine-written).
     Weights were fitted by logistic regression on the tuning half of
-    benchmarks/synthetic.py and rounded to 0.05; `python benchmarks/synthetic.py --fit`
-    refits them.
+    benchmarks/synthetic.py and rounded to 0.05 (centre and scale to two figures);
+    `python benchmarks/synthetic.py --fit` refits them.
     """
 
     name: str
@@ -105,9 +106,9 @@ SIGNALS: tuple[Signal, ...] = (
 )
 DETECTOR = "heuristic-v4"
 BOILERPLATE_LOGIT = 4.0
-# Moves the whole scale so that about 8% of the tuning half's human texts score above
-# the default threshold 0.5 (benchmarks/synthetic.py --fit); the docs give the rates on
-# the held-out texts.
+# Moves the whole scale so that at most 8% of the tuning half's labelled human texts score
+# above the default threshold 0.5 (benchmarks/synthetic.py --fit prints it, rounded down
+# here to 0.05); the docs give the rates on the held-out texts of every kind.
 OFFSET = -0.65
 # The word lists and pronoun counts are English: text with fewer of the commonest
 # English words than ENGLISH_FULL (share of words) counts for less, and text below
