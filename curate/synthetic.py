@@ -94,22 +94,22 @@ class Signal:
 
 
 SIGNALS: tuple[Signal, ...] = (
-    Signal("stock_words", +0.85, 0.0027, 0.0067),  # per word
-    Signal("commas", +0.40, 0.048, 0.030),  # per word
-    Signal("repeated_bigrams", +0.35, 0.058, 0.060),  # share of word 2-grams, 150 words
-    Signal("repeated_4grams", +1.00, 0.017, 0.043),  # share of word 4-grams, 150 words
-    Signal("punct_variety", -0.60, 3.9, 2.6),  # distinct punctuation marks
-    Signal("quotes", -0.30, 0.012, 0.022),  # per word
-    Signal("attribution", -0.35, 0.0035, 0.0072),  # said / says / told per word
-    Signal("first_person", -0.35, 0.013, 0.028),  # I / me / my / mine per word
-    Signal("sentence_length", -0.45, 17.0, 8.4),  # mean words per sentence
+    Signal("stock_words", +0.65, 0.0025, 0.0064),  # per word
+    Signal("commas", +0.45, 0.048, 0.030),  # per word
+    Signal("repeated_bigrams", +0.35, 0.059, 0.065),  # share of word 2-grams, 150 words
+    Signal("repeated_4grams", +1.20, 0.016, 0.045),  # share of word 4-grams, 150 words
+    Signal("punct_variety", -0.30, 4.0, 2.8),  # distinct punctuation marks
+    Signal("comma_participle", +0.30, 0.066, 0.11),  # ", highlighting ..." per sentence
+    Signal("attribution", -0.55, 0.0040, 0.0081),  # said / says / told per word
+    Signal("first_person", -0.50, 0.012, 0.027),  # I / me / my / mine per word
+    Signal("sentence_length", -0.55, 17.0, 12.0),  # mean words per sentence
 )
 DETECTOR = "heuristic-v4"
 BOILERPLATE_LOGIT = 4.0
 # Moves the whole scale so that at most 8% of the tuning half's labelled human texts score
 # above the default threshold 0.5 (benchmarks/synthetic.py --fit prints it, rounded down
 # here to 0.05); the docs give the rates on the held-out texts of every kind.
-OFFSET = -0.65
+OFFSET = -0.55
 # The word lists and pronoun counts are English: text with fewer of the commonest
 # English words than ENGLISH_FULL (share of words) counts for less, and text below
 # ENGLISH_NONE is not judged at all (its score is that of a text with no signal).
@@ -174,7 +174,9 @@ def signal_frame(texts: pl.Series) -> pl.DataFrame:
         punct_variety=pl.sum_horizontal(
             [pl.col("c").str.contains(p, literal=True).cast(pl.Int32) for p in _PUNCT]
         ).cast(pl.Float64),
-        quotes=_rate(pl.col("c").str.count_matches(r"[\"“”]"), words),
+        comma_participle=_rate(
+            low.str.count_matches(r", (?:\w+ly )?\w+ing\b"), sent_words.list.len()
+        ),
         attribution=_rate(low.str.count_matches(r"\b(?:said|says|told)\b"), words),
         first_person=_rate(low.str.count_matches(r"\b(?:i|me|my|mine)\b"), words),
         sentence_length=sent_words.list.mean().fill_null(0.0),

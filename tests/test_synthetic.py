@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import math
+
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import manifest, read_rows, run, write_jsonl
 
-from curate.synthetic import SIGNALS, heuristic_scores, repeated_ngram_shares, signal_frame
+from curate.synthetic import (
+    OFFSET,
+    SIGNALS,
+    heuristic_scores,
+    repeated_ngram_shares,
+    signal_frame,
+)
 
 HUMAN = (
     'The council met on Tuesday. "We\'ve had 43 complaints since May," said Jo Briggs, '
@@ -92,6 +100,23 @@ FORMER_FALSE_ALARMS = [
 ]
 
 
+# A news page as an extractor leaves it: the headline three times, a byline, a caption and
+# share buttons. Its repetition is page furniture, and its quotes, attribution and varied
+# punctuation are a reporter's.
+WEB_PAGE = (
+    "Council approves new budget | Riverside Gazette Council approves new budget By Ann Lee "
+    "| March 3, 2021, 4:12 pm The council voted 7-2 on Tuesday to approve a $4.1m budget for "
+    'next year. "It\'s tight, but it works," said treasurer Bob Ames. Photo: council chamber '
+    "(R. Diaz) Council approves new budget Share on Facebook Share on Twitter"
+)
+
+
+def test_a_web_page_repeating_its_headline_is_not_detected():
+    (score,) = heuristic_scores(pl.Series([WEB_PAGE]))
+    assert signal_frame(pl.Series([WEB_PAGE]))["repeated_4grams"][0] > 0
+    assert score < 0.5
+
+
 def test_former_false_alarms_on_human_text_are_not_detected(tmp_path):
     rows = [{"id": f"h{i}", "text": t} for i, t in enumerate(FORMER_FALSE_ALARMS)]
     rows.append({"id": "m", "text": MACHINE})
@@ -135,12 +160,11 @@ def test_null_text_gets_nulls_and_is_counted(tmp_path):
 def test_scores_are_probabilities_and_neither_whitespace_nor_case_matters():
     """Line breaks and letter case say more about the pipeline (a lower-cased dump) than
     about the author: neither moves the score."""
-    texts = [HUMAN, MACHINE, "", None, MACHINE.replace(" ", "\n"), HUMAN.lower(), MACHINE.upper()]
+    texts = [HUMAN, MACHINE, None, MACHINE.replace(" ", "\n"), HUMAN.lower(), MACHINE.upper()]
     s = heuristic_scores(pl.Series(texts))
-    assert all(0.0 <= v <= 1.0 for v in s[:3])
-    assert s[3] != s[3]  # NaN for null text
-    assert s[1] == pytest.approx(s[4]) == pytest.approx(s[6])
-    assert s[0] == pytest.approx(s[5])
+    assert s[2] != s[2]  # NaN for null text
+    assert s[1] == pytest.approx(s[3]) == pytest.approx(s[5])
+    assert s[0] == pytest.approx(s[4])
 
 
 OPENING = (
@@ -174,8 +198,9 @@ def test_repeating_itself_raises_the_score():
 
 
 def test_repeated_ngrams_are_counted_within_each_text():
-    """Each text's share is its own: an n-gram repeated across texts does not count, and
-    texts too short for an n-gram (or null) score 0, in the batch's order."""
+    """Each text's share is its own: an n-gram repeated across texts (or running from one
+    text into the next) does not count, and texts too short for an n-gram (or null) score
+    0, in the batch's order."""
     words = pl.Series(
         [["a", "b", "c", "a", "b", "c"], None, ["a", "b"], [], ["a", "b", "c"], ["the"] * 5],
         dtype=pl.List(pl.String),
@@ -183,19 +208,55 @@ def test_repeated_ngrams_are_counted_within_each_text():
     shares = repeated_ngram_shares(words, (2, 4))
     assert shares[2].tolist() == [0.4, 0.0, 0.0, 0.0, 0.0, 0.75]
     assert shares[4].tolist() == [0.0, 0.0, 0.0, 0.0, 0.0, 0.5]
+    touching = pl.Series([["a", "b", "a"], ["b", "c"]], dtype=pl.List(pl.String))
+    assert repeated_ngram_shares(touching, (2,))[2].tolist() == [0.0, 0.0]
 
 
-def test_reported_speech_and_first_person_lower_the_score():
-    """Quoting a source ("said") and writing as "I" are what people do and models rarely
-    do in prose: adding them to the same text lowers its score."""
-    bare = "The new bridge will open in spring. The work cost more than planned."
-    quoted = "The new bridge will open in spring, the mayor said. The work cost more than planned."
-    mine = "I think the new bridge will open in spring. My guess: the work cost more than planned."
-    plain, reported, personal = heuristic_scores(pl.Series([bare, quoted, mine]))
-    f = signal_frame(pl.Series([bare, quoted, mine]))
-    assert f["attribution"][1] > 0 == f["attribution"][0]
-    assert f["first_person"][2] > 0 == f["first_person"][0]
-    assert reported < plain and personal < plain
+def test_a_text_looping_over_line_breaks_scores_as_on_one_line():
+    looped = OPENING + REPEATS
+    flat, broken = heuristic_scores(pl.Series([looped, looped.replace(". ", ".\n\n  ")]))
+    assert flat == pytest.approx(broken) and flat > 0.5
+
+
+def _only_differ_in(f: pl.DataFrame, name: str) -> bool:
+    return all(f[s.name][0] == pytest.approx(f[s.name][1]) for s in SIGNALS if s.name != name)
+
+
+TAIL = " The work cost more than planned."
+
+
+@pytest.mark.parametrize(
+    ("signal", "without", "with_it"),
+    [
+        (
+            "attribution",
+            "The city expects the new bridge to open in spring." + TAIL,
+            "The city said the new bridge would open in spring." + TAIL,
+        ),
+        (
+            "first_person",
+            "We think the new bridge will open in spring." + TAIL,
+            "I think the new bridge will open in spring." + TAIL,
+        ),
+    ],
+)
+def test_reported_speech_and_first_person_lower_the_score(signal, without, with_it):
+    """Attributing a statement ("said") and writing as "I" are what people do and models
+    rarely do in prose: with every other signal equal, either lowers the score."""
+    texts = pl.Series([without, with_it])
+    f = signal_frame(texts)
+    assert _only_differ_in(f, signal) and f[signal][0] == 0 < f[signal][1]
+    plain, marked = heuristic_scores(texts)
+    assert marked < plain
+
+
+def test_text_that_is_not_english_is_not_judged():
+    """The signals are measured on English: a Spanish text that loops scores exactly as a
+    text with no signal at all, below the threshold."""
+    spanish = "La casa es grande, muy grande, la casa es grande y bonita. " * 4
+    (score,) = heuristic_scores(pl.Series([spanish]))
+    assert signal_frame(pl.Series([spanish]))["repeated_4grams"][0] > 0.3
+    assert score == pytest.approx(1 / (1 + math.exp(-OFFSET))) and score < 0.5
 
 
 @pytest.mark.parametrize(
