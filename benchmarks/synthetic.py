@@ -14,16 +14,16 @@ pages marked English), DCLM's 499 labelled web pages (``text/dclm_quality_labels
 false alarms only) and the demo crawl (``sample_data/crawl.warc.gz``, ingested here: six
 languages; its 20 planted machine-written pages, listed in its manifest, are machine).
 
-**Tuning and held-out split.** The heuristic's weights, centres and offset were set on
-the *tuning* half: a human text and every machine continuation of it (they share a
-prefix) go to the same half, the tuning one when the first byte of the SHA-1 of the human
-text's id is even (Binoculars: of ``binoculars/<row>``; web pages: of ``aeb/<key>`` or
-``trafilatura/<file>``). The rule was fixed before any figure was looked at, and puts
-every generator in both halves. Everything else is *held out*: the other half, DCLM and
-the demo crawl. The web pages are in the tuning half so that the fit sees human web text
-(the labelled pairs have none); ``--fit`` refits the weights on the tuning half
-(logistic regression, L2, on the clipped z-scores, web pages weighted ``WEB_WEIGHT``) and
-prints them beside curate's.
+**Tuning and held-out split.** The heuristic's signals, weights, centres and offset were
+set on the *tuning* half. Texts are grouped by dataset and first eight words (the
+fast-detect-gpt files hold each human text once per generator, cut to different lengths,
+and every machine text continues the opening of its human one), and a group is tuned on
+when the first byte of the SHA-1 of its key is even; web pages are split the same way by
+``aeb/<key>`` or ``trafilatura/<file>``. Every generator is in both halves. Everything
+else is *held out*: the other half, DCLM and the demo crawl. ``--fit`` refits the weights
+on the tuning half (logistic regression, L2, on the clipped z-scores, web pages weighted
+``WEB_WEIGHT``) and prints them beside curate's; ``synthetic_select.py`` shows how the
+signals and ``WEB_WEIGHT`` were chosen.
 
 The detectors a user would compare against (Binoculars, Fast-DetectGPT, GPTZero) need a
 language model download or a paid API. The peer here is what a user can do without one:
