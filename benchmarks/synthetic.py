@@ -46,6 +46,7 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -65,7 +66,19 @@ def collapse(text: str) -> str:
     return " ".join(text.split())
 
 
-Row = tuple[str, bool, str, str, bool]  # text, is_machine, dataset, generator, tuning
+class Row(NamedTuple):
+    """One scored text. `group` keys the split (None: held out whole, as DCLM and the
+    demo crawl are)."""
+
+    text: str
+    machine: bool
+    dataset: str
+    generator: str
+    group: str | None
+
+    @property
+    def tune(self) -> bool:
+        return self.group is not None and tuning_half(self.group)
 
 
 def tuning_half(key: str) -> bool:
@@ -82,24 +95,23 @@ def group_key(dataset: str, text: str) -> str:
 
 def load(base: Path) -> list[Row]:
     """Labelled rows; a human text, its copies and its continuations share one group."""
-    records = []
     with gzip.open(base / "fast-detect-gpt_labeled.jsonl.gz", "rt") as f:
         records = [json.loads(line) for line in f]
     group = {r["id"]: group_key(r["dataset"], r["text"]) for r in records if r["label"] == "human"}
     rows = []
     for r in records:
         machine = r["label"] == "machine"
-        tune = tuning_half(group[r["human_counterpart_id"] if machine else r["id"]])
-        rows.append((collapse(r["text"]), machine, r["dataset"], r["generator"], tune))
+        key = group[r["human_counterpart_id"] if machine else r["id"]]
+        rows.append(Row(collapse(r["text"]), machine, r["dataset"], r["generator"], key))
     gen_key = "-fs-cml-models-Falcon-falcon-7b_generated_text_wo_prompt"
     with gzip.open(base / "binoculars_pubmed-falcon7.jsonl.gz", "rt") as f:
         for line in f:
             r = json.loads(line)
             machine = collapse(r[gen_key])
             human = collapse(detokenise(r["article"]))[: len(machine)]
-            tune = tuning_half(group_key("binoculars-pubmed", human))
-            rows.append((human, False, "binoculars-pubmed", "human", tune))
-            rows.append((machine, True, "binoculars-pubmed", "falcon-7b", tune))
+            key = group_key("binoculars-pubmed", human)
+            rows.append(Row(human, False, "binoculars-pubmed", "human", key))
+            rows.append(Row(machine, True, "binoculars-pubmed", "falcon-7b", key))
     return rows
 
 
@@ -150,7 +162,7 @@ def web_pages(base: Path) -> list[Row]:
     for key, page in sorted(aeb.items()):
         text = collapse(page.get("articleBody") or "")
         if text:
-            rows.append((text, False, "aeb-news", "human", tuning_half(f"aeb/{key}")))
+            rows.append(Row(text, False, "aeb-news", "human", f"aeb/{key}"))
     with tarfile.open(base / "html/trafilatura_eval_html.tar.xz") as tar:
         for member in tar:  # in stream order: going back would decompress it again
             f = tar.extractfile(member) if member.name.endswith(".html") else None
@@ -160,7 +172,7 @@ def web_pages(base: Path) -> list[Row]:
             text = collapse(page.text)
             if len(text.split()) >= 50:
                 key = f"trafilatura/{member.name}"
-                rows.append((text, False, "trafilatura-web", "human", tuning_half(key)))
+                rows.append(Row(text, False, "trafilatura-web", "human", key))
     return rows
 
 
@@ -170,7 +182,7 @@ def other_texts(base: Path) -> list[Row]:
     rows = []
     with gzip.open(base / "text/dclm_quality_labels/majority_data.jsonl.gz", "rt") as f:
         texts = [collapse(json.loads(line)["text"]) for line in f]
-    rows += [(t, False, "dclm-web", "human", False) for t in texts]
+    rows += [Row(t, False, "dclm-web", "human", None) for t in texts]
     import polars as pl
 
     repo = Path(__file__).resolve().parent.parent
@@ -194,25 +206,32 @@ def other_texts(base: Path) -> list[Row]:
     for text, url in zip(pages["text"], pages["url"], strict=True):
         is_machine = url in machine
         gen = "demo-template" if is_machine else "human"
-        rows.append((collapse(text), is_machine, "demo-crawl", gen, False))
+        rows.append(Row(collapse(text), is_machine, "demo-crawl", gen, None))
     return rows
 
 
-def fasttext_peer(rows, tune: np.ndarray) -> np.ndarray:
+def fasttext_peer(rows: list[Row]) -> np.ndarray:
     """P(machine) from a fastText classifier trained on the tuning rows."""
     import fasttext
 
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
-        for (text, machine, *_), t in zip(rows, tune, strict=True):
-            if t:
-                f.write(f"__label__{'machine' if machine else 'human'} {text.lower()}\n")
+        for r in rows:
+            if r.tune:
+                f.write(f"__label__{'machine' if r.machine else 'human'} {r.text.lower()}\n")
     model = fasttext.train_supervised(f.name, epoch=25, wordNgrams=2, verbose=0, seed=1)
     Path(f.name).unlink()
     out = np.empty(len(rows))
-    for i, (text, *_rest) in enumerate(rows):
-        preds = dict((lab, p) for p, lab in model.f.predict(text.lower() + "\n", 2, 0.0, "strict"))
-        out[i] = preds.get("__label__machine", 0.0)
+    for i, r in enumerate(rows):
+        pairs = model.f.predict(r.text.lower() + "\n", 2, 0.0, "strict")
+        out[i] = dict((lab, p) for p, lab in pairs).get("__label__machine", 0.0)
     return out
+
+
+def offset_flagging(logits: np.ndarray, share: float) -> float:
+    """The largest offset that puts at most `share` of these texts above 0.5 (counted, not
+    interpolated: rounding it down to 0.05 keeps the promise)."""
+    allowed = int(np.floor(share * len(logits)))
+    return float(-np.sort(logits)[::-1][allowed])
 
 
 def logistic_fit(
@@ -241,10 +260,10 @@ def fit(rows: list[Row]) -> None:
 
     from curate.synthetic import OFFSET, SIGNALS, signal_frame, signal_logits
 
-    tune = [r for r in rows if r[4]]
-    f = signal_frame(pl.Series([r[0] for r in tune], dtype=pl.String))
-    y = np.array([r[1] for r in tune], dtype=float)
-    web = np.array([r[2] in WEB for r in tune])
+    tune = [r for r in rows if r.tune]
+    f = signal_frame(pl.Series([r.text for r in tune], dtype=pl.String))
+    y = np.array([r.machine for r in tune], dtype=float)
+    web = np.array([r.dataset in WEB for r in tune])
     x = np.column_stack([f[s.name].to_numpy() for s in SIGNALS])
     centre, scale = x.mean(axis=0), x.std(axis=0)
     w, _ = logistic_fit(np.clip((x - centre) / scale, -3, 3), y, np.where(web, WEB_WEIGHT, 1.0))
@@ -269,7 +288,7 @@ def fit(rows: list[Row]) -> None:
     humans = signal_logits(f)[(y == 0) & ~web]
     print(
         f"\noffset putting {FLAGGED_HUMANS:.0%} of the labelled tuning human texts above 0.5 "
-        f"with curate's weights: {-np.quantile(humans, 1 - FLAGGED_HUMANS):+.3f} "
+        f"with curate's weights: {offset_flagging(humans, FLAGGED_HUMANS):+.3f} "
         f"(curate: {OFFSET:+.2f}, rounded down to 0.05)"
     )
 
@@ -293,14 +312,14 @@ def main() -> None:
     if args.fit:
         fit(rows)
         return
-    texts = pl.Series([r[0] for r in rows], dtype=pl.String)
-    y = np.array([r[1] for r in rows])
-    tune = np.array([r[4] for r in rows])
+    texts = pl.Series([r.text for r in rows], dtype=pl.String)
+    y = np.array([r.machine for r in rows])
+    tune = np.array([r.tune for r in rows])
     t0 = time.perf_counter()
     s = heuristic_scores(texts)
     dt = time.perf_counter() - t0
-    ft = fasttext_peer(rows, tune)
-    mb = sum(len(r[0].encode()) for r in rows) / 1e6
+    ft = fasttext_peer(rows)
+    mb = sum(len(r.text.encode()) for r in rows) / 1e6
     print(f"curate {curate.__version__}, polars {pl.__version__}; {len(rows):,} texts, {mb:.1f} MB")
     print(f"heuristic scoring: {len(rows) / dt:,.0f} docs/s, {mb / dt:.1f} MB/s (1 process)\n")
     th = args.threshold
@@ -320,7 +339,7 @@ def main() -> None:
         return out
 
     held = ~tune
-    labelled = np.array([r[2] in LABELLED for r in rows])
+    labelled = np.array([r.dataset in LABELLED for r in rows])
     table = [
         line("labelled, all (tuning included)", labelled, peer=False) + ["-"] * 3,
         line("LABELLED, HELD-OUT", labelled & held),
@@ -330,9 +349,9 @@ def main() -> None:
     by_gen: dict[tuple[str, str], list[int]] = defaultdict(list)
     for i, r in enumerate(rows):
         if held[i]:
-            by_ds[r[2]].append(i)
-            if r[1]:
-                by_gen[(r[2], r[3])].append(i)
+            by_ds[r.dataset].append(i)
+            if r.machine:
+                by_gen[(r.dataset, r.generator)].append(i)
     for ds, ix in sorted(by_ds.items()):
         table.append(line(f"held-out {ds}", np.isin(idx, ix)))
     for (ds, gen), ix in sorted(by_gen.items()):

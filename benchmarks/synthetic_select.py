@@ -13,7 +13,7 @@ continuations stay in one fold).
    tuning web pages in the fit is judged by the same cross-validated AUC on the labelled
    texts and by the share of tuning web pages flagged at the offset that flags 5 % of the
    labelled tuning human texts (``FLAGGED_HUMANS``). Chosen: the best AUC among the
-   weights at or under 5 %.
+   weights at or under 5 %; if none is, the weight that flags the fewest.
 
     python benchmarks/synthetic_select.py [EVALDATA_DIR]
 """
@@ -34,9 +34,9 @@ from synthetic import (  # noqa: E402
     FLAGGED_HUMANS,
     WEB,
     Row,
-    group_key,
     load,
     logistic_fit,
+    offset_flagging,
     roc_auc,
     web_pages,
 )
@@ -45,6 +45,7 @@ FOLDS = 5
 MIN_GAIN = 0.002
 WEB_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0)
 WEB_FLAGGED_MAX = 0.05
+PUNCTUATION = list("!?;:()[]\"'-/&*%$#@…—–“”‘’")  # noqa: RUF001 - the marks themselves
 
 
 def _rate(num: pl.Expr, den: pl.Expr) -> pl.Expr:
@@ -78,6 +79,9 @@ def candidates(texts: list[str]) -> dict[str, np.ndarray]:
         type_token_150=_rate(first150.list.n_unique(), first150.list.len()),
         acronyms=per_word(r"\b[A-Z]{2,}[a-z]?\b", lower=False),
         quotes=per_word(r"[\"“”]", lower=False),
+        punct_variety=pl.sum_horizontal(
+            [c.str.contains(mark, literal=True).cast(pl.Int32) for mark in PUNCTUATION]
+        ).cast(pl.Float64),
         numbers=per_word(r"\b\d[\d,.]*\b"),
         pronouns=per_word(r"\b(?:i|me|my|you|we|he|she)\b"),
         capitalised=per_word(r"(?:^|\s)[A-Z]", lower=False),
@@ -108,9 +112,8 @@ def _repetition(df: pl.DataFrame) -> dict[str, np.ndarray]:
 
 
 def fold_of(rows: list[Row]) -> np.ndarray:
-    return np.array(
-        [hashlib.sha1(group_key(r[2], r[0]).encode()).digest()[1] % FOLDS for r in rows]
-    )
+    """Each row's fold, by its group (the split's key), so a group stays in one fold."""
+    return np.array([hashlib.sha1(str(r.group).encode()).digest()[1] % FOLDS for r in rows])
 
 
 def cv_scores(x: np.ndarray, y: np.ndarray, weight: np.ndarray, fold: np.ndarray) -> np.ndarray:
@@ -125,6 +128,8 @@ def cv_scores(x: np.ndarray, y: np.ndarray, weight: np.ndarray, fold: np.ndarray
 
 
 def forward_selection(feats: dict[str, np.ndarray], y: np.ndarray, fold: np.ndarray) -> list[str]:
+    """Greedy: each round adds the candidate whose addition gives the best cross-validated
+    AUC, until no addition gains MIN_GAIN (fewer signals generalise and cost less)."""
     chosen: list[str] = []
     best = 0.0
     ones = np.ones(len(y))
@@ -150,11 +155,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("evaldata", nargs="?", default=str(DEFAULT_EVALDATA))
     base = Path(ap.parse_args().evaldata)
-    rows = [r for r in load(base / "ai_generated") + web_pages(base) if r[4]]
-    web = np.array([r[2] in WEB for r in rows])
-    y = np.array([r[1] for r in rows], dtype=float)
+    rows = [r for r in load(base / "ai_generated") + web_pages(base) if r.tune]
+    web = np.array([r.dataset in WEB for r in rows])
+    y = np.array([r.machine for r in rows], dtype=float)
     fold = fold_of(rows)
-    feats = candidates([r[0] for r in rows])
+    feats = candidates([r.text for r in rows])
     print(
         f"{(~web).sum():,} labelled tuning texts, {web.sum()} tuning web pages, "
         f"{len(feats)} candidate signals\n\nforward selection on the labelled texts:"
@@ -163,18 +168,23 @@ def main() -> None:
     chosen = forward_selection(labelled, y[~web], fold[~web])
     print(f"\nchosen: {', '.join(chosen)}\n")
     x = np.column_stack([feats[n] for n in chosen])
-    table, best = [], (-1.0, 0.0)
+    table, results = [], []
     for ww in WEB_WEIGHTS:
         s = cv_scores(x, y, np.where(web, ww, 1.0), fold)
         humans = s[~web & (y == 0)]
-        offset = -np.quantile(humans, 1 - FLAGGED_HUMANS)
+        offset = offset_flagging(humans, FLAGGED_HUMANS)
         flagged = float((s[web] + offset > 0).mean())
         auc = roc_auc(s[~web], y[~web])
-        if flagged <= WEB_FLAGGED_MAX and auc > best[0]:
-            best = (auc, ww)
+        results.append((flagged, auc, ww))
         table.append([f"{ww:g}", f"{auc:.4f}", f"{flagged:.1%}"])
     print_table(["web weight", "cross-validated AUC (labelled)", "tuning web pages flagged"], table)
-    print(f"\nchosen web weight: {best[1]:g} (benchmarks/synthetic.py WEB_WEIGHT)")
+    within = [r for r in results if r[0] <= WEB_FLAGGED_MAX]
+    if within:
+        chosen = max(within, key=lambda r: r[1])
+    else:  # none keeps the pages under the limit: the one that flags fewest
+        chosen = min(results, key=lambda r: (r[0], -r[1]))
+    note = "" if within else f" (no weight flags {WEB_FLAGGED_MAX:.0%} or fewer: the fewest)"
+    print(f"\nchosen web weight: {chosen[2]:g}{note} (benchmarks/synthetic.py WEB_WEIGHT)")
 
 
 if __name__ == "__main__":

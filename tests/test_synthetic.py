@@ -11,11 +11,14 @@ import pytest
 from conftest import manifest, read_rows, run, write_jsonl
 
 from curate.synthetic import (
+    ENGLISH_FULL,
+    ENGLISH_NONE,
     OFFSET,
     SIGNALS,
     heuristic_scores,
     repeated_ngram_shares,
     signal_frame,
+    signal_logits,
 )
 
 HUMAN = (
@@ -223,31 +226,76 @@ def _only_differ_in(f: pl.DataFrame, name: str) -> bool:
 
 
 TAIL = " The work cost more than planned."
+# Pairs of texts identical in every signal but one; the second has more of what looks
+# machine-written (or less of what looks human).
+ONE_SIGNAL_APART = {
+    "stock_words": (
+        "The plan is important for the town." + TAIL,
+        "The plan is crucial for the town." + TAIL,
+    ),
+    "commas": (
+        "The plan is good and the team is ready." + TAIL,
+        "The plan is good, and the team is ready." + TAIL,
+    ),
+    "comma_participle": (
+        "The team met on Monday, so the plan was agreed." + TAIL,
+        "The team met on Monday, leaving the plan agreed upon." + TAIL,
+    ),
+    "repeated_bigrams": (
+        "The red car passed a blue van near the old mill." + TAIL,
+        "The red car passed the red van near the old mill." + TAIL,
+    ),
+    # the same three repeated word pairs, apart or running on as one repeated 4-gram
+    "repeated_4grams": (
+        "Ann the old red barn and the old then red barn we old red there." + TAIL,
+        "Ann the old red barn and the old red barn then we left it there." + TAIL,
+    ),
+    "attribution": (
+        "The city said the new bridge would open in spring." + TAIL,
+        "The city expects the new bridge to open in spring." + TAIL,
+    ),
+    "first_person": (
+        "I think the new bridge will open in spring." + TAIL,
+        "We think the new bridge will open in spring." + TAIL,
+    ),
+    "sentence_length": (
+        "The plan works well and the team is ready." + TAIL,
+        "The plan works well. And the team is ready." + TAIL,
+    ),
+}
 
 
-@pytest.mark.parametrize(
-    ("signal", "without", "with_it"),
-    [
-        (
-            "attribution",
-            "The city expects the new bridge to open in spring." + TAIL,
-            "The city said the new bridge would open in spring." + TAIL,
-        ),
-        (
-            "first_person",
-            "We think the new bridge will open in spring." + TAIL,
-            "I think the new bridge will open in spring." + TAIL,
-        ),
-    ],
-)
-def test_reported_speech_and_first_person_lower_the_score(signal, without, with_it):
-    """Attributing a statement ("said") and writing as "I" are what people do and models
-    rarely do in prose: with every other signal equal, either lowers the score."""
-    texts = pl.Series([without, with_it])
+@pytest.mark.parametrize("signal", sorted(ONE_SIGNAL_APART))
+def test_each_signal_moves_the_score_its_own_way(signal):
+    """Every signal votes, and in its direction: stock words, commas, participles after a
+    comma and repetition look machine-written; attributing ("said"), writing as "I" and
+    long sentences look human. With every other signal equal, the text with more of the
+    machine-like side scores higher."""
+    assert {s.name for s in SIGNALS} == set(ONE_SIGNAL_APART)
+    human_side, machine_side = ONE_SIGNAL_APART[signal]
+    texts = pl.Series([human_side, machine_side])
     f = signal_frame(texts)
-    assert _only_differ_in(f, signal) and f[signal][0] == 0 < f[signal][1]
-    plain, marked = heuristic_scores(texts)
-    assert marked < plain
+    assert _only_differ_in(f, signal) and f[signal][0] != pytest.approx(f[signal][1])
+    lower, higher = heuristic_scores(texts)
+    assert lower < higher
+
+
+def test_repetition_is_measured_on_the_first_150_words():
+    """Long texts repeat more; the share is taken on the opening words only, so a long
+    human text is not judged by its length."""
+    opening = " ".join(f"w{i}" for i in range(150))
+    f = signal_frame(pl.Series([opening + " " + opening]))
+    assert f["repeated_bigrams"][0] == 0.0 and f["repeated_4grams"][0] == 0.0
+
+
+def test_partly_english_text_counts_in_proportion():
+    """Between ENGLISH_NONE and ENGLISH_FULL of English function words, the signals count
+    for the share of the way: halfway, half the votes."""
+    f = signal_frame(pl.Series([MACHINE]))
+    full = signal_logits(f.with_columns(english=pl.lit(ENGLISH_FULL)))[0]
+    half = signal_logits(f.with_columns(english=pl.lit((ENGLISH_NONE + ENGLISH_FULL) / 2)))[0]
+    none = signal_logits(f.with_columns(english=pl.lit(ENGLISH_NONE)))[0]
+    assert full > 1.0 and half == pytest.approx(full / 2) and none == 0.0
 
 
 def test_text_that_is_not_english_is_not_judged():
