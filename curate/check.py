@@ -653,6 +653,9 @@ def format_actual(v: Any) -> str:
     return _fmt(v)
 
 
+JUNIT_MARKER = 'name="curate check '  # the suite's name: how a re-run knows its own file
+
+
 def junit_xml(run: CheckRun) -> str:
     """JUnit XML: one testcase per check; a failing warning is `<skipped>` (never red)."""
     suite = ET.Element(

@@ -74,3 +74,38 @@ def dataset_inputs(location: str, shard_paths: Iterable[Path | str]) -> list[tup
     if is_remote(location) or os.path.exists(location):
         pairs.insert(0, ("dataset", location))
     return pairs
+
+
+def check_file_output(option: str, path: Path, marker: str, *, overwrite: bool) -> None:
+    """Exit 2 before a one-file output (a page, a JUnit report) replaces a file curate did
+    not write.
+
+    Re-running a command replaces its own earlier file, recognised by `marker` near its
+    start, so a CI job can re-run in place; any other file (a dataset's manifest, notes,
+    source data) is replaced only with `--overwrite`.
+    """
+    if path.is_dir():
+        raise CurateError(f"{option} {path}: is a folder; give a file name")
+    if overwrite or not path.exists():
+        return
+    try:
+        with path.open("rb") as f:
+            head = f.read(4096)
+    except OSError:
+        head = b""
+    if marker.encode() not in head:
+        raise CurateError(
+            f"{option} {path}: already exists and curate did not write it; "
+            "choose another file or pass --overwrite to replace it"
+        )
+
+
+def write_file_whole(path: Path, text: str) -> None:
+    """Write `text` under a temporary name beside `path`, then rename it into place: a
+    full disk or Ctrl-C never leaves a half-written file that looks complete."""
+    tmp = path.with_name(f".curate-tmp-{os.getpid()}-{path.name}")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -177,26 +177,36 @@ def render_html(shown: Shown, *, title: str | None = None) -> str:
     )
     data = data.replace("</", "<\\/").replace("<!--", "<\\!--")  # cannot end the <script>
     page_title = html.escape(title or f"curate show {shown.location}")
-    return _PAGE.replace("@TITLE@", page_title).replace("@DATA@", data)
+    page = _PAGE.replace("@MARKER@", HTML_MARKER).replace("@TITLE@", page_title)
+    return page.replace("@DATA@", data)
 
 
-def write_html(shown: Shown, path: str | Path) -> None:
-    """Write the page whole (a temporary file renamed into place)."""
-    from curate.locations import check_locations, dataset_inputs
+HTML_MARKER = '<meta name="generator" content="curate show">'
+
+
+def write_html(shown: Shown, path: str | Path, *, overwrite: bool = False) -> None:
+    """Write the page whole (a temporary file renamed into place), never over the input
+    or over a file an earlier `curate show` did not write (unless `overwrite`)."""
+    from curate.locations import (
+        check_file_output,
+        check_locations,
+        dataset_inputs,
+        write_file_whole,
+    )
 
     target = Path(path)
     if target.is_dir():
         raise CurateError(f"--html {path}: is a folder; give a file name (e.g. show.html)")
     check_locations({"--html": target}, dataset_inputs(shown.location, []))
+    check_file_output("--html", target, HTML_MARKER, overwrite=overwrite)
     if not target.parent.exists():
         raise CurateError(f"--html {path}: the folder {target.parent} does not exist")
-    tmp = target.with_name(f".curate-tmp-{target.name}")
-    tmp.write_text(render_html(shown), encoding="utf-8")
-    tmp.replace(target)
+    write_file_whole(target, render_html(shown))
 
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
+@MARKER@
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>@TITLE@</title>
 <style>

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -162,6 +163,28 @@ severity = "warning"
     failure = root.findall(".//testcase")[1].find("failure")
     assert failure is not None and failure.get("message") == "got 0.6, expected ≤ 0.5"
     assert root.get("failures") == "1"
+
+
+def test_junit_never_replaces_a_file_curate_did_not_write(dataset, tmp_path):
+    """Re-running replaces its own results file; the dataset's manifest, or a file of the
+    user's, is refused (exit 2, nothing changed) unless --overwrite."""
+    body = '[[check]]\nmetric = "documents"\nmin = 1\n'
+    manifest = Path(dataset) / "_curate.json"
+    before = manifest.read_bytes()
+    r = run("check", dataset, "--rules", rules(tmp_path, body), "--junit", manifest)
+    assert r.exit_code == 2 and "is inside the input dataset" in r.stderr
+    assert manifest.read_bytes() == before
+    notes = tmp_path / "notes.md"
+    notes.write_text("my notes")
+    r = run("check", dataset, "--rules", rules(tmp_path, body), "--junit", notes)
+    assert r.exit_code == 2 and "already exists and curate did not write it" in r.stderr
+    assert notes.read_text() == "my notes"
+    r = run("check", dataset, "--rules", rules(tmp_path, body), "--junit", notes, "--overwrite")
+    assert r.exit_code == 0 and ET.parse(notes).getroot().tag == "testsuites"
+    results = tmp_path / "results.xml"
+    for _ in range(2):  # its own earlier file is replaced without --overwrite
+        r = run("check", dataset, "--rules", rules(tmp_path, body), "--junit", results)
+        assert r.exit_code == 0, r
 
 
 def test_json_goes_to_stdout_and_the_table_to_stderr(dataset, tmp_path):

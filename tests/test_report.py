@@ -856,6 +856,20 @@ def test_output_folder_rules(base, tmp_path):
     assert (out / "notes.txt").read_text() == "mine"
 
 
+def test_a_readme_of_the_users_own_is_not_taken_for_an_earlier_report(base, tmp_path):
+    """A project folder holding only the user's README.md looks like a report folder by its
+    file names; without a curate report.json it is refused, and the README kept."""
+    ds, src = base, sources(tmp_path)
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "README.md").write_text("# My project, written by hand\n")
+    r = run("report", ds, "--sources", src, "-o", project)
+    assert r.exit_code == 2, r
+    assert "holds README.md but no report.json of a curate report" in r.stderr
+    assert (project / "README.md").read_text() == "# My project, written by hand\n"
+    assert sorted(p.name for p in project.iterdir()) == ["README.md"]
+
+
 def _files(folder: Path) -> dict[str, bytes]:
     """Every entry of a folder (hidden ones too) and its bytes."""
     return {p.name: p.read_bytes() for p in folder.iterdir()}

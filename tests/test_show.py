@@ -100,6 +100,26 @@ def test_bad_options_are_one_line_errors(tmp_path):
 # --------------------------------------------------------------------------- the page
 
 
+def test_html_never_replaces_a_file_curate_did_not_write(tmp_path):
+    """`--html` over a user's file (or another dataset's manifest) is refused, the file
+    kept; its own earlier page is replaced; --overwrite replaces anything."""
+    ds = _rejected(tmp_path / "ds")
+    other = _rejected(tmp_path / "other")
+    manifest = other / "_curate.json"
+    before = manifest.read_bytes()
+    r = run("show", ds, "--html", manifest)
+    assert r.exit_code == 2 and "already exists and curate did not write it" in r.stderr
+    assert manifest.read_bytes() == before
+    page = tmp_path / "show.html"
+    assert run("show", ds, "--html", page).exit_code == 0
+    assert run("show", ds, "--html", page, "--limit", "2").exit_code == 0  # its own page
+    notes = tmp_path / "notes.md"
+    notes.write_text("my notes")
+    assert run("show", ds, "--html", notes).exit_code == 2 and notes.read_text() == "my notes"
+    assert run("show", ds, "--html", notes, "--overwrite").exit_code == 0
+    assert notes.read_text().startswith("<!doctype html>")
+
+
 def _chromium() -> str:
     """A headless Chromium: found, or installed from Debian's packages when the test
     machine can (root with apt-get), else the test is skipped saying why."""

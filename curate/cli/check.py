@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from curate.cli.base import app, quiet_option
+from curate.cli.base import app, overwrite_option, quiet_option
 from curate.errors import CHECK_FAILED, CurateError
 from curate.progress import stderr_console
 
@@ -51,6 +51,13 @@ def check(
             "`warning` check is `<skipped>`.",
         ),
     ] = None,
+    overwrite: Annotated[
+        bool,
+        overwrite_option(
+            "Let --junit replace an existing file that an earlier `curate check` did not "
+            "write (its own earlier results are replaced without it)."
+        ),
+    ] = False,
     quiet: CheckQuiet = False,
 ) -> None:
     """Run declarative data checks (checks.toml): exit 0 all pass, 1 any fails, 2 bad rules.
@@ -64,13 +71,22 @@ def check(
 
         curate check clean/ --rules checks.toml --junit results.xml --json > checks.json
     """
-    from curate.check import junit_xml, run_checks
+    from curate.check import JUNIT_MARKER, junit_xml, run_checks
+    from curate.locations import (
+        check_file_output,
+        check_locations,
+        dataset_inputs,
+        write_file_whole,
+    )
 
+    if junit is not None:  # before the checks run: a refused file wastes no work
+        check_locations({"--junit": junit}, dataset_inputs(dataset, []))
+        check_file_output("--junit", junit, JUNIT_MARKER, overwrite=overwrite)
     result = run_checks(dataset, rules)
     if junit is not None:
         try:
             junit.parent.mkdir(parents=True, exist_ok=True)
-            junit.write_text(junit_xml(result), encoding="utf-8")
+            write_file_whole(junit, junit_xml(result))
         except OSError as exc:
             raise CurateError(f"--junit {junit}: cannot write ({exc})") from exc
     if as_json:

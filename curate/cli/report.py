@@ -86,12 +86,14 @@ def report(
             "--output",
             metavar="DIR",
             help="Write the report's eight files into DIR. A folder holding only these files "
-            "(an earlier report) is replaced; a folder holding anything else is refused unless "
-            "--overwrite. The files appear together or not at all: each is written under a "
-            "temporary name (`.curate-tmp-PID-NAME`) in DIR and renamed into place once all are "
-            "written, so a full disk or Ctrl-C leaves an earlier report as it was (temporaries "
-            "of a run killed outright are removed by the next run). Without -o nothing is "
-            "written: the items and findings are printed on stdout.",
+            "(an earlier report, known by its report.json) is replaced; a folder holding "
+            "anything else, or files of these names without a curate report.json (a README.md "
+            "of your own), is refused unless --overwrite. The files appear together or not at "
+            "all: each is written under a temporary name (`.curate-tmp-PID-NAME`) in DIR and "
+            "renamed into place once all are written, so a full disk or Ctrl-C leaves an "
+            "earlier report as it was (temporaries of a run killed outright are removed by the "
+            "next run). Without -o nothing is written: the items and findings are printed on "
+            "stdout.",
         ),
     ] = None,
     strict: Annotated[

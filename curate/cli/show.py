@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from curate.cli.base import Quiet, app
+from curate.cli.base import Quiet, app, overwrite_option
 from curate.progress import stderr_console
 
 
@@ -56,6 +56,13 @@ def show(
             show_default=False,
         ),
     ] = None,
+    overwrite: Annotated[
+        bool,
+        overwrite_option(
+            "Let --html replace an existing file that an earlier `curate show` did not write "
+            "(its own earlier pages are replaced without it)."
+        ),
+    ] = False,
     quiet: Quiet = False,
 ) -> None:
     """Print documents for a person to read: id, source, url, reasons, then the text.
@@ -82,7 +89,7 @@ def show(
         seed=seed,
     )
     if html is not None:
-        write_html(shown, html)
+        write_html(shown, html, overwrite=overwrite)
         console.print(f"curate show: {len(shown.rows):,} documents → {html}")
         return
     sys.stdout.write(render_text(shown, max_chars=max_chars))

@@ -5,8 +5,9 @@ together or not at all: every file is rendered, then written and synced under a
 temporary name in DIR, and only when all eight are on disk is each renamed into
 place. A full disk, a read-only folder or Ctrl-C while writing removes the
 temporaries and leaves an earlier report exactly as it was, so a partial set never
-looks like a report. A folder holding only these files is our own earlier output and
-is replaced; anything else in it is refused unless `overwrite`.
+looks like a report. A folder holding only these files, with a report.json that a curate
+report wrote, is our own earlier output and is replaced; anything else is refused unless
+`overwrite`.
 """
 
 from __future__ import annotations
@@ -121,16 +122,34 @@ def write_outputs(report: Report, out: str | Path, *, overwrite: bool = False) -
 
 
 def _refuse_foreign(folder: Path, overwrite: bool) -> None:
-    foreign = sorted(
-        p.name
-        for p in folder.iterdir()
-        if p.name not in OUTPUTS and not p.name.startswith((TMP_PREFIX, LEGACY_TMP_PREFIX))
-    )
-    if foreign and not overwrite:
+    """Refuse a folder that is not our own earlier report, unless `overwrite`: one holding
+    other files, or files named like ours (a user's README.md) without the report.json
+    that says a curate report wrote them."""
+    if overwrite:
+        return
+    names = sorted(p.name for p in folder.iterdir())
+    foreign = [
+        n for n in names if n not in OUTPUTS and not n.startswith((TMP_PREFIX, LEGACY_TMP_PREFIX))
+    ]
+    if foreign:
         raise CurateError(
             f"{folder}: not empty and not a report folder (holds {foreign[0]}); "
             "choose another -o or pass --overwrite"
         )
+    ours = [n for n in names if n in OUTPUTS]
+    if ours and not _is_report_json(folder / "report.json"):
+        raise CurateError(
+            f"{folder}: holds {ours[0]} but no report.json of a curate report, so those "
+            "files are not an earlier report; choose another -o or pass --overwrite"
+        )
+
+
+def _is_report_json(path: Path) -> bool:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(doc, dict) and str(doc.get("schema_version", "")).startswith("curate.report/")
 
 
 def _make_folders(folder: Path) -> list[Path]:
