@@ -40,6 +40,21 @@ def normalize_code(code: str) -> str:
     return low
 
 
+def check_code(code: str) -> None:
+    """Exit 2 for what is not a language code: an ISO 639-1 code must be one that exists;
+    a 639-3 code (three letters, maybe with a script, `eng_Latn`) cannot be checked here
+    (GlotLID knows thousands), only its shape."""
+    base = code.removeprefix("__label__").strip().split("_")[0].split("-")[0].lower()
+    if len(base) == 2 and base in set(_iso639().values()):
+        return
+    if len(base) == 3 and base.isascii() and base.isalpha():
+        return
+    raise CurateError(
+        f"languages (--lang) `{code}`: not a language code; give ISO 639-1 codes like `en` "
+        "or 639-3 codes like `deu`"
+    )
+
+
 class _Py3Langid:
     """py3langid's bundled model, probabilities normalised over its 97 languages.
 
@@ -123,9 +138,18 @@ class Language(Family):
     model: str | None = None
 
     def __post_init__(self) -> None:
+        # A code no model can return, or a threshold outside the probabilities, would
+        # remove every document (or none) without a word.
         if self.languages is not None:
+            for code in self.languages:
+                check_code(code)
             object.__setattr__(
                 self, "languages", tuple(dict.fromkeys(normalize_code(c) for c in self.languages))
+            )
+        thr = self.min_lang_score
+        if thr is not None and not 0.0 <= thr <= 1.0:
+            raise CurateError(
+                f"min_lang_score (--min-lang-score) {thr}: expected a probability from 0 to 1"
             )
 
     def params(self) -> dict[str, Any]:
