@@ -209,6 +209,7 @@ def test_normalisation_matches_datatrove_simplify_text():
         ([{"question": "q " * 20}], ["--fields", "question,answer"], "no field `answer`"),
         ([{"text": "  "}], [], "empty benchmark item"),
         (["not json"], [], "not a JSON object"),
+        ([], [], "holds no benchmark items"),  # an empty file would pass every document
     ],
 )
 def test_bad_benchmark_items_exit_2_with_one_line(tmp_path, rows, args, message):

@@ -93,7 +93,9 @@ def build_index(
     short: dict[str, int] = {}
     for path in paths:
         default_task = _default_task(path)
+        read = 0
         for where, task, text in _read_items(path, fields, task_field, default_task):
+            read += 1
             if not text.strip():
                 raise CurateError(
                     f"{where}: empty benchmark item (fields {','.join(fields)} hold no text); "
@@ -105,6 +107,10 @@ def build_index(
                 short[task] = short.get(task, 0) + 1
                 continue
             per_task.setdefault(task, []).append(grams)
+        if read == 0:  # a run against nothing would pass every document, looking checked
+            raise CurateError(
+                f"--against {path}: holds no benchmark items; give the file with the items"
+            )
     names = tuple(sorted(items))
     all_h = [np.unique(np.concatenate(per_task[t])) for t in names if t in per_task]
     all_t = [
