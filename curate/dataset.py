@@ -605,11 +605,12 @@ class DatasetWriter:
 
     # -- lifecycle
 
-    def begin(self) -> WriteState:
-        """Claim the output folder: fresh, resumed, appended to, or already up to date.
+    def preflight(self) -> None:
+        """Raise the error `begin` would raise, writing nothing.
 
-        Takes the folder's lock first (released by `finish`, `abandon` or `release`),
-        so nothing here races with another run.
+        A command with two outputs (`-o` and `--rejected`) checks both before it claims
+        either, so a refused second output leaves the first as it was (not emptied by
+        --overwrite, no pending file left behind). `begin` checks again under the lock.
         """
         local = self.store.local
         if local is not None:
@@ -620,6 +621,16 @@ class DatasetWriter:
                 )
             if local.exists() and not local.is_dir():
                 raise CurateError(f"{local}: exists and is not a folder; choose another -o")
+        if self.store.exists():
+            self._check_claim()
+
+    def begin(self) -> WriteState:
+        """Claim the output folder: fresh, resumed, appended to, or already up to date.
+
+        Takes the folder's lock first (released by `finish`, `abandon` or `release`),
+        so nothing here races with another run.
+        """
+        self.preflight()
         self.store.make()
         self._lock = lock.acquire_in(self.store, self.command)
         try:
@@ -628,19 +639,29 @@ class DatasetWriter:
             self.release()
             raise
 
-    def _claim(self) -> WriteState:
+    def _check_claim(self) -> None:
+        """The refusals of `_claim`, made before anything is touched."""
         store = self.store
         if self.overwrite:
-            self._clear()
+            foreign = self._foreign(set(ALWAYS_OURS) | _claimed_names(store))
+            if foreign:
+                raise CurateError(
+                    f"{store.display()}: holds files curate did not write "
+                    f"({_list_names(foreign)}); refusing to delete them even with --overwrite: "
+                    "move them or choose another folder"
+                )
         elif self._committed():
-            self._tidy()  # a run killed after its commit left its pending file or markers
-            return WriteState(up_to_date=True)
+            return
         elif store.exists(PENDING):
-            return self._resume()
+            state = read_json(store, PENDING)
+            if state.get("fingerprint") != self.fingerprint:
+                raise CurateError(
+                    f"{store.display()}: holds an unfinished `curate {_command_of(state)}` run "
+                    "with other parameters; re-run it with the same options to resume, or pass "
+                    "--overwrite"
+                )
         elif store.exists(MANIFEST):
-            if self.append:
-                self.base = _open_manifest(store)
-            else:
+            if not self.append:
                 raise CurateError(
                     f"{store.display()}: already holds a dataset made with other parameters; "
                     "pass --overwrite to replace it"
@@ -651,6 +672,19 @@ class DatasetWriter:
                 f"{store.display()}: folder is not empty and is not a curate output (it holds "
                 f"{_list_names(foreign)}); choose an empty folder"
             )
+
+    def _claim(self) -> WriteState:
+        store = self.store
+        self._check_claim()  # under the lock now: the folder may have changed since preflight
+        if self.overwrite:
+            self._clear()
+        elif self._committed():
+            self._tidy()  # a run killed after its commit left its pending file or markers
+            return WriteState(up_to_date=True)
+        elif store.exists(PENDING):
+            return self._resume()
+        elif store.exists(MANIFEST):
+            self.base = _open_manifest(store)  # appending: _check_claim refused otherwise
         self._write_pending()
         return WriteState()
 
@@ -689,13 +723,7 @@ class DatasetWriter:
             self._lock = None
 
     def _resume(self) -> WriteState:
-        state = read_json(self.store, PENDING)
-        if state.get("fingerprint") != self.fingerprint:
-            raise CurateError(
-                f"{self.store.display()}: holds an unfinished `curate {_command_of(state)}` run "
-                "with other parameters; re-run it with the same options to resume, or pass "
-                "--overwrite"
-            )
+        state = read_json(self.store, PENDING)  # its fingerprint checked by _check_claim
         self.started = state.get("started", self.started)
         done = {k: list(v) for k, v in state.get("done", {}).items()}  # written before 0.2
         info = {k: dict(v) for k, v in state.get("info", {}).items()}
@@ -720,15 +748,7 @@ class DatasetWriter:
 
     def _clear(self) -> None:
         """Empty the folder for --overwrite: only what its manifest or pending file says
-        curate wrote; refuse, touching nothing, if anything else is there."""
-        claimed = set(ALWAYS_OURS) | _claimed_names(self.store)
-        foreign = self._foreign(claimed)
-        if foreign:
-            raise CurateError(
-                f"{self.store.display()}: holds files curate did not write "
-                f"({_list_names(foreign)}); refusing to delete them even with --overwrite: "
-                "move them or choose another folder"
-            )
+        curate wrote (`_check_claim` refused, touching nothing, if anything else is there)."""
         for e in sorted(self.store.list(), key=lambda e: e.name):
             if e.name == LOCK or _matches(e.name, self.preserve):
                 continue

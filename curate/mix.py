@@ -465,6 +465,8 @@ def mix(
         )
         for s in order
     }
+    for w in writers.values():  # every split is checked before any is claimed
+        w.preflight()
     with holding(*writers.values()):
         states = {s: w.begin() for s, w in writers.items()}
         if all(st.up_to_date for st in states.values()):

@@ -330,6 +330,9 @@ def run_map(
             owns=names,
             command=command,
         )
+    writer.preflight()  # both outputs are checked before either is claimed
+    if rej_writer is not None:
+        rej_writer.preflight()
     with holding(writer, rej_writer):
         state = writer.begin()
         rej_state = rej_writer.begin() if rej_writer is not None else None

@@ -141,6 +141,27 @@ def test_overwrite_refuses_a_folder_that_is_not_a_curate_output(tmp_path):
     assert _snapshot(target) == before
 
 
+@pytest.mark.parametrize("command", ["filter", "dedup", "ingest"])
+def test_a_refused_second_output_leaves_the_first_as_it_was(tmp_path, command):
+    """-o and --rejected are both checked before either is claimed: a --rejected folder of
+    the user's is refused, and the earlier -o output is not emptied by --overwrite (nor a
+    new one left holding a pending file)."""
+    ds = _dataset(tmp_path)
+    args = {"filter": ["--preset", "c4"], "dedup": [], "ingest": ["--source", "s"]}[command]
+    src = _jsonl_inputs(tmp_path / "ds-in") if command == "ingest" else ds
+    out = tmp_path / "out"
+    assert run(command, src, "-o", out, *args, "-q").exit_code == 0
+    earlier = _snapshot(out)
+    precious = tmp_path / "precious"
+    mine = _user_parquet(precious)
+    r = run(command, src, "-o", out, *args, "--rejected", precious, "--overwrite", "-q")
+    assert r.exit_code == 2 and "refusing to delete them even with --overwrite" in r.stderr
+    assert _snapshot(out) == earlier and _snapshot(precious) == mine
+    fresh = tmp_path / "fresh"
+    r = run(command, src, "-o", fresh, *args, "--rejected", precious, "--overwrite", "-q")
+    assert r.exit_code == 2 and not fresh.exists()
+
+
 def test_dedup_overwrite_keeps_its_signature_cache_and_removes_nothing_foreign(tmp_path):
     ds = _dataset(tmp_path)
     out = tmp_path / "dd"

@@ -251,23 +251,32 @@ def _claim_outputs(
         # metadata checks: --overwrite keeps it
         preserve=[cache.CACHE],
     )
+    others = [
+        (
+            DatasetWriter(
+                folder, step=role, params=params, overwrite=overwrite, owns=owns, command="dedup"
+            ),
+            role,
+            folder,
+        )
+        for folder, role, owns in (
+            (rejected, "dedup-rejected", names),
+            (clusters, "dedup-clusters", [CLUSTERS_SHARD]),
+        )
+        if folder is not None
+    ]
+    for writer in [main, *(w for w, _, _ in others)]:  # all checked before any is claimed
+        writer.preflight()
     held.enter_context(main)
     state = main.begin()  # marks the output ours before the stages write `_cache/` into it
-    for folder, role, owns in (
-        (rejected, "dedup-rejected", names),
-        (clusters, "dedup-clusters", [CLUSTERS_SHARD]),
-    ):
-        if folder is not None:
-            claim = DatasetWriter(
-                folder, step=role, params=params, overwrite=overwrite, owns=owns, command="dedup"
+    for claim, role, folder in others:
+        held.enter_context(claim)
+        claimed = claim.begin()
+        if state.up_to_date and not claimed.up_to_date:
+            raise CurateError(
+                f"{out}: is complete but its {role.split('-')[1]} dataset {folder} is "
+                "not; re-run with --overwrite to write both again"
             )
-            held.enter_context(claim)
-            claimed = claim.begin()
-            if state.up_to_date and not claimed.up_to_date:
-                raise CurateError(
-                    f"{out}: is complete but its {role.split('-')[1]} dataset {folder} is "
-                    "not; re-run with --overwrite to write both again"
-                )
     return state.up_to_date
 
 

@@ -337,6 +337,9 @@ def ingest(
             append=append,
             owns=SHARD_NAMES,
         )
+    writer.preflight()  # both outputs are checked before either is claimed
+    if rejected_writer is not None:
+        rejected_writer.preflight()
     with holding(writer, rejected_writer):
         state = writer.begin()
         rej_state = rejected_writer.begin() if rejected_writer is not None else None
