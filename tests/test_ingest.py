@@ -144,6 +144,19 @@ def test_truncated_gzip_keeps_what_was_read(tmp_path):
     assert manifest(tmp_path / "out")["lineage"][0]["removed"] == {"truncated_file": 1}
 
 
+def test_a_link_to_nothing_in_a_folder_is_counted_not_lost(tmp_path):
+    """A dangling symbolic link in an input folder is an input file that cannot be read:
+    counted as `unreadable_file`, not left out of the run unnoticed."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_jsonl(folder / "a.jsonl", [{"text": "hello"}])
+    (folder / "b.jsonl").symlink_to(tmp_path / "gone.jsonl")
+    r = run("ingest", folder, "-o", tmp_path / "out", "--source", "s")
+    assert r.exit_code == 0, r
+    assert len(read_rows(tmp_path / "out")) == 1
+    assert manifest(tmp_path / "out")["lineage"][0]["removed"] == {"unreadable_file": 1}
+
+
 def test_nothing_readable_exits_2_and_leaves_no_dataset(tmp_path):
     (tmp_path / "empty.jsonl").write_bytes(b"")
     r = run("ingest", tmp_path / "empty.jsonl", "-o", tmp_path / "out", "--source", "s")

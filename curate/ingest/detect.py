@@ -399,7 +399,10 @@ def expand_inputs(paths: Iterable[str], fmt: str = "auto") -> tuple[list[InputFi
         p = Path(spec)
         if p.is_dir():
             for sub in sorted(p.rglob("*")):
-                if sub.is_file() and not sub.name.startswith((".", "_")):
+                # a link to nothing is listed too: reading it fails and is counted as
+                # `unreadable_file`, rather than the file vanishing from the run unnoticed
+                dangling = sub.is_symlink() and not sub.exists()
+                if (sub.is_file() or dangling) and not sub.name.startswith((".", "_")):
                     found.append((sub, str(sub), False))
         elif p.is_file():
             found.append((p, spec, True))
@@ -437,7 +440,10 @@ def expand_inputs(paths: Iterable[str], fmt: str = "auto") -> tuple[list[InputFi
                 f"({', '.join(FORMATS[1:])})"
             )
         if isinstance(path, Path):
-            size = path.stat().st_size
+            try:
+                size = path.stat().st_size
+            except OSError:  # gone or a dangling link: its reader counts it `unreadable_file`
+                size = -1
         else:
             size = sizes.get(path, -1)  # a URL's length costs a request: not asked
         files.append(InputFile(path, display, kind, size))

@@ -137,6 +137,10 @@ def run_task(task: Task) -> TaskResult:
     )
     try:
         for f in task.files:
+            if isinstance(f.path, Path) and not f.path.exists():  # a link to nothing
+                why = b"no such file: a link to a file that does not exist, or removed"
+                out.skip("unreadable_file", f.display, None, why)
+                continue
             try:
                 with _seekable(f) as readable:
                     READERS[f.format](readable, task.options, out)
