@@ -290,6 +290,8 @@ def open_dataset(spec: str | os.PathLike[str]) -> Dataset:
     Local paths, `file://`, `s3://` and `gs://` locations alike.
     """
     text = str(spec)
+    if not text.strip():  # Path("") is ".": an unset shell variable would read this folder
+        raise CurateError("the dataset path is empty; name a dataset folder, Parquet file or glob")
     if is_remote(text):
         return _open_remote(text)
     local = local_path(text)

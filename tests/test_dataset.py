@@ -7,6 +7,7 @@ import json
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import run
 
 from curate.dataset import (
     MANIFEST,
@@ -159,3 +160,12 @@ def test_batches_of_heterogeneous_shards_are_conformed(tmp_path):
     ds = open_dataset(tmp_path)
     rows = [r for b in ds.iter_batches() for r in b.to_pylist()]
     assert [r["lang"] for r in rows] == [None, None, "de"]
+
+
+@pytest.mark.parametrize("command", ["stats", "show", "filter"])
+def test_an_empty_dataset_path_is_one_line_not_the_current_folder(tmp_path, command, monkeypatch):
+    """`curate stats "$DATA"` with DATA unset must not read whatever folder it runs in."""
+    monkeypatch.chdir(tmp_path)
+    extra = ["-o", str(tmp_path / "out"), "--preset", "c4"] if command == "filter" else []
+    r = run(command, "", *extra)
+    assert r.exit_code == 2 and "the dataset path is empty" in r.stderr, r
