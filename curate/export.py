@@ -154,6 +154,8 @@ def export_to_stream(
     A closed pipe raises BrokenPipeError out of here: the reader has what it wanted.
     """
     t0 = time.monotonic()
+    if fmt not in FILE_FORMATS:
+        raise CurateError(f"--format {fmt}: choose one of {', '.join(FILE_FORMATS)}")
     if fmt not in STDOUT_FORMATS:
         raise CurateError(
             f"--format {fmt}: to stdout only {' or '.join(STDOUT_FORMATS)}; "

@@ -77,6 +77,7 @@ def test_csv_to_stdout_has_a_header_and_nested_values_as_json(tmp_path):
         (["--where", "nope > 1"], "--where 'nope > 1': no column nope"),
         (["--where", "id ==== 1"], "not a SQL predicate"),
         (["--format", "parquet"], "to stdout only jsonl or csv"),
+        (["--format", "xml"], "--format xml: choose one of jsonl, jsonl.zst, parquet, csv"),
         (["--shard-rows", "10"], "--shard-rows needs -o DIR"),
     ],
 )
