@@ -584,6 +584,8 @@ class DatasetWriter:
         preserve: Sequence[str] = (),
         command: str | None = None,
     ) -> None:
+        if not str(output).strip():  # "" is the current folder to every file API
+            raise CurateError("an output path is empty; name a folder, s3:// or gs:// URI")
         self.store = Store(output)
         # a local Path (as before), or the URI of a folder in an object store
         self.folder: Path | str = self.store.local if self.store.local is not None else str(output)
@@ -608,12 +610,8 @@ class DatasetWriter:
     # -- lifecycle
 
     def preflight(self) -> None:
-        """Raise the error `begin` would raise, writing nothing.
-
-        A command with two outputs (`-o` and `--rejected`) checks both before it claims
-        either, so a refused second output leaves the first as it was (not emptied by
-        --overwrite, no pending file left behind). `begin` checks again under the lock.
-        """
+        """Raise the error `begin` would raise from what the folder holds, writing
+        nothing (`begin_all` runs it for every output before it locks any)."""
         local = self.store.local
         if local is not None:
             if local.is_symlink() and not local.exists():
@@ -633,13 +631,16 @@ class DatasetWriter:
         so nothing here races with another run.
         """
         self.preflight()
-        self.store.make()
-        self._lock = lock.acquire_in(self.store, self.command)
+        self._take_lock()
         try:
             return self._claim()
         except BaseException:
             self.release()
             raise
+
+    def _take_lock(self) -> None:
+        self.store.make()
+        self._lock = lock.acquire_in(self.store, self.command)
 
     def _check_claim(self) -> None:
         """The refusals of `_claim`, made before anything is touched."""
@@ -669,6 +670,7 @@ class DatasetWriter:
                     "pass --overwrite to replace it"
                     + (" or --append to add to it" if self.step == "ingest" else "")
                 )
+            _open_manifest(store)  # a dataset to append to must open
         elif foreign := self._foreign(set(ALWAYS_OURS)):
             raise CurateError(
                 f"{store.display()}: folder is not empty and is not a curate output (it holds "
@@ -890,6 +892,27 @@ class DatasetWriter:
         local = self.store.local
         if self.base is None and local is not None and not any(local.iterdir()):
             local.rmdir()
+
+
+def begin_all(*writers: DatasetWriter | None) -> list[WriteState | None]:
+    """`begin` for a command's outputs together (`-o` and `--rejected`, dedup's three,
+    mix's splits): every one is checked, locked and checked again before any is claimed,
+    so a refused or busy output leaves every other as it was (not emptied by --overwrite,
+    no pending file left behind). Call it inside `holding(...)`; None entries stay None.
+    """
+    live = [w for w in writers if w is not None]
+    for w in live:
+        w.preflight()
+    try:
+        for w in live:
+            w._take_lock()
+        for w in live:
+            w._check_claim()
+        return [w._claim() if w is not None else None for w in writers]
+    except BaseException:
+        for w in live:
+            w.release()
+        raise
 
 
 @contextlib.contextmanager

@@ -26,7 +26,10 @@ def _real(path: str | os.PathLike[str]) -> PurePosixPath:
         return PurePosixPath(f"/{parts.scheme}:", parts.netloc, *parts.path.strip("/").split("/"))
     local = local_path(path)
     assert local is not None
-    return PurePosixPath(Path(os.path.abspath(local)).resolve())
+    try:
+        return PurePosixPath(Path(os.path.abspath(local)).resolve())
+    except RuntimeError:  # a symlink loop (Python 3.11): it leads nowhere, keep its name
+        return PurePosixPath(os.path.abspath(local))
 
 
 def _within(inner: PurePosixPath, outer: PurePosixPath) -> bool:
@@ -43,6 +46,9 @@ def check_locations(
     `inputs` are (what, path) pairs: the input dataset and its shard files, ingest's
     files and folders, models, manifests.
     """
+    for opt, p in outputs.items():
+        if p is not None and not str(p).strip():  # "" is the current folder to file APIs
+            raise CurateError(f"{opt}: the path is empty; name a folder, s3:// or gs:// URI")
     outs = [(opt, display(p), _real(p)) for opt, p in outputs.items() if p is not None]
     for what, given_spec in inputs:
         spec = display(given_spec)

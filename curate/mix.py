@@ -47,6 +47,7 @@ from curate.dataset import (
     DatasetWriter,
     Shard,
     ShardSink,
+    begin_all,
     holding,
     join,
     open_dataset,
@@ -465,10 +466,9 @@ def mix(
         )
         for s in order
     }
-    for w in writers.values():  # every split is checked before any is claimed
-        w.preflight()
     with holding(*writers.values()):
-        states = {s: w.begin() for s, w in writers.items()}
+        begun = begin_all(*writers.values())
+        states = {s: st for s, st in zip(writers, begun, strict=True) if st is not None}
         if all(st.up_to_date for st in states.values()):
             for w in writers.values():
                 w.store.delete(SCRATCH)

@@ -29,6 +29,7 @@ from curate.dataset import (
     DatasetWriter,
     Shard,
     ShardSink,
+    begin_all,
     conform_batch,
     holding,
     open_dataset,
@@ -330,12 +331,9 @@ def run_map(
             owns=names,
             command=command,
         )
-    writer.preflight()  # both outputs are checked before either is claimed
-    if rej_writer is not None:
-        rej_writer.preflight()
     with holding(writer, rej_writer):
-        state = writer.begin()
-        rej_state = rej_writer.begin() if rej_writer is not None else None
+        state, rej_state = begin_all(writer, rej_writer)
+        assert state is not None
         if state.up_to_date:
             if rej_state is not None and not rej_state.up_to_date:
                 # the main output was committed but its rejected dataset was not (an older

@@ -257,7 +257,7 @@ def test_an_interruption_between_the_two_commits_never_strands_the_rejected_data
 def test_a_pending_rejected_output_names_a_command_that_exists(tmp_path, monkeypatch):
     ds = _dataset(tmp_path)
     rej = tmp_path / "rej"
-    real = dataset_mod.DatasetWriter.begin
+    real = dataset_mod.DatasetWriter._claim
     calls = []
 
     def stop_after_claims(self):
@@ -267,7 +267,7 @@ def test_a_pending_rejected_output_names_a_command_that_exists(tmp_path, monkeyp
             raise KeyboardInterrupt
         return state
 
-    monkeypatch.setattr(dataset_mod.DatasetWriter, "begin", stop_after_claims)
+    monkeypatch.setattr(dataset_mod.DatasetWriter, "_claim", stop_after_claims)
     run("filter", ds, "-o", tmp_path / "f", "--rejected", rej, "--preset", "c4", "-q")
     monkeypatch.undo()
     r = run("stats", rej)
@@ -306,6 +306,24 @@ def test_a_second_run_on_the_same_output_names_the_first(tmp_path):
     r = run("filter", ds, "-o", out, "--preset", "c4", "-q")
     assert r.exit_code == 0, r
     assert not (out / LOCK).exists()
+
+
+def test_a_busy_rejected_output_leaves_the_main_output_as_it_was(tmp_path):
+    """Every output is locked before any is claimed: a --rejected folder another run holds
+    stops the command before --overwrite empties -o."""
+    ds = _dataset(tmp_path)
+    out, rej = tmp_path / "out", tmp_path / "rej"
+    assert run("filter", ds, "-o", out, "--preset", "c4", "-q").exit_code == 0
+    earlier = _snapshot(out)
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        _lock(rej, holder.pid)
+        r = run("filter", ds, "-o", out, "--rejected", rej, "--preset", "c4", "--overwrite")
+        assert r.exit_code == 2 and f"pid {holder.pid}" in r.stderr, r
+        assert _snapshot(out) == earlier
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 def test_a_lock_from_another_host_is_not_taken_over(tmp_path):

@@ -169,3 +169,12 @@ def test_an_empty_dataset_path_is_one_line_not_the_current_folder(tmp_path, comm
     extra = ["-o", str(tmp_path / "out"), "--preset", "c4"] if command == "filter" else []
     r = run(command, "", *extra)
     assert r.exit_code == 2 and "the dataset path is empty" in r.stderr, r
+
+
+def test_an_empty_output_path_is_refused_not_the_current_folder(tmp_path, monkeypatch):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"text": "hello"}\n')
+    monkeypatch.chdir(tmp_path)
+    r = run("ingest", src, "-o", "", "--source", "s")
+    assert r.exit_code == 2 and "-o: the path is empty" in r.stderr, r
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]

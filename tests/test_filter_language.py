@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import read_rows, run, write_jsonl
+from conftest import manifest, read_rows, run, write_jsonl
 
 from curate.filters.language import _FastText, normalize_code
 
@@ -194,11 +194,12 @@ def test_the_threshold_has_one_name_and_the_old_one_is_still_read(tmp_path):
         (["--lang", "en,xx"], "languages (--lang) `xx`: not a language code"),
         (["--lang", "en", "--min-lang-score", "2"], "min_lang_score (--min-lang-score) 2.0"),
         (["--lang", "en", "--min-lang-score", "-1"], "min_lang_score (--min-lang-score) -1.0"),
-        (["--min-lang-score", "nan"], "expected a probability from 0 to 1"),
+        (["--lang", "en", "--min-lang-score", "1"], "min_lang_score (--min-lang-score) 1.0"),
+        (["--min-lang-score", "nan"], "expected a number from 0 up to (not including) 1"),
     ],
 )
 def test_a_language_or_threshold_that_would_remove_everything_is_refused(tmp_path, args, message):
-    """A code no model returns (`english`, `xx`) or a threshold outside [0, 1] would
+    """A code no model returns (`english`, `xx`) or a threshold outside [0, 1) would
     remove every document (or none) without a word: exit 2 before anything is written."""
     src = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": EN[0]}])
     assert run("ingest", src, "-o", tmp_path / "raw", "--source", "s", "-q").exit_code == 0
@@ -207,9 +208,13 @@ def test_a_language_or_threshold_that_would_remove_everything_is_refused(tmp_pat
     assert not (tmp_path / "out").exists()
 
 
-def test_639_3_codes_and_glotlid_labels_are_accepted(tmp_path):
+def test_639_3_codes_glotlid_labels_and_withdrawn_codes_are_accepted(tmp_path):
     src = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": EN[0]}])
     assert run("ingest", src, "-o", tmp_path / "raw", "--source", "s", "-q").exit_code == 0
-    r = run("filter", tmp_path / "raw", "-o", tmp_path / "out", "--lang", "eng,deu_Latn,fr")
+    langs = "eng,deu_Latn,fr,zh-Hans,iw,bh"  # iw: Hebrew's withdrawn code; bh: lid.176's
+    r = run("filter", tmp_path / "raw", "-o", tmp_path / "out", "--lang", langs)
     assert r.exit_code == 0, r
     assert [x["id"] for x in read_rows(tmp_path / "out")] == ["a"]
+    assert manifest(tmp_path / "out")["lineage"][-1]["params"]["filters"][0]["languages"] == [
+        "en", "de", "fr", "zh", "he", "bh",
+    ]  # fmt: skip

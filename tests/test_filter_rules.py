@@ -456,7 +456,11 @@ TRIGGERS: dict[tuple[str, str], tuple[str, str | None, dict]] = {
         {},
     ),
     ("language", "lang_not_allowed"): (SENT * 4, None, {"languages": ["de"]}),
-    ("language", "low_lang_score"): (SENT * 4, None, {"languages": ["en"], "min_lang_score": 1.0}),
+    ("language", "low_lang_score"): (
+        SENT * 4,
+        None,
+        {"languages": ["en"], "min_lang_score": 0.99999},
+    ),
     ("length", "too_short"): (words(60), None, {"min_chars": 1000}),
     ("length", "too_long"): (words(60), None, {"max_chars": 100}),
     ("length", "too_few_words"): (words(49), None, {}),

@@ -145,16 +145,19 @@ def test_truncated_gzip_keeps_what_was_read(tmp_path):
 
 
 def test_a_link_to_nothing_in_a_folder_is_counted_not_lost(tmp_path):
-    """A dangling symbolic link in an input folder is an input file that cannot be read:
-    counted as `unreadable_file`, not left out of the run unnoticed."""
+    """A dangling symbolic link (or a loop of them) in an input folder is an input file
+    that cannot be read: counted as `unreadable_file`, not left out of the run unnoticed
+    (nor a traceback)."""
     folder = tmp_path / "in"
     folder.mkdir()
     write_jsonl(folder / "a.jsonl", [{"text": "hello"}])
     (folder / "b.jsonl").symlink_to(tmp_path / "gone.jsonl")
+    (folder / "c.jsonl").symlink_to(folder / "d.jsonl")  # a loop: c -> d -> c
+    (folder / "d.jsonl").symlink_to(folder / "c.jsonl")
     r = run("ingest", folder, "-o", tmp_path / "out", "--source", "s")
     assert r.exit_code == 0, r
     assert len(read_rows(tmp_path / "out")) == 1
-    assert manifest(tmp_path / "out")["lineage"][0]["removed"] == {"unreadable_file": 1}
+    assert manifest(tmp_path / "out")["lineage"][0]["removed"] == {"unreadable_file": 3}
 
 
 def test_nothing_readable_exits_2_and_leaves_no_dataset(tmp_path):

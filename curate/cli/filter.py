@@ -106,7 +106,7 @@ def filter_cmd(
             "--min-lang-score",
             metavar="X",
             help=f"A listed language's probability must be > X (default `{MIN_LANG_SCORE}`); "
-            "without --lang, the top language's probability must be > X. X is from 0 to 1.",
+            "without --lang, the top language's probability must be > X. 0 <= X < 1.",
         ),
     ] = None,
     lang_model: Annotated[

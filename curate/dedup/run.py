@@ -41,7 +41,13 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from curate.dataset import Dataset, DatasetWriter, open_dataset, write_table_dataset
+from curate.dataset import (
+    Dataset,
+    DatasetWriter,
+    begin_all,
+    open_dataset,
+    write_table_dataset,
+)
 from curate.dedup import cache, workfiles
 from curate.dedup.bands import bands_stage, candidates_stage
 from curate.dedup.clusters import components_stage
@@ -265,13 +271,14 @@ def _claim_outputs(
         )
         if folder is not None
     ]
-    for writer in [main, *(w for w, _, _ in others)]:  # all checked before any is claimed
-        writer.preflight()
-    held.enter_context(main)
-    state = main.begin()  # marks the output ours before the stages write `_cache/` into it
-    for claim, role, folder in others:
-        held.enter_context(claim)
-        claimed = claim.begin()
+    for writer in [main, *(w for w, _, _ in others)]:
+        held.enter_context(writer)
+    # marks the output ours before the stages write `_cache/` into it; all are checked
+    # before any is claimed
+    state, *claims = begin_all(main, *(w for w, _, _ in others))
+    assert state is not None
+    for claimed, (_, role, folder) in zip(claims, others, strict=True):
+        assert claimed is not None
         if state.up_to_date and not claimed.up_to_date:
             raise CurateError(
                 f"{out}: is complete but its {role.split('-')[1]} dataset {folder} is "

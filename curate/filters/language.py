@@ -30,14 +30,21 @@ def _iso639() -> dict[str, str]:
     return json.loads(Path(__file__).with_name("iso639.json").read_text())
 
 
+# ISO 639-1 codes withdrawn for new ones (models and old scripts still use them), and `bh`
+# (Bihari, a collective code lid.176 returns) that is in no 639-1 table any more.
+RENAMED = {"iw": "he", "ji": "yi", "jw": "jv", "in": "id", "mo": "ro"}
+COLLECTIVE = frozenset({"bh"})
+
+
 def normalize_code(code: str) -> str:
-    """`eng`, `eng_Latn`, `__label__en` → `en`; codes without a 639-1 form stay 639-3."""
+    """`eng`, `eng_Latn`, `__label__en` → `en`; codes without a 639-1 form stay 639-3;
+    withdrawn 639-1 codes become the current ones (`iw` → `he`)."""
     c = code.removeprefix("__label__").strip()
     base = c.split("_")[0].split("-")[0]
     low = base.lower()
     if len(low) == 3:
         return _iso639().get(low, low)
-    return low
+    return RENAMED.get(low, low)
 
 
 def check_code(code: str) -> None:
@@ -45,7 +52,9 @@ def check_code(code: str) -> None:
     a 639-3 code (three letters, maybe with a script, `eng_Latn`) cannot be checked here
     (GlotLID knows thousands), only its shape."""
     base = code.removeprefix("__label__").strip().split("_")[0].split("-")[0].lower()
-    if len(base) == 2 and base in set(_iso639().values()):
+    if len(base) == 2 and (
+        base in set(_iso639().values()) or base in RENAMED or base in COLLECTIVE
+    ):
         return
     if len(base) == 3 and base.isascii() and base.isalpha():
         return
@@ -147,9 +156,10 @@ class Language(Family):
                 self, "languages", tuple(dict.fromkeys(normalize_code(c) for c in self.languages))
             )
         thr = self.min_lang_score
-        if thr is not None and not 0.0 <= thr <= 1.0:
+        if thr is not None and not 0.0 <= thr < 1.0:  # a probability is never > 1
             raise CurateError(
-                f"min_lang_score (--min-lang-score) {thr}: expected a probability from 0 to 1"
+                f"min_lang_score (--min-lang-score) {thr}: expected a number from 0 up to "
+                "(not including) 1: a language's probability must be above it"
             )
 
     def params(self) -> dict[str, Any]:

@@ -298,6 +298,17 @@ def _head(path: Path | str, size: int = 65536) -> tuple[bytes, str | None]:
     return head, None
 
 
+def _resolved(path: Path | str) -> Path | str:
+    """One spelling per file (links followed), to read a file named twice once; a link
+    loop keeps its own name (reading it then fails and is counted)."""
+    if not isinstance(path, Path):
+        return path
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop, on Python 3.11
+        return path.absolute()
+
+
 def _sniff(path: Path | str) -> tuple[str | None, str | None]:
     """`sniff_format`, and why the content could not be read when it could not."""
     name = _strip_compression(name_of(path))
@@ -419,7 +430,7 @@ def expand_inputs(paths: Iterable[str], fmt: str = "auto") -> tuple[list[InputFi
     ignored: list[str] = []
     seen: set[Path | str] = set()
     for path, display, explicit in sorted(found, key=lambda t: t[1]):
-        real = path.resolve() if isinstance(path, Path) else path
+        real = _resolved(path)
         if real in seen:
             continue
         seen.add(real)

@@ -32,6 +32,7 @@ from curate.dataset import (
     Dataset,
     DatasetWriter,
     Shard,
+    begin_all,
     holding,
     open_dataset,
     shard_source,
@@ -341,12 +342,9 @@ def ingest(
             append=append,
             owns=SHARD_NAMES,
         )
-    writer.preflight()  # both outputs are checked before either is claimed
-    if rejected_writer is not None:
-        rejected_writer.preflight()
     with holding(writer, rejected_writer):
-        state = writer.begin()
-        rej_state = rejected_writer.begin() if rejected_writer is not None else None
+        state, rej_state = begin_all(writer, rejected_writer)
+        assert state is not None
         if state.up_to_date:
             ds = open_dataset(output)
             return IngestResult(ds, 0, {}, {}, 0, 0, time.monotonic() - t0, len(inputs), True)
