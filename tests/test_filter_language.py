@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import manifest, read_rows, run, write_jsonl
 
-from curate.filters.language import _FastText, normalize_code
+from curate.filters.language import PY3LANGID_LABELS, _FastText, check_code, normalize_code
 
 EN = [
     "the cat sat on the mat and looked at the birds",
@@ -211,10 +211,30 @@ def test_a_language_or_threshold_that_would_remove_everything_is_refused(tmp_pat
 def test_639_3_codes_glotlid_labels_and_withdrawn_codes_are_accepted(tmp_path):
     src = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": EN[0]}])
     assert run("ingest", src, "-o", tmp_path / "raw", "--source", "s", "-q").exit_code == 0
-    langs = "eng,deu_Latn,fr,zh-Hans,iw,bh"  # iw: Hebrew's withdrawn code; bh: lid.176's
+    langs = "eng,deu_Latn,fr,zh-Hans,iw"  # iw: Hebrew's withdrawn code
     r = run("filter", tmp_path / "raw", "-o", tmp_path / "out", "--lang", langs)
     assert r.exit_code == 0, r
     assert [x["id"] for x in read_rows(tmp_path / "out")] == ["a"]
     assert manifest(tmp_path / "out")["lineage"][-1]["params"]["filters"][0]["languages"] == [
-        "en", "de", "fr", "zh", "he", "bh",
+        "en", "de", "fr", "zh", "he",
     ]  # fmt: skip
+    check_code("bh")  # lid.176 returns it, though no 639-1 table lists it any more
+
+
+def test_a_code_the_model_never_returns_is_refused(tmp_path, ft_model):
+    """`fil` is a language, but py3langid says `tl`: every document would be removed."""
+    src = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": EN[0]}])
+    assert run("ingest", src, "-o", tmp_path / "raw", "--source", "s", "-q").exit_code == 0
+    r = run("filter", tmp_path / "raw", "-o", tmp_path / "out", "--lang", "en,fil")
+    assert r.exit_code == 2 and "(py3langid) never returns it" in r.stderr, r
+    assert "`fil`" in r.stderr and not (tmp_path / "out").exists()
+    r = run(
+        "filter", tmp_path / "raw", "-o", tmp_path / "o2", "--lang", "fr", "--lang-model", ft_model
+    )
+    assert r.exit_code == 2 and "never returns it" in r.stderr, r  # it knows en and de only
+
+
+def test_the_bundled_model_labels_are_the_installed_models():
+    from curate.filters.langid import BatchLangid
+
+    assert sorted(BatchLangid().labels) == sorted(PY3LANGID_LABELS)

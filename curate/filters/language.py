@@ -64,8 +64,21 @@ def check_code(code: str) -> None:
     )
 
 
+# The labels of py3langid's bundled model, so a `--lang` code it never returns is refused
+# without loading it (a second and 100 MB in the parent); a test keeps this list in step
+# with the installed model.
+PY3LANGID_LABELS = (
+    "ace af am an ar ary arz as az ba bcl be bg bn br bs ca crh cs cy da de dz el en eo es "
+    "et eu ext fa fi fo fr fuv fy ga gcf gcr gd gl gom grc gu gug guw ha hbo he hi hr ht hu "
+    "hy id ig is it ja jv ka kab kik kk km kn ko ku ky la lb lg lij ln lo lt ltg lv mg mk ml "
+    "mn mr ms mt my ne nl nn no nso oc om or pa pcm pl ps pt qu ro ru rw sa sdh se si sk sl "
+    "sn so sq sr st sv sw ta te tg th tk tl tr tt ug uk ur uz uzs vec vi vo wa wuu xh yo yue "
+    "zh zu zxx"
+).split()
+
+
 class _Py3Langid:
-    """py3langid's bundled model, probabilities normalised over its 97 languages.
+    """py3langid's bundled model, probabilities normalised over its languages.
 
     Scored a batch at a time by curate.filters.langid (the same probabilities as
     py3langid's `rank`, without its byte-by-byte Python loop).
@@ -107,6 +120,10 @@ class _FastText:
             self.model = fasttext.load_model(str(p))
         except ValueError as exc:
             raise CurateError(f"{path}: not a fastText model ({exc})") from exc
+
+    def codes(self) -> set[str]:
+        """Every language code this model can return."""
+        return {normalize_code(label) for label in self.model.get_labels()}
 
     def predict(self, texts: list[str]) -> list[dict[str, float]]:
         f = self.model.f
@@ -175,7 +192,17 @@ class Language(Family):
         # bundled model cannot be missing: it loads on first use, so the parent process
         # of a run (which only checks) never spends a second and 100 MB on it.
         if self.model:
-            load_model(self.model)
+            known = load_model(self.model).codes()
+        else:
+            known = {normalize_code(label) for label in PY3LANGID_LABELS}
+        for code in self.languages or ():
+            if code not in known:  # every document would be `lang_not_allowed`
+                raise CurateError(
+                    f"languages (--lang) `{code}`: the language-ID model "
+                    f"({self.model or 'py3langid'}) never returns it, so every document would "
+                    f"be removed; give a code it knows ({len(known)} of them, e.g. "
+                    f"{', '.join(sorted(known)[:6])}…) or another --lang-model"
+                )
 
     def check_batch(self, docs: list[Doc], stats: Counter[str]) -> list[str | None]:
         preds = load_model(self.model).predict([d.text for d in docs])
