@@ -258,7 +258,7 @@ def fit(rows: list[Row]) -> None:
     """Refit the heuristic's weights on the tuning half and print them beside curate's."""
     import polars as pl
 
-    from curate.synthetic import OFFSET, SIGNALS, signal_frame, signal_logits
+    from curate.synthetic import OFFSET, SIGNALS, clipped_z, signal_frame, signal_logits
 
     tune = [r for r in rows if r.tune]
     f = signal_frame(pl.Series([r.text for r in tune], dtype=pl.String))
@@ -266,7 +266,7 @@ def fit(rows: list[Row]) -> None:
     web = np.array([r.dataset in WEB for r in tune])
     x = np.column_stack([f[s.name].to_numpy() for s in SIGNALS])
     centre, scale = x.mean(axis=0), x.std(axis=0)
-    w, _ = logistic_fit(np.clip((x - centre) / scale, -3, 3), y, np.where(web, WEB_WEIGHT, 1.0))
+    w, _ = logistic_fit(clipped_z(x, centre, scale), y, np.where(web, WEB_WEIGHT, 1.0))
     print(
         f"{len(tune):,} tuning texts ({web.sum()} of them web pages, weight {WEB_WEIGHT}); "
         "fitted on z-scores clipped to ±3\n"

@@ -48,13 +48,31 @@ WEB_FLAGGED_MAX = 0.05
 PUNCTUATION = list("!?;:()[]\"'-/&*%$#@…—–“”‘’")  # noqa: RUF001 - the marks themselves
 
 
-def _rate(num: pl.Expr, den: pl.Expr) -> pl.Expr:
-    return (num.cast(pl.Float64) / pl.max_horizontal(den, pl.lit(1))).fill_null(0.0)
+# Counts per word tried as signals: (pattern, read on the lower-cased text).
+PER_WORD = {
+    "acronyms": (r"\b[A-Z]{2,}[a-z]?\b", False),
+    "quotes": (r"[\"“”]", False),
+    "numbers": (r"\b\d[\d,.]*\b", True),
+    "pronouns": (r"\b(?:i|me|my|you|we|he|she)\b", True),
+    "capitalised": (r"(?:^|\s)[A-Z]", False),
+    "word_length": (r"[a-z]", True),
+    "long_words": (r"\b[a-z]{9,}\b", True),
+    "question_marks": (r"\?", True),
+    "exclamations": (r"!", True),
+    "parentheses": (r"\(", True),
+    "colons": (r"[;:]", True),
+    "dashes": (r" [-–—] |—", True),
+    "the": (r"\bthe\b", True),
+    "demonstratives": (r"\b(?:this|these|that|those|it|its)\b", True),
+    "conjunctions": (r"\b(?:and|or|but)\b", True),
+    "modals": (r"\b(?:can|could|may|might|should|would|will)\b", True),
+    "negation": (r"\b(?:not|no|never)\b|n't\b", True),
+}
 
 
 def candidates(texts: list[str]) -> dict[str, np.ndarray]:
     """Every candidate signal's raw value per text: curate's own and the others tried."""
-    from curate.synthetic import SIGNALS, signal_frame
+    from curate.synthetic import SIGNALS, rate, signal_frame
 
     series = pl.Series(texts, dtype=pl.String)
     own = signal_frame(series)
@@ -69,34 +87,18 @@ def candidates(texts: list[str]) -> dict[str, np.ndarray]:
     first50 = low.str.slice(0, 600).str.extract_all(r"[a-z']+").list.head(50)
     first150 = low.str.extract_all(r"[a-z']+").list.head(150)
 
-    def per_word(pattern: str, lower: bool = True) -> pl.Expr:
-        return _rate((low if lower else c).str.count_matches(pattern), words)
-
     df = pl.DataFrame({"c": series}).with_columns(c.str.replace_all(r"\s+", " "))
     more = df.select(
         sentence_length_cv=(sent_words.list.std(ddof=0) / sent_words.list.mean()).fill_null(0.0),
-        type_token_50=_rate(first50.list.n_unique(), first50.list.len()),
-        type_token_150=_rate(first150.list.n_unique(), first150.list.len()),
-        acronyms=per_word(r"\b[A-Z]{2,}[a-z]?\b", lower=False),
-        quotes=per_word(r"[\"“”]", lower=False),
+        type_token_50=rate(first50.list.n_unique(), first50.list.len()),
+        type_token_150=rate(first150.list.n_unique(), first150.list.len()),
         punct_variety=pl.sum_horizontal(
             [c.str.contains(mark, literal=True).cast(pl.Int32) for mark in PUNCTUATION]
         ).cast(pl.Float64),
-        numbers=per_word(r"\b\d[\d,.]*\b"),
-        pronouns=per_word(r"\b(?:i|me|my|you|we|he|she)\b"),
-        capitalised=per_word(r"(?:^|\s)[A-Z]", lower=False),
-        word_length=per_word(r"[a-z]"),
-        long_words=per_word(r"\b[a-z]{9,}\b"),
-        question_marks=per_word(r"\?"),
-        exclamations=per_word(r"!"),
-        parentheses=per_word(r"\("),
-        colons=per_word(r"[;:]"),
-        dashes=per_word(r" [-–—] |—"),
-        the=per_word(r"\bthe\b"),
-        demonstratives=per_word(r"\b(?:this|these|that|those|it|its)\b"),
-        conjunctions=per_word(r"\b(?:and|or|but)\b"),
-        modals=per_word(r"\b(?:can|could|may|might|should|would|will)\b"),
-        negation=per_word(r"\b(?:not|no|never)\b|n't\b"),
+        **{
+            name: rate((low if lower else c).str.count_matches(pattern), words)
+            for name, (pattern, lower) in PER_WORD.items()
+        },
     )
     out |= {name: more[name].to_numpy() for name in more.columns}
     out |= _repetition(df)
@@ -118,7 +120,9 @@ def fold_of(rows: list[Row]) -> np.ndarray:
 
 def cv_scores(x: np.ndarray, y: np.ndarray, weight: np.ndarray, fold: np.ndarray) -> np.ndarray:
     """Out-of-fold logits of a logistic regression on z-scores clipped to ±3."""
-    z = np.clip((x - x.mean(axis=0)) / (x.std(axis=0) + 1e-12), -3, 3)
+    from curate.synthetic import clipped_z
+
+    z = clipped_z(x, x.mean(axis=0), x.std(axis=0) + 1e-12)
     out = np.empty(len(y))
     for k in range(FOLDS):
         train, test = fold != k, fold == k

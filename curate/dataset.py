@@ -630,13 +630,9 @@ class DatasetWriter:
         Takes the folder's lock first (released by `finish`, `abandon` or `release`),
         so nothing here races with another run.
         """
-        self.preflight()
-        self._take_lock()
-        try:
-            return self._claim()
-        except BaseException:
-            self.release()
-            raise
+        (state,) = begin_all(self)
+        assert state is not None
+        return state
 
     def _take_lock(self) -> None:
         self.store.make()
@@ -678,8 +674,8 @@ class DatasetWriter:
             )
 
     def _claim(self) -> WriteState:
+        """Act on the folder as `_check_claim` (run just before, under the lock) allows."""
         store = self.store
-        self._check_claim()  # under the lock now: the folder may have changed since preflight
         if self.overwrite:
             self._clear()
         elif self._committed():
@@ -906,7 +902,7 @@ def begin_all(*writers: DatasetWriter | None) -> list[WriteState | None]:
     try:
         for w in live:
             w._take_lock()
-        for w in live:
+        for w in live:  # under the locks: the folders may have changed since preflight
             w._check_claim()
         return [w._claim() if w is not None else None for w in writers]
     except BaseException:

@@ -104,14 +104,3 @@ def check_file_output(option: str, path: Path, marker: str, *, overwrite: bool) 
             f"{option} {path}: already exists and curate did not write it; "
             "choose another file or pass --overwrite to replace it"
         )
-
-
-def write_file_whole(path: Path, text: str) -> None:
-    """Write `text` under a temporary name beside `path`, then rename it into place: a
-    full disk or Ctrl-C never leaves a half-written file that looks complete."""
-    tmp = path.with_name(f".curate-tmp-{os.getpid()}-{path.name}")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)

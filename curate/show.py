@@ -187,12 +187,8 @@ HTML_MARKER = '<meta name="generator" content="curate show">'
 def write_html(shown: Shown, path: str | Path, *, overwrite: bool = False) -> None:
     """Write the page whole (a temporary file renamed into place), never over the input
     or over a file an earlier `curate show` did not write (unless `overwrite`)."""
-    from curate.locations import (
-        check_file_output,
-        check_locations,
-        dataset_inputs,
-        write_file_whole,
-    )
+    from curate.locations import check_file_output, check_locations, dataset_inputs
+    from curate.storage import Store
 
     target = Path(path)
     if target.is_dir():
@@ -201,7 +197,7 @@ def write_html(shown: Shown, path: str | Path, *, overwrite: bool = False) -> No
     check_file_output("--html", target, HTML_MARKER, overwrite=overwrite)
     if not target.parent.exists():
         raise CurateError(f"--html {path}: the folder {target.parent} does not exist")
-    write_file_whole(target, render_html(shown))
+    Store(target.parent).write_bytes(target.name, render_html(shown).encode("utf-8"))
 
 
 _PAGE = """<!doctype html>

@@ -287,8 +287,11 @@ class Store:
             target = self.local / name
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.parent / f"{TMP_PREFIX}{os.getpid()}-{target.name}"
-            tmp.write_bytes(data)
-            os.replace(tmp, target)
+            try:
+                tmp.write_bytes(data)
+                os.replace(tmp, target)
+            finally:  # a full disk or Ctrl-C leaves no temporary behind
+                tmp.unlink(missing_ok=True)
             return
         with self.fs.open_output_stream(self._path(name), compression=None) as fh:
             fh.write(data)

@@ -10,8 +10,8 @@ repeating its own word n-grams, many commas, a participle tacked on after a comm
 attributions and first-person words, shorter sentences), plus assistant boilerplate ("As
 an AI language model") that is near-certain evidence. Every feature is computed with
 Polars over the whole batch. The weights were fitted by logistic regression on the tuning half of
-benchmarks/synthetic.py's labelled texts (a split fixed in advance, holding every
-generator) and of its human web pages, and rounded; docs/tag-synthetic.md gives the
+benchmarks/synthetic.py's labelled texts (a split that keeps near-copies together and
+holds every generator), and rounded; docs/tag-synthetic.md gives the
 rates on the held-out half and on other human text, and where it fails. Every English
 word list is silent in text that is not English (its score stays below the default
 threshold). A fastText detector trained by the user (`--model`) replaces the heuristic
@@ -141,8 +141,17 @@ def repeated_ngram_shares(words: pl.Series, sizes: tuple[int, ...]) -> dict[int,
     return out
 
 
-def _rate(num: pl.Expr, den: pl.Expr) -> pl.Expr:
+def rate(num: pl.Expr, den: pl.Expr) -> pl.Expr:
+    """A count per word (or per sentence): 0, not a division by zero, for empty text."""
     return (num.cast(pl.Float64) / pl.max_horizontal(den, pl.lit(1))).fill_null(0.0)
+
+
+Z_CLIP = 3.0  # no single extreme value decides alone
+
+
+def clipped_z(x: np.ndarray, centre: Any, scale: Any) -> np.ndarray:
+    """z-scores clipped to ±Z_CLIP: what each signal's weight multiplies."""
+    return np.clip((x - centre) / scale, -Z_CLIP, Z_CLIP)
 
 
 def signal_frame(texts: pl.Series) -> pl.DataFrame:
@@ -165,18 +174,18 @@ def signal_frame(texts: pl.Series) -> pl.DataFrame:
     head = df.select(low.str.split(" ").list.head(NGRAM_WORDS))["c"]
     repeats = repeated_ngram_shares(head, (2, 4))
     return df.select(
-        stock_words=_rate(low.str.count_matches(stock), words),
-        commas=_rate(pl.col("c").str.count_matches(","), words),
+        stock_words=rate(low.str.count_matches(stock), words),
+        commas=rate(pl.col("c").str.count_matches(","), words),
         repeated_bigrams=pl.lit(pl.Series(repeats[2], dtype=pl.Float64)),
         repeated_4grams=pl.lit(pl.Series(repeats[4], dtype=pl.Float64)),
-        comma_participle=_rate(
+        comma_participle=rate(
             low.str.count_matches(r", (?:\w+ly )?\w+ing\b"), sent_words.list.len()
         ),
-        attribution=_rate(low.str.count_matches(r"\b(?:said|says|told)\b"), words),
-        first_person=_rate(low.str.count_matches(r"\b(?:i|me|my|mine)\b"), words),
+        attribution=rate(low.str.count_matches(r"\b(?:said|says|told)\b"), words),
+        first_person=rate(low.str.count_matches(r"\b(?:i|me|my|mine)\b"), words),
         sentence_length=sent_words.list.mean().fill_null(0.0),
         boilerplate=low.str.count_matches(BOILERPLATE).cast(pl.Float64).fill_null(0.0),
-        english=_rate(
+        english=rate(
             low.str.count_matches(r"\b(?:" + ENGLISH_WORDS.replace(" ", "|") + r")\b"), words
         ),
         is_null=pl.col("t").is_null(),
@@ -187,8 +196,7 @@ def signal_logits(f: pl.DataFrame) -> np.ndarray:
     """The weighted sum of the clipped z-scores, before the offset and boilerplate."""
     votes = np.zeros(len(f))
     for s in SIGNALS:
-        z = (f[s.name].to_numpy() - s.centre) / s.scale
-        votes += s.weight * np.clip(z, -3.0, 3.0)
+        votes += s.weight * clipped_z(f[s.name].to_numpy(), s.centre, s.scale)
     english = np.clip(
         (f["english"].to_numpy() - ENGLISH_NONE) / (ENGLISH_FULL - ENGLISH_NONE), 0.0, 1.0
     )

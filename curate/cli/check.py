@@ -72,21 +72,16 @@ def check(
         curate check clean/ --rules checks.toml --junit results.xml --json > checks.json
     """
     from curate.check import JUNIT_MARKER, junit_xml, run_checks
-    from curate.locations import (
-        check_file_output,
-        check_locations,
-        dataset_inputs,
-        write_file_whole,
-    )
+    from curate.locations import check_file_output, check_locations, dataset_inputs
+    from curate.storage import Store
 
     if junit is not None:  # before the checks run: a refused file wastes no work
         check_locations({"--junit": junit}, dataset_inputs(dataset, []))
         check_file_output("--junit", junit, JUNIT_MARKER, overwrite=overwrite)
     result = run_checks(dataset, rules)
     if junit is not None:
-        try:
-            junit.parent.mkdir(parents=True, exist_ok=True)
-            write_file_whole(junit, junit_xml(result))
+        try:  # whole: a temporary name renamed into place
+            Store(junit.parent).write_bytes(junit.name, junit_xml(result).encode("utf-8"))
         except OSError as exc:
             raise CurateError(f"--junit {junit}: cannot write ({exc})") from exc
     if as_json:

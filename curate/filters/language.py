@@ -36,12 +36,15 @@ RENAMED = {"iw": "he", "ji": "yi", "jw": "jv", "in": "id", "mo": "ro"}
 COLLECTIVE = frozenset({"bh"})
 
 
+def _base(code: str) -> str:
+    """The language part of a code or label: `__label__eng_Latn` → `eng`, `zh-Hans` → `zh`."""
+    return code.removeprefix("__label__").strip().split("_")[0].split("-")[0].lower()
+
+
 def normalize_code(code: str) -> str:
     """`eng`, `eng_Latn`, `__label__en` → `en`; codes without a 639-1 form stay 639-3;
     withdrawn 639-1 codes become the current ones (`iw` → `he`)."""
-    c = code.removeprefix("__label__").strip()
-    base = c.split("_")[0].split("-")[0]
-    low = base.lower()
+    low = _base(code)
     if len(low) == 3:
         return _iso639().get(low, low)
     return RENAMED.get(low, low)
@@ -51,7 +54,7 @@ def check_code(code: str) -> None:
     """Exit 2 for what is not a language code: an ISO 639-1 code must be one that exists;
     a 639-3 code (three letters, maybe with a script, `eng_Latn`) cannot be checked here
     (GlotLID knows thousands), only its shape."""
-    base = code.removeprefix("__label__").strip().split("_")[0].split("-")[0].lower()
+    base = _base(code)
     if len(base) == 2 and (
         base in set(_iso639().values()) or base in RENAMED or base in COLLECTIVE
     ):

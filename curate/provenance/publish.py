@@ -28,7 +28,7 @@ from curate.provenance.croissant import build_croissant
 from curate.provenance.eu import build_eu_summary, render_eu_markdown, top_domains_csv
 from curate.provenance.render_html import render_html
 from curate.provenance.render_md import render_markdown
-from curate.provenance.report import Report
+from curate.provenance.report import SCHEMA_VERSION, Report
 
 OUTPUTS = (
     "report.md",
@@ -149,7 +149,8 @@ def _is_report_json(path: Path) -> bool:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return isinstance(doc, dict) and str(doc.get("schema_version", "")).startswith("curate.report/")
+    family = SCHEMA_VERSION.rsplit("/", 1)[0] + "/"  # any version of curate's report
+    return isinstance(doc, dict) and str(doc.get("schema_version", "")).startswith(family)
 
 
 def _make_folders(folder: Path) -> list[Path]:
